@@ -1,0 +1,94 @@
+"""Network settings: the VPC, its subnets, NAT and VPC endpoints."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from infra.settings.base import Section
+
+# Interface endpoints the platform knows how to declare. Each costs an hourly fee per AZ, so the
+# set is closed and each entry must earn its place (ECR and STS keep image pulls and IRSA token
+# exchange off the NAT gateway).
+InterfaceEndpoint = Literal[
+    "ecr.api",
+    "ecr.dkr",
+    "sts",
+    "logs",
+    "ec2",
+    "elasticloadbalancing",
+    "autoscaling",
+    "sqs",
+    "kms",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "eks",
+    "eks-auth",
+]
+
+
+class FlowLogSettings(Section):
+    """VPC flow logs, delivered to a CloudWatch log group."""
+
+    enabled: bool = Field(True, description="Record VPC flow logs. Default `true`.")
+    traffic_type: Literal["ACCEPT", "REJECT", "ALL"] = Field(
+        "REJECT",
+        description="Which traffic to record. Default `REJECT`: rejected flows are what a "
+        "security review needs, and `ALL` multiplies log ingestion cost.",
+    )
+    retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731] = Field(
+        30, description="CloudWatch retention of the flow-log group, in days. Default `30`."
+    )
+
+
+class NetworkSettings(Section):
+    """The VPC the platform runs in."""
+
+    vpc_cidr: str = Field(
+        "10.40.0.0/16",
+        description="IPv4 CIDR of the VPC, a prefix from /16 to /20. Default `10.40.0.0/16`. "
+        "Private subnets get a quarter of it each, because the VPC CNI gives every pod a VPC "
+        "address.",
+    )
+    az_count: int = Field(
+        2, ge=2, le=3, description="Availability zones to span, 2 or 3. Default `2`."
+    )
+    nat_strategy: Literal["single", "per-az"] = Field(
+        "single",
+        description="`single`: one NAT gateway for the VPC (cheapest; an AZ outage cuts egress "
+        "for the others). `per-az`: one per AZ (zone-independent egress, one hourly fee per AZ). "
+        "Default `single`.",
+    )
+    interface_endpoints: tuple[InterfaceEndpoint, ...] = Field(
+        (),
+        description="Interface VPC endpoints to create (private DNS on). Default none. The S3 "
+        "gateway endpoint is always created: it is free and keeps image layers and model "
+        "artefacts off the NAT gateway.",
+    )
+    flow_logs: FlowLogSettings = Field(
+        default_factory=FlowLogSettings, description="VPC flow logs."
+    )
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr_is_private_and_sized(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"must be an IPv4 network such as 10.40.0.0/16 ({exc})") from None
+        if not network.is_private:
+            raise ValueError("must be a private (RFC 1918) range")
+        if not 16 <= network.prefixlen <= 20:
+            raise ValueError("prefix length must be between /16 and /20")
+        return value
+
+    @field_validator("interface_endpoints")
+    @classmethod
+    def _no_duplicate_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        duplicates = sorted({name for name in value if value.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        return value

@@ -1,0 +1,46 @@
+"""The root of a stack's configuration: one model, one namespace (`ml-platform:`)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from infra.settings.base import Section
+from infra.settings.network import NetworkSettings
+
+_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+
+
+class TagSettings(Section):
+    """Who owns and pays for the stack. These become cost-allocation tags on every resource."""
+
+    team: str = Field(description="Owning team, tag `team`. Required.")
+    cost_center: str = Field(description="Cost center to bill, tag `cost-center`. Required.")
+
+    @field_validator("team", "cost_center")
+    @classmethod
+    def _valid_tag_value(cls, value: str) -> str:
+        if not _TAG_VALUE.match(value):
+            raise ValueError(
+                "must be 1-256 characters of letters, digits, spaces and _ . : / = + - @"
+            )
+        return value
+
+
+class PlatformSettings(Section):
+    """Everything that differs between environments, validated once before anything is declared."""
+
+    region: str = Field(description="AWS region to deploy to, e.g. `us-east-1`. Required.")
+    tags: TagSettings = Field(description="Ownership tags. Required.")
+    network: NetworkSettings = Field(
+        default_factory=NetworkSettings, description="The VPC. See the network keys."
+    )
+
+    @field_validator("region")
+    @classmethod
+    def _region_shape(cls, value: str) -> str:
+        if not _REGION.match(value):
+            raise ValueError("must be an AWS region code such as us-east-1")
+        return value
