@@ -1,0 +1,37 @@
+"""The ml-platform program: what `pulumi up`, `mlp plan` and the tests all run.
+
+Read top to bottom it is the platform's table of contents: settings, providers, then one block
+per component. Logic lives in `components/` and `infra/settings/`.
+"""
+
+import pulumi
+
+from components.network import Network, NetworkArgs
+from infra.providers import availability_zones, declare_aws_provider
+from infra.stack_config import read_settings
+from infra.tags import platform_tags
+
+stack = pulumi.get_stack()
+settings = read_settings(stack)  # a bad stack file stops here, before anything is declared
+tags = platform_tags(stack, settings)
+aws_provider = declare_aws_provider(settings.region, tags)
+on_aws = pulumi.ResourceOptions(providers=[aws_provider])
+
+# --- Network: VPC, subnets per AZ, NAT, endpoints, flow logs ---------------------------------
+network = Network(
+    "network",
+    NetworkArgs(
+        region=settings.region,
+        vpc_cidr=settings.network.vpc_cidr,
+        availability_zones=availability_zones(aws_provider, settings.network.az_count),
+        nat_strategy=settings.network.nat_strategy,
+        interface_endpoints=settings.network.interface_endpoints,
+        flow_logs_enabled=settings.network.flow_logs.enabled,
+        flow_log_traffic_type=settings.network.flow_logs.traffic_type,
+        flow_log_retention_days=settings.network.flow_logs.retention_days,
+    ),
+    opts=on_aws,
+)
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("publicSubnetIds", network.public_subnet_ids)

@@ -1,0 +1,29 @@
+"""Explicit providers: every resource names the one it uses, none falls back on a default."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+
+def declare_aws_provider(region: str, tags: dict[str, str]) -> aws.Provider:
+    """The AWS provider for the stack. Default tags put the cost-allocation tags on every
+    taggable resource; where default tags do not reach (instances launched by an Auto Scaling
+    group, launch-template volumes) components add them explicitly."""
+    return aws.Provider(
+        "aws",
+        region=region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=tags),
+        opts=pulumi.ResourceOptions(),
+    )
+
+
+def availability_zones(provider: aws.Provider, count: int) -> list[str]:
+    """The first `count` standard zones of the provider's region (local and wavelength zones,
+    which need an opt-in, are left out)."""
+    zones = aws.get_availability_zones(
+        state="available",
+        filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
+        opts=pulumi.InvokeOptions(provider=provider),
+    )
+    return sorted(zones.names)[:count]
