@@ -1,0 +1,265 @@
+"""What AWS would answer: ids, ARNs and endpoints shaped like the real ones, derived
+deterministically from each resource's URN so two plans of the same program agree.
+
+Downstream code runs the same path it runs against AWS: an ARN is split, an endpoint is put into
+kubeconfig, a queue URL is handed to a Helm chart. Every invoke the program makes must be
+answered here; an unknown one fails loudly rather than returning an empty result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+
+
+@dataclass(frozen=True)
+class MockContext:
+    region: str
+    urn: str
+    name: str
+    inputs: dict[str, Any]
+
+    def hex(self, length: int = 17, salt: str = "") -> str:
+        return hashlib.sha256(f"{self.urn}{salt}".encode()).hexdigest()[:length]
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(hashlib.md5(self.urn.encode()).hexdigest()))  # noqa: S324 - not security
+
+    def physical_name(self) -> str:
+        """Pulumi's auto-naming: the logical name plus a random-looking suffix, unless set."""
+        return self.inputs.get("name") or f"{self.name}-{self.hex(7)}"
+
+
+def _arn(ctx: MockContext, service: str, resource: str, regional: bool = True) -> str:
+    region = ctx.region if regional else ""
+    return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+
+def _ec2(prefix: str, kind: str) -> Callable[[MockContext], dict[str, Any]]:
+    def state(ctx: MockContext) -> dict[str, Any]:
+        resource_id = f"{prefix}-{ctx.hex()}"
+        return {"id": resource_id, "arn": _arn(ctx, "ec2", f"{kind}/{resource_id}"), "ownerId": ACCOUNT_ID}
+
+    return state
+
+
+def _iam(kind: str) -> Callable[[MockContext], dict[str, Any]]:
+    def state(ctx: MockContext) -> dict[str, Any]:
+        name = ctx.physical_name()
+        path = ctx.inputs.get("path", "/")
+        return {
+            "id": name,
+            "name": name,
+            "arn": _arn(ctx, "iam", f"{kind}{path}{name}", regional=False),
+            "uniqueId": f"AROA{ctx.hex(17).upper()}",
+        }
+
+    return state
+
+
+def _log_group(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.physical_name()
+    return {"id": name, "name": name, "arn": _arn(ctx, "logs", f"log-group:{name}")}
+
+
+def _kms_key(ctx: MockContext) -> dict[str, Any]:
+    key_id = ctx.uuid()
+    return {"id": key_id, "keyId": key_id, "arn": _arn(ctx, "kms", f"key/{key_id}")}
+
+
+def _sqs_queue(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.physical_name()
+    url = f"https://sqs.{ctx.region}.amazonaws.com/{ACCOUNT_ID}/{name}"
+    return {"id": url, "url": url, "name": name, "arn": _arn(ctx, "sqs", name)}
+
+
+def _sns_topic(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.physical_name()
+    arn = _arn(ctx, "sns", name)
+    return {"id": arn, "arn": arn, "name": name}
+
+
+def _event_rule(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.physical_name()
+    bus = ctx.inputs.get("eventBusName", "default")
+    resource = f"rule/{name}" if bus == "default" else f"rule/{bus}/{name}"
+    return {"id": name, "name": name, "arn": _arn(ctx, "events", resource)}
+
+
+def _autoscaling_group(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.physical_name()
+    return {
+        "id": name,
+        "name": name,
+        "arn": _arn(ctx, "autoscaling", f"autoScalingGroup:{ctx.uuid()}:autoScalingGroupName/{name}"),
+    }
+
+
+def _launch_template(ctx: MockContext) -> dict[str, Any]:
+    template_id = f"lt-{ctx.hex()}"
+    return {
+        "id": template_id,
+        "name": ctx.physical_name(),
+        "arn": _arn(ctx, "ec2", f"launch-template/{template_id}"),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    }
+
+
+def _security_group(ctx: MockContext) -> dict[str, Any]:
+    group_id = f"sg-{ctx.hex()}"
+    return {"id": group_id, "arn": _arn(ctx, "ec2", f"security-group/{group_id}"), "name": ctx.physical_name(), "ownerId": ACCOUNT_ID}
+
+
+def _vpc_endpoint(ctx: MockContext) -> dict[str, Any]:
+    endpoint_id = f"vpce-{ctx.hex()}"
+    return {
+        "id": endpoint_id,
+        "arn": _arn(ctx, "ec2", f"vpc-endpoint/{endpoint_id}"),
+        "prefixListId": f"pl-{ctx.hex(8)}",
+    }
+
+
+def _ecr_repository(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.physical_name()
+    return {
+        "id": name,
+        "name": name,
+        "arn": _arn(ctx, "ecr", f"repository/{name}"),
+        "registryId": ACCOUNT_ID,
+        "repositoryUrl": f"{ACCOUNT_ID}.dkr.ecr.{ctx.region}.amazonaws.com/{name}",
+    }
+
+
+def _opensearch_domain(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.inputs.get("domainName") or ctx.physical_name()[:28]
+    return {
+        "id": _arn(ctx, "es", f"domain/{name}"),
+        "domainName": name,
+        "arn": _arn(ctx, "es", f"domain/{name}"),
+        "domainId": f"{ACCOUNT_ID}/{name}",
+        "endpoint": f"vpc-{name}-{ctx.hex(26)}.{ctx.region}.es.amazonaws.com",
+        "dashboardEndpoint": f"vpc-{name}-{ctx.hex(26)}.{ctx.region}.es.amazonaws.com/_dashboards",
+    }
+
+
+def _budget(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.physical_name()
+    return {"id": f"{ACCOUNT_ID}:{name}", "name": name, "arn": f"arn:{PARTITION}:budgets::{ACCOUNT_ID}:budget/{name}"}
+
+
+def _metric_alarm(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.inputs.get("name") or ctx.physical_name()
+    return {"id": name, "arn": _arn(ctx, "cloudwatch", f"alarm:{name}")}
+
+
+# Resource type token -> state added on top of the inputs.
+RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
+    "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
+    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
+    "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
+    "aws:ec2/eip:Eip": _ec2("eipalloc", "elastic-ip"),
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _ec2("rtbassoc", "route-table-association"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _security_group,
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _ec2("sgr", "security-group-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _ec2("sgr", "security-group-rule"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
+    "aws:iam/role:Role": _iam("role"),
+    "aws:iam/policy:Policy": _iam("policy"),
+    "aws:iam/instanceProfile:InstanceProfile": _iam("instance-profile"),
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:kms/key:Key": _kms_key,
+    "aws:sqs/queue:Queue": _sqs_queue,
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:autoscaling/group:Group": _autoscaling_group,
+    "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:opensearch/domain:Domain": _opensearch_domain,
+    "aws:budgets/budget:Budget": _budget,
+}
+
+# Remote components (pulumi-eks) and anything that needs synthetic children are answered by
+# hooks that receive the monitor; see `mlp.mocks`.
+
+
+def resource_state(type_: str, ctx: MockContext) -> tuple[str, dict[str, Any]]:
+    """The (id, outputs) the mock engine returns for a new resource: its inputs as AWS would
+    echo them, plus the attributes AWS computes."""
+    computed = RESOURCE_STATE.get(type_)
+    extra = computed(ctx) if computed else {}
+    resource_id = extra.pop("id", None) or f"{ctx.name}-{ctx.hex(8)}"
+    if type_.startswith("kubernetes:") and "metadata" in ctx.inputs:
+        metadata = dict(ctx.inputs.get("metadata") or {})
+        metadata.setdefault("name", f"{ctx.name}-{ctx.hex(8)}")
+        extra["metadata"] = metadata
+        namespace = metadata.get("namespace")
+        resource_id = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
+    return resource_id, {**ctx.inputs, **extra}
+
+
+def _availability_zones(region: str, _args: dict[str, Any]) -> dict[str, Any]:
+    letters = "abcdef"
+    return {
+        "id": region,
+        "names": [f"{region}{letter}" for letter in letters],
+        "zoneIds": [f"use1-az{index + 1}" for index in range(len(letters))],
+        "groupNames": [region] * len(letters),
+    }
+
+
+def _caller_identity(_region: str, _args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/ml-platform-ci",
+        "userId": "AIDAMLPLATFORMCI0000",
+        "id": ACCOUNT_ID,
+    }
+
+
+def _partition(_region: str, _args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws"}
+
+
+def _region(region: str, _args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+
+
+def _ssm_parameter(_region: str, args: dict[str, Any]) -> dict[str, Any]:
+    name = args["name"]
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    value = f"ami-{digest[:17]}" if name.endswith("image_id") else f"mock-{digest[:12]}"
+    return {"id": name, "name": name, "value": value, "insecureValue": value, "type": "String", "version": 1}
+
+
+INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getPartition:getPartition": _partition,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+}
+
+
+class UnmockedInvoke(Exception):
+    """The program called a data source the offline plan does not know how to answer."""
+
+
+def invoke_result(token: str, region: str, args: dict[str, Any]) -> dict[str, Any]:
+    answer = INVOKES.get(token)
+    if answer is None:
+        raise UnmockedInvoke(
+            f"the offline plan has no answer for invoke {token!r}; add one to mlp/mock_state.py"
+        )
+    return answer(region, args)

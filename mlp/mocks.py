@@ -1,0 +1,136 @@
+"""Pulumi mocks that stand in for the engine and the providers, and record what is declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+
+from mlp.mock_state import MockContext, invoke_result, resource_state
+
+# Signatures the Pulumi wire format uses for special values (sdk/go/common/resource/sig).
+_SPECIAL_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET = "[secret]"
+
+
+def wire_to_plain(value: Any) -> Any:
+    """Inputs as the provider receives them, made JSON-safe: secrets hidden, resource references
+    as URNs, whole-number floats (the wire has only doubles) as integers."""
+    if isinstance(value, dict):
+        sig = value.get(_SPECIAL_SIG)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_REF_SIG:
+            return value.get("urn")
+        if sig == _OUTPUT_SIG:
+            return SECRET if value.get("secret") else wire_to_plain(value.get("value"))
+        if sig in (_ASSET_SIG, _ARCHIVE_SIG):
+            return {"asset": value.get("path") or value.get("uri") or "[inline]"}
+        return {key: wire_to_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [wire_to_plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == _UNKNOWN:
+        return "[unknown]"
+    return value
+
+
+@dataclass
+class DeclaredResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    provider: str | None
+    custom: bool
+    inputs: dict[str, Any]
+
+
+@dataclass
+class Recorder:
+    """Everything the program declared, in registration order, and the stack's outputs."""
+
+    resources: list[DeclaredResource] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+
+
+# A hook answers a resource type that needs more than echoed inputs, e.g. a remote component
+# whose resource-reference outputs must point at registered (synthetic) children. It receives
+# the monitor so it can register those children, and returns (id, outputs).
+ResourceHook = Callable[["RecordingMonitor", MockContext, MockResourceArgs], tuple[str, dict[str, Any]]]
+RESOURCE_HOOKS: dict[str, ResourceHook] = {}
+
+
+class PlatformMocks(Mocks):
+    def __init__(self, region: str):
+        self.region = region
+        self.monitor: RecordingMonitor | None = None
+        self._pending_urn = ""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == "pulumi:providers:aws" and args.inputs.get("region"):
+            self.region = args.inputs["region"]
+        ctx = MockContext(region=self.region, urn=self._pending_urn, name=args.name, inputs=dict(args.inputs))
+        hook = RESOURCE_HOOKS.get(args.typ)
+        if hook is not None and self.monitor is not None:
+            return hook(self.monitor, ctx, args)
+        return resource_state(args.typ, ctx)
+
+    def call(self, args: MockCallArgs) -> dict:
+        return invoke_result(args.token, self.region, args.args)
+
+
+def _provider_urn(reference: str) -> str | None:
+    # A provider reference is "<urn>::<id>"; the default provider is sent as "".
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+class RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, plus a record of every registration with its parent and provider
+    (which `Mocks.new_resource` is not told)."""
+
+    def __init__(self, mocks: PlatformMocks, recorder: Recorder):
+        super().__init__(mocks)
+        mocks.monitor = self
+        self.platform_mocks = mocks
+        self.recorder = recorder
+        self.stack_urn = ""
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = urn
+            return super().RegisterResource(request)
+        self.platform_mocks._pending_urn = urn
+        self.recorder.resources.append(
+            DeclaredResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent if request.parent and request.parent != self.stack_urn else None,
+                provider=_provider_urn(request.provider),
+                custom=bool(request.custom),
+                inputs=wire_to_plain(json_format.MessageToDict(request.object)),
+            )
+        )
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        if request.urn == self.stack_urn:
+            self.recorder.stack_outputs = wire_to_plain(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+    def register_synthetic(self, urn: str, resource_id: str, state: dict[str, Any]) -> None:
+        """Register a resource the engine would have created inside a remote component, so a
+        resource reference to it can be rehydrated by `getResource`."""
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)

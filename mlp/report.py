@@ -1,0 +1,21 @@
+"""Human-readable views of an inventory: the resource tree by component, with counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from mlp.plan import Inventory
+
+
+def component_tree(inventory: Inventory) -> str:
+    """One block per top-level component: its type, the number of resources below it, and the
+    count of each resource type. Top-level custom resources (providers) are listed first."""
+    lines = [f"{inventory.project} / {inventory.stack}: {len(inventory.resources)} resources"]
+    top_level = [resource for resource in inventory.resources if resource.parent is None]
+    for resource in sorted(top_level, key=lambda r: (not r.type.startswith("pulumi:providers"), r.name)):
+        below = inventory.children_of(resource.urn)
+        lines.append(f"  {resource.name} ({resource.type}): {len(below)} below")
+        counts = Counter(child.type for child in below if child.custom)
+        for type_, count in sorted(counts.items()):
+            lines.append(f"      {count:>3} × {type_}")
+    return "\n".join(lines)
