@@ -1,0 +1,84 @@
+"""The one place that owns mocks and fixtures; test modules only assert."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mlp.plan import PROJECT_DIR, Inventory, build_inventory, declare_offline
+
+STACKS = ("dev", "prod")
+
+
+@pytest.fixture(scope="session")
+def plan() -> Callable[[str], Inventory]:
+    """Plan a stack from its stack file, once per session (the same program `pulumi up` runs)."""
+    cache: dict[str, Inventory] = {}
+
+    def _plan(stack: str) -> Inventory:
+        if stack not in cache:
+            cache[stack] = build_inventory(stack)
+        return cache[stack]
+
+    return _plan
+
+
+@pytest.fixture(params=STACKS)
+def stack_inventory(request: pytest.FixtureRequest, plan: Callable[[str], Inventory]) -> Inventory:
+    """Each stack's inventory in turn."""
+    return plan(request.param)
+
+
+@pytest.fixture
+def declare() -> Callable[..., Inventory]:
+    """Declare resources (a component with hand-picked args) under the same recording mocks."""
+
+    def _declare(build: Callable[[], Any], stack: str = "unit", region: str = "us-east-1") -> Inventory:
+        return declare_offline(build, project="ml-platform", stack=stack, region=region)
+
+    return _declare
+
+
+@pytest.fixture
+def stack_document() -> Callable[[str], dict[str, Any]]:
+    """A stack file parsed to a dict, a fresh copy each call, for tests that mutate config."""
+
+    def _load(stack: str) -> dict[str, Any]:
+        return copy.deepcopy(yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()))
+
+    return _load
+
+
+@pytest.fixture
+def engine_config() -> Callable[[dict[str, Any]], dict[str, str]]:
+    """Turn a stack document's `config` into the string map the engine hands the program."""
+
+    def _convert(document: dict[str, Any]) -> dict[str, str]:
+        return {
+            key: json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+            for key, value in document["config"].items()
+        }
+
+    return _convert
+
+
+@pytest.fixture
+def scratch_project(tmp_path: Path) -> Callable[[str, str], Path]:
+    """A copy of the project's entry points with one stack file replaced, for CLI tests: the
+    real program runs, against a stack file the test wrote."""
+
+    def _make(stack: str, stack_file_text: str) -> Path:
+        for name in ("infra", "components"):
+            (tmp_path / name).symlink_to(PROJECT_DIR / name)
+        shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+        (tmp_path / f"Pulumi.{stack}.yaml").write_text(stack_file_text)
+        return tmp_path
+
+    return _make

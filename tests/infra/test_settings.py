@@ -1,0 +1,113 @@
+"""Config validation: every bad value is refused before anything is declared, naming the stack
+file and the key path as written in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.settings import ConfigError, load_settings
+
+
+def _set(path: str, value):
+    """A mutation that sets `ml-platform:section.a.b` in a stack document."""
+
+    def apply(document):
+        top, *rest = path.split(".")
+        if not rest:
+            document["config"][top] = value
+            return
+        node = document["config"].setdefault(top, {})
+        for part in rest[:-1]:
+            node = node.setdefault(part, {})
+        node[rest[-1]] = value
+
+    return apply
+
+
+def _delete(path: str):
+    def apply(document):
+        top, *rest = path.split(".")
+        if not rest:
+            del document["config"][top]
+            return
+        node = document["config"][top]
+        for part in rest[:-1]:
+            node = node[part]
+        del node[rest[-1]]
+
+    return apply
+
+
+# (mutation, key path the error must name, a fragment of the explanation)
+BAD_CONFIGS = {
+    "wrong type: number as string": (_set("ml-platform:network.azCount", "2"), "ml-platform:network.azCount", "valid integer"),
+    "out of range: too many zones": (_set("ml-platform:network.azCount", 4), "ml-platform:network.azCount", "less than or equal to 3"),
+    "out of range: one zone": (_set("ml-platform:network.azCount", 1), "ml-platform:network.azCount", "greater than or equal to 2"),
+    "unknown key: typo in a section": (_set("ml-platform:network.natStrategey", "single"), "ml-platform:network.natStrategey", "unknown key"),
+    "unknown key: typo in a section name": (_set("ml-platform:netwrok", {}), "ml-platform:netwrok", "unknown key"),
+    "unknown key: nested typo": (_set("ml-platform:network.flowLogs.retention", 7), "ml-platform:network.flowLogs.retention", "unknown key"),
+    "unknown namespace": (_set("aws:region", "us-west-2"), "aws:region", "unknown namespace"),
+    "missing required: region": (_delete("ml-platform:region"), "ml-platform:region", "required"),
+    "missing required: team tag": (_delete("ml-platform:tags.team"), "ml-platform:tags.team", "required"),
+    "bad enum: NAT strategy": (_set("ml-platform:network.natStrategy", "per-zone"), "ml-platform:network.natStrategy", "'single' or 'per-az'"),
+    "bad enum: endpoint": (_set("ml-platform:network.interfaceEndpoints", ["ecr.api", "s3"]), "ml-platform:network.interfaceEndpoints[1]", "'ecr.api'"),
+    "duplicate endpoint": (_set("ml-platform:network.interfaceEndpoints", ["sts", "sts"]), "ml-platform:network.interfaceEndpoints", "more than once"),
+    "bad CIDR syntax": (_set("ml-platform:network.vpcCidr", "10.40.0.0/33"), "ml-platform:network.vpcCidr", "IPv4 network"),
+    "public CIDR": (_set("ml-platform:network.vpcCidr", "8.8.0.0/16"), "ml-platform:network.vpcCidr", "private"),
+    "CIDR too small": (_set("ml-platform:network.vpcCidr", "10.40.0.0/24"), "ml-platform:network.vpcCidr", "/16 and /20"),
+    "bad retention": (_set("ml-platform:network.flowLogs.retentionDays", 10), "ml-platform:network.flowLogs.retentionDays", "Input should be 1, 3"),
+    "bad bool": (_set("ml-platform:network.flowLogs.enabled", "yes"), "ml-platform:network.flowLogs.enabled", "valid boolean"),
+    "bad region": (_set("ml-platform:region", "US East"), "ml-platform:region", "region code"),
+    "bad tag characters": (_set("ml-platform:tags.costCenter", "ml#prod"), "ml-platform:tags.costCenter", "characters"),
+    "section of the wrong shape": (_set("ml-platform:network", ["10.40.0.0/16"]), "ml-platform:network", "should be an object"),
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_is_refused_naming_file_and_key(case, stack, stack_document, engine_config):
+    mutate, key_path, fragment = BAD_CONFIGS[case]
+    document = stack_document(stack)
+    mutate(document)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(stack, engine_config(document))
+    message = str(caught.value)
+    assert message.startswith(f"Pulumi.{stack}.yaml: invalid configuration"), message
+    matching = [p for p in caught.value.problems if p.key_path == key_path]
+    assert matching, f"no problem names {key_path}: {message}"
+    assert any(fragment in p.render() for p in matching), message
+
+
+def test_every_problem_is_reported_at_once(stack_document, engine_config):
+    document = stack_document("dev")
+    for mutate, _, _ in (BAD_CONFIGS["bad region"], BAD_CONFIGS["bad enum: NAT strategy"], BAD_CONFIGS["public CIDR"]):
+        mutate(document)
+    with pytest.raises(ConfigError) as caught:
+        load_settings("dev", engine_config(document))
+    assert {p.key_path for p in caught.value.problems} == {
+        "ml-platform:region",
+        "ml-platform:network.natStrategy",
+        "ml-platform:network.vpcCidr",
+    }
+
+
+def test_the_offending_value_is_shown(stack_document, engine_config):
+    document = stack_document("dev")
+    BAD_CONFIGS["out of range: too many zones"][0](document)
+    with pytest.raises(ConfigError, match=r"azCount: .*\(got 4\)"):
+        load_settings("dev", engine_config(document))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_committed_stack_files_are_valid(stack, stack_document, engine_config):
+    settings = load_settings(stack, engine_config(stack_document(stack)))
+    assert settings.region == "us-east-1"
+
+
+def test_defaults_apply_when_a_section_is_omitted(stack_document, engine_config):
+    document = stack_document("dev")
+    del document["config"]["ml-platform:network"]
+    settings = load_settings("dev", engine_config(document))
+    assert settings.network.az_count == 2
+    assert settings.network.nat_strategy == "single"
+    assert settings.network.flow_logs.retention_days == 30
