@@ -6,8 +6,9 @@ per component. Logic lives in `components/` and `infra/settings/`.
 
 import pulumi
 
+from components.alerting import Alerting, AlertingArgs
 from components.network import Network, NetworkArgs
-from infra.providers import availability_zones, declare_aws_provider
+from infra.providers import account_id, availability_zones, declare_aws_provider
 from infra.stack_config import read_settings
 from infra.tags import platform_tags
 
@@ -35,3 +36,11 @@ network = Network(
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
+
+# --- Alerting: the topic every alarm and budget alert goes to ---------------------------------
+alerting = Alerting(
+    "alerts",
+    AlertingArgs(account_id=account_id(aws_provider), email_endpoints=settings.alerts.emails),
+    opts=on_aws,
+)
+pulumi.export("alertTopicArn", alerting.topic_arn)

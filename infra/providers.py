@@ -27,3 +27,8 @@ def availability_zones(provider: aws.Provider, count: int) -> list[str]:
         opts=pulumi.InvokeOptions(provider=provider),
     )
     return sorted(zones.names)[:count]
+
+
+def account_id(provider: aws.Provider) -> str:
+    """The account the provider's credentials belong to."""
+    return aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id

@@ -6,6 +6,7 @@ import re
 
 from pydantic import Field, field_validator
 
+from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
 from infra.settings.network import NetworkSettings
 
@@ -36,6 +37,9 @@ class PlatformSettings(Section):
     tags: TagSettings = Field(description="Ownership tags. Required.")
     network: NetworkSettings = Field(
         default_factory=NetworkSettings, description="The VPC. See the network keys."
+    )
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings, description="Alert topic subscribers."
     )
 
     @field_validator("region")

@@ -111,3 +111,10 @@ def test_defaults_apply_when_a_section_is_omitted(stack_document, engine_config)
     assert settings.network.az_count == 2
     assert settings.network.nat_strategy == "single"
     assert settings.network.flow_logs.retention_days == 30
+
+
+def test_alert_email_must_be_an_address(stack_document, engine_config):
+    document = stack_document("prod")
+    document["config"]["ml-platform:alerts"] = {"emails": ["oncall"]}
+    with pytest.raises(ConfigError, match=r"ml-platform:alerts.emails: not an email address: oncall"):
+        load_settings("prod", engine_config(document))
