@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
+from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
 
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
@@ -40,6 +41,9 @@ class PlatformSettings(Section):
     )
     alerts: AlertSettings = Field(
         default_factory=AlertSettings, description="Alert topic subscribers."
+    )
+    interruption: InterruptionSettings = Field(
+        default_factory=InterruptionSettings, description="Spot interruption handling."
     )
 
     @field_validator("region")

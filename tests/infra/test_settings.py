@@ -118,3 +118,20 @@ def test_alert_email_must_be_an_address(stack_document, engine_config):
     document["config"]["ml-platform:alerts"] = {"emails": ["oncall"]}
     with pytest.raises(ConfigError, match=r"ml-platform:alerts.emails: not an email address: oncall"):
         load_settings("prod", engine_config(document))
+
+
+def test_node_drain_longer_than_the_spot_notice_is_refused(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"] = {"nodeDrainSeconds": 110}
+    with pytest.raises(ConfigError) as caught:
+        load_settings("dev", engine_config(document))
+    (problem,) = caught.value.problems
+    assert problem.key_path == "ml-platform:interruption.nodeDrainSeconds"
+    assert "120s spot notice" in problem.message and problem.value == 110
+
+
+def test_pod_grace_longer_than_node_drain_is_refused(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"] = {"nodeDrainSeconds": 60, "podGraceSeconds": 90}
+    with pytest.raises(ConfigError, match=r"ml-platform:interruption.podGraceSeconds: pod grace of 90s"):
+        load_settings("dev", engine_config(document))
