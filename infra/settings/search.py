@@ -86,9 +86,9 @@ class SearchSettings(Section):
     )
     instance_type: str = Field(
         "m7g.medium.search",
-        description="Data node type (`<family>.<size>.search`). Default `m7g.medium.search`: the "
-        "smallest size that supports encryption at rest and remote reindex (T2/T3 do not). "
-        "`t2.*` and `t3.nano/micro/small` are refused.",
+        description="Data node type (`<family>.<size>.search`). Default `m7g.medium.search`: small, "
+        "encryption at rest supported, and unlike T2/T3 it can remote-reindex. `t2.*` (no encryption "
+        "at rest) and `t3.nano/micro/small` (support unconfirmed) are refused.",
     )
     instance_count: int = Field(1, ge=1, le=80, description="Data nodes. Default `1`.")
     availability_zone_count: Literal[1, 2, 3] = Field(
