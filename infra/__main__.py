@@ -8,6 +8,7 @@ import pulumi
 
 from components.alerting import Alerting, AlertingArgs
 from components.network import Network, NetworkArgs
+from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from infra.providers import account_id, availability_zones, declare_aws_provider
 from infra.stack_config import read_settings
 from infra.tags import platform_tags
@@ -44,3 +45,32 @@ alerting = Alerting(
     opts=on_aws,
 )
 pulumi.export("alertTopicArn", alerting.topic_arn)
+
+# --- Search: the autocomplete domain, private, encrypted, alarmed ------------------------------
+search_domain_name = f"mlp-{stack}-search"
+search_account = account_id(aws_provider)
+search_arn = search_domain_arn(settings.region, search_account, search_domain_name)  # services' IAM policies
+search = SearchDomain(
+    "search",
+    SearchDomainArgs(
+        domain_name=search_domain_name,
+        region=settings.region,
+        account_id=search_account,
+        engine_version=settings.search.engine_version,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        # connected to the cluster SGs / service roles when those land (empty: no ingress, access denied)
+        client_security_group_ids=[],
+        access_role_arns=[],
+        alarm_topic_arn=alerting.topic_arn,
+        sizing=settings.search.sizing(),
+        auto_tune=settings.search.auto_tune,
+        off_peak_window_start_hour_utc=settings.search.off_peak_window_start_hour_utc,
+        log_retention_days=settings.search.log_retention_days,
+        fine_grained_access_master_role_arn=settings.search.fine_grained_access.active_master_role(),
+        create_service_linked_role=settings.search.create_service_linked_role,
+    ),
+    opts=on_aws,
+)
+pulumi.export("searchEndpoint", search.endpoint)
+pulumi.export("searchDomainArn", search.domain_arn)

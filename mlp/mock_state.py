@@ -63,6 +63,21 @@ def _iam(kind: str) -> Callable[[MockContext], dict[str, Any]]:
     return state
 
 
+def _service_linked_role(ctx: MockContext) -> dict[str, Any]:
+    service = ctx.inputs["awsServiceName"]
+    # AWS names each service's role itself; OpenSearch's is fixed.
+    name = {"opensearchservice.amazonaws.com": "AWSServiceRoleForAmazonOpenSearchService"}.get(
+        service, f"AWSServiceRoleFor{service.split('.')[0].title()}"
+    )
+    return {
+        "id": _arn(ctx, "iam", f"role/aws-service-role/{service}/{name}", regional=False),
+        "name": name,
+        "path": f"/aws-service-role/{service}/",
+        "arn": _arn(ctx, "iam", f"role/aws-service-role/{service}/{name}", regional=False),
+        "uniqueId": f"AROA{ctx.hex(17).upper()}",
+    }
+
+
 def _log_group(ctx: MockContext) -> dict[str, Any]:
     name = ctx.physical_name()
     return {"id": name, "name": name, "arn": _arn(ctx, "logs", f"log-group:{name}")}
@@ -178,6 +193,7 @@ RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:iam/role:Role": _iam("role"),
     "aws:iam/policy:Policy": _iam("policy"),
     "aws:iam/instanceProfile:InstanceProfile": _iam("instance-profile"),
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": _service_linked_role,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,

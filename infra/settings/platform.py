@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
 from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
+from infra.settings.rules import KeyRuleError
+from infra.settings.search import SearchSettings
 
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -45,6 +47,9 @@ class PlatformSettings(Section):
     interruption: InterruptionSettings = Field(
         default_factory=InterruptionSettings, description="Spot interruption handling."
     )
+    search: SearchSettings = Field(
+        default_factory=SearchSettings, description="The search domain behind autocomplete."
+    )
 
     @field_validator("region")
     @classmethod
@@ -52,3 +57,14 @@ class PlatformSettings(Section):
         if not _REGION.match(value):
             raise ValueError("must be an AWS region code such as us-east-1")
         return value
+
+    @model_validator(mode="after")
+    def _search_fits_the_network(self) -> "PlatformSettings":
+        if self.search.availability_zone_count > self.network.az_count:
+            raise KeyRuleError(
+                "search.availabilityZoneCount",
+                f"the domain cannot span more zones than the VPC has private subnets "
+                f"(network.azCount is {self.network.az_count})",
+                self.search.availability_zone_count,
+            )
+        return self

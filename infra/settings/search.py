@@ -1,0 +1,214 @@
+"""Search domain settings: engine version, sizing, access control and logs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from components.search_domain import SearchSizing, sizing_problems
+from components.search_engine_support import (
+    SUPPORT_CALENDAR,
+    extended_support_cost_note,
+    parse_engine_version,
+    support_window,
+)
+from infra.settings.base import Section
+from infra.settings.rules import KeyRuleError
+
+DEFAULT_ENGINE_VERSION = "OpenSearch_3.3"
+# Elasticsearch is accepted only at its last open-source release, for teams moving an existing
+# index (restore a 7.10 snapshot, then upgrade in place or reindex into OpenSearch).
+MIGRATION_ELASTICSEARCH_VERSION = "Elasticsearch_7.10"
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*\.(nano|micro|small|medium|large|\d*xlarge)\.search$")
+# T2 has no encryption at rest; for the smallest T3 sizes AWS documents no support either
+# (check `aws opensearch list-instance-type-details` → EncryptionEnabled before allowing one).
+_UNENCRYPTABLE = re.compile(r"^(t2\.[a-z0-9]+|t3\.(nano|micro|small))\.search$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
+
+
+def support_date() -> date:
+    """The day support phases are judged on (today, UTC). Tests replace it."""
+    return datetime.now(UTC).date()
+
+
+class FineGrainedAccessSettings(Section):
+    """OpenSearch fine-grained access control (the security plugin) with an IAM master role."""
+
+    enabled: bool = Field(
+        False,
+        description="Turn on fine-grained access control (index/document-level permissions, "
+        "audit logs). Default `false`: the IAM access policy alone decides who may call the domain.",
+    )
+    master_role_arn: str | None = Field(
+        None,
+        description="IAM role that administers the security plugin (maps roles, reads audit logs); "
+        "it is also granted by the access policy. Required when `enabled`.",
+    )
+
+    @field_validator("master_role_arn")
+    @classmethod
+    def _is_role_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.match(value):
+            raise ValueError("must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        return value
+
+    def active_master_role(self) -> str | None:
+        """The master role when fine-grained access control is on, else None (the switch)."""
+        return self.master_role_arn if self.enabled else None
+
+    @model_validator(mode="after")
+    def _master_role_when_enabled(self) -> "FineGrainedAccessSettings":
+        if self.enabled and self.master_role_arn is None:
+            raise KeyRuleError(
+                "masterRoleArn", "fine-grained access control needs an IAM master role ARN", has_value=False
+            )
+        return self
+
+
+class SearchSettings(Section):
+    """The search domain behind autocomplete."""
+
+    engine_version: str = Field(
+        DEFAULT_ENGINE_VERSION,
+        description="`OpenSearch_X.Y`, or `Elasticsearch_7.10` to migrate an existing index. Default "
+        "`OpenSearch_3.3`: the newest release AWS documents, on standard support with no announced "
+        "end. A version on paid extended support (calendar in `components/search_engine_support.py`) "
+        "is refused unless `acceptExtendedSupportCost` is `true`.",
+    )
+    accept_extended_support_cost: bool = Field(
+        False,
+        description="Accept an engine version on paid extended support and its surcharge. "
+        "Default `false`.",
+    )
+    instance_type: str = Field(
+        "m7g.medium.search",
+        description="Data node type (`<family>.<size>.search`). Default `m7g.medium.search`: small, "
+        "encryption at rest supported, and unlike T2/T3 it can remote-reindex. `t2.*` (no encryption "
+        "at rest) and `t3.nano/micro/small` (support unconfirmed) are refused.",
+    )
+    instance_count: int = Field(1, ge=1, le=80, description="Data nodes. Default `1`.")
+    availability_zone_count: Literal[1, 2, 3] = Field(
+        1,
+        description="Zones the data nodes and replicas spread over: `1` (no zone awareness), `2` or "
+        "`3`. At most `network.azCount`. Default `1`.",
+    )
+    dedicated_master_count: int = Field(
+        0, description="Dedicated master nodes: `0` (none), `3` or `5`. Default `0`."
+    )
+    dedicated_master_type: str = Field(
+        "m7g.large.search",
+        description="Dedicated master node type, used when `dedicatedMasterCount` > 0. Default "
+        "`m7g.large.search`.",
+    )
+    volume_size_gib: int = Field(
+        20, ge=10, le=16384, description="gp3 volume per data node, GiB. Default `20`."
+    )
+    volume_iops: int = Field(
+        3000,
+        description="gp3 IOPS per volume, 3000-16000, at most 500 per GiB. Default `3000` (included "
+        "in the storage price).",
+    )
+    volume_throughput_mibps: int = Field(
+        125,
+        description="gp3 throughput per volume, 125-1000 MiB/s, at most 0.25 per IOPS. Default `125` "
+        "(included in the storage price).",
+    )
+    auto_tune: bool = Field(
+        True, description="Auto-Tune (JVM and queue tuning) in the off-peak window. Default `true`."
+    )
+    off_peak_window_start_hour_utc: int = Field(
+        2,
+        ge=0,
+        le=23,
+        description="Start hour (UTC) of the daily 10-hour window for software updates and Auto-Tune. "
+        "Default `2`.",
+    )
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731] = Field(
+        30, description="Retention of the domain's slow, error and audit log groups, days. Default `30`."
+    )
+    fine_grained_access: FineGrainedAccessSettings = Field(
+        default_factory=FineGrainedAccessSettings, description="Fine-grained access control."
+    )
+    create_service_linked_role: bool = Field(
+        False,
+        description="Declare the account's OpenSearch service-linked role "
+        "(AWSServiceRoleForAmazonOpenSearchService). Default `false`: AWS creates it with the first "
+        "VPC domain if the deployer may `iam:CreateServiceLinkedRole`; declaring it fails where it "
+        "already exists, so at most one stack per account sets this.",
+    )
+
+    def sizing(self) -> SearchSizing:
+        return SearchSizing(
+            instance_type=self.instance_type,
+            instance_count=self.instance_count,
+            availability_zone_count=self.availability_zone_count,
+            dedicated_master_count=self.dedicated_master_count,
+            dedicated_master_type=self.dedicated_master_type,
+            volume_size_gib=self.volume_size_gib,
+            volume_iops=self.volume_iops,
+            volume_throughput_mibps=self.volume_throughput_mibps,
+        )
+
+    @field_validator("instance_type", "dedicated_master_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        if not _INSTANCE_TYPE.match(value):
+            raise ValueError("must be an OpenSearch instance type such as m7g.medium.search")
+        if _UNENCRYPTABLE.match(value):
+            raise ValueError(
+                "does not support encryption at rest, which the domain requires; the smallest "
+                "accepted sizes are medium (e.g. m7g.medium.search, t3.medium.search)"
+            )
+        return value
+
+    @field_validator("engine_version")
+    @classmethod
+    def _known_engine_version(cls, value: str) -> str:
+        engine, _ = parse_engine_version(value)
+        if engine == "Elasticsearch" and value != MIGRATION_ELASTICSEARCH_VERSION:
+            raise ValueError(
+                f"only {MIGRATION_ELASTICSEARCH_VERSION} is accepted among Elasticsearch versions "
+                f"(to migrate an existing index); new domains use OpenSearch, e.g. {DEFAULT_ENGINE_VERSION}"
+            )
+        if support_window(value) is None:
+            known = ", ".join(
+                f"{w.engine}_{w.first[0]}.{w.first[1]}" + ("+" if w.last is None else "")
+                for w in SUPPORT_CALENDAR
+                if w.engine == "OpenSearch"
+            )
+            raise ValueError(f"is not in AWS's support calendar (OpenSearch rows start at: {known})")
+        return value
+
+    @model_validator(mode="after")
+    def _rules(self) -> "SearchSettings":
+        problems = sizing_problems(self.sizing())
+        if problems:
+            field_name, message = next(iter(problems.items()))
+            raise KeyRuleError(to_camel(field_name), message, getattr(self, field_name))
+        self._supported_or_accepted()
+        return self
+
+    def _supported_or_accepted(self) -> None:
+        window = support_window(self.engine_version)
+        today = support_date()
+        phase = window.phase(today) if window else "standard"
+        if phase == "ended":
+            raise KeyRuleError(
+                "engineVersion",
+                f"AWS ended all support for {self.engine_version} on {window.extended_support_ends}; "
+                f"upgrade (e.g. to {DEFAULT_ENGINE_VERSION})",
+                self.engine_version,
+            )
+        if phase == "extended" and not self.accept_extended_support_cost:
+            cost = extended_support_cost_note(self.engine_version, today, self.sizing().node_counts())
+            raise KeyRuleError(
+                "engineVersion",
+                f"{self.engine_version} left standard support on {window.standard_support_ends} and is on "
+                f"paid extended support until {window.extended_support_ends}, at {cost}. Use "
+                f"{DEFAULT_ENGINE_VERSION}, or set ml-platform:search.acceptExtendedSupportCost: true",
+                self.engine_version,
+            )
