@@ -18,6 +18,7 @@ settings = read_settings(stack)  # a bad stack file stops here, before anything 
 tags = platform_tags(stack, settings)
 aws_provider = declare_aws_provider(settings.region, tags)
 on_aws = pulumi.ResourceOptions(providers=[aws_provider])
+account = account_id(aws_provider)
 
 # --- Network: VPC, subnets per AZ, NAT, endpoints, flow logs ---------------------------------
 network = Network(
@@ -41,21 +42,20 @@ pulumi.export("publicSubnetIds", network.public_subnet_ids)
 # --- Alerting: the topic every alarm and budget alert goes to ---------------------------------
 alerting = Alerting(
     "alerts",
-    AlertingArgs(account_id=account_id(aws_provider), email_endpoints=settings.alerts.emails),
+    AlertingArgs(account_id=account, email_endpoints=settings.alerts.emails),
     opts=on_aws,
 )
 pulumi.export("alertTopicArn", alerting.topic_arn)
 
 # --- Search: the autocomplete domain, private, encrypted, alarmed ------------------------------
 search_domain_name = f"mlp-{stack}-search"
-search_account = account_id(aws_provider)
-search_arn = search_domain_arn(settings.region, search_account, search_domain_name)  # services' IAM policies
+search_arn = search_domain_arn(settings.region, account, search_domain_name)  # services' IAM policies
 search = SearchDomain(
     "search",
     SearchDomainArgs(
         domain_name=search_domain_name,
         region=settings.region,
-        account_id=search_account,
+        account_id=account,
         engine_version=settings.search.engine_version,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
