@@ -165,3 +165,30 @@ def test_drill_against_each_stack(stack_inventory):
     if not stack_inventory.of_type(RULE):
         pytest.skip(f"interruption handling is switched off in stack {stack_inventory.stack}")
     run_drill(stack_inventory)
+
+
+def test_the_managed_system_pool_is_never_the_handlers(stack_inventory):
+    """EKS drains managed node groups itself: they must not carry the handler's tag, and only the
+    tagged self-managed groups get a lifecycle hook (so no node is handled twice)."""
+    from components.termination_handler import NTH_MANAGED_TAG
+
+    if not stack_inventory.of_type("eks:index:Cluster"):
+        pytest.skip(f"stack {stack_inventory.stack} declares no cluster yet")
+    managed = [r for r in stack_inventory.resources if "nodegroup" in r.type.lower()]
+    tagged_managed = [r.name for r in managed if NTH_MANAGED_TAG in json.dumps(r.inputs)]
+    assert not tagged_managed, f"managed node groups carry {NTH_MANAGED_TAG}: {tagged_managed}"
+    # Self-managed worker groups are the only Auto Scaling groups the program declares (EKS
+    # creates the managed pool's group itself). Each puts the tag on its instances, on the group
+    # with PropagateAtLaunch or in its launch template, and each gets a lifecycle hook.
+    groups = stack_inventory.of_type("aws:autoscaling/group:Group")
+    templates = stack_inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    tagged_groups = [g for g in groups if NTH_MANAGED_TAG in json.dumps(g.inputs.get("tags", []))]
+    for group in tagged_groups:
+        (tag,) = [t for t in group.inputs["tags"] if t["key"] == NTH_MANAGED_TAG]
+        assert tag["propagateAtLaunch"] is True, f"{group.name}: instances would not carry the tag"
+    tagged_templates = [t for t in templates if NTH_MANAGED_TAG in json.dumps(t.inputs)]
+    assert max(len(tagged_groups), len(tagged_templates)) == len(groups), (
+        f"worker groups without {NTH_MANAGED_TAG}: the handler would ignore their nodes"
+    )
+    if stack_inventory.of_type(RULE):
+        assert len(stack_inventory.of_type(HOOK)) == len(groups), "a worker group has no lifecycle hook"
