@@ -18,6 +18,10 @@ DETECTION_MARGIN_SECONDS = 15
 """Time between EC2 emitting the notice and the handler acting on it: EventBridge delivery, the
 SQS long poll and the handler's processing. Kept out of the budget on purpose."""
 
+LIFECYCLE_HOOK_MIN_SECONDS = 30
+"""The shortest heartbeat timeout a lifecycle hook accepts (EC2 Auto Scaling user guide,
+"Add lifecycle hooks": 30 to 7200 seconds)."""
+
 
 @dataclass(frozen=True)
 class DrainBudget:
@@ -28,6 +32,13 @@ class DrainBudget:
     pod_grace_seconds: int
     """The grace period the handler gives each evicted pod (its `podTerminationGracePeriod`);
     -1 means the pod's own `terminationGracePeriodSeconds`."""
+
+    def lifecycle_timeout_seconds(self) -> int:
+        """How long a worker group holds a terminating instance for the handler: detection plus
+        the whole node drain, so the hook never releases an instance mid-drain. With the drain
+        inside the notice this stays within the 30-120 s AWS recommends with capacity
+        rebalancing."""
+        return max(LIFECYCLE_HOOK_MIN_SECONDS, DETECTION_MARGIN_SECONDS + self.node_drain_seconds)
 
     def handler_problem(self) -> str | None:
         """Why the handler's own settings cannot fit the notice, or None."""

@@ -82,3 +82,37 @@ def scratch_project(tmp_path: Path) -> Callable[[str, str], Path]:
         return tmp_path
 
     return _make
+
+
+@pytest.fixture
+def interruption_example(declare) -> Callable[..., Inventory]:
+    """`InterruptionHandling` declared with two worker pools (`general`, `gpu`) under the
+    recording mocks; keyword arguments replace fields of its Args. Shared by the component
+    tests, the drill and the IAM sweep."""
+    import pulumi_kubernetes as k8s
+
+    from components.drain_budget import DrainBudget
+    from components.interruption_handling import InterruptionHandling, InterruptionHandlingArgs, WorkerGroup
+
+    def asg(name: str) -> WorkerGroup:
+        arn = f"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:{name}-0000:autoScalingGroupName/{name}"
+        return WorkerGroup(asg_name=name, asg_arn=arn, notice_alarm_threshold=2 if "gpu" in name else 6)
+
+    def _build(**overrides: Any) -> Inventory:
+        def build() -> None:
+            fields = {
+                "cluster_name": "mlp-unit",
+                "region": "us-east-1",
+                "worker_groups": {"general": asg("mlp-unit-general-asg"), "gpu": asg("mlp-unit-gpu-asg")},
+                "kubernetes_provider": k8s.Provider("cluster", kubeconfig="{}"),
+                "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/UNIT",
+                "oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/UNIT",
+                "alarm_topic_arn": "arn:aws:sns:us-east-1:123456789012:alerts",
+                "drain_budget": DrainBudget(node_drain_seconds=90, pod_grace_seconds=-1),
+            }
+            fields.update(overrides)
+            InterruptionHandling("interruption", InterruptionHandlingArgs(**fields))
+
+        return declare(build)
+
+    return _build

@@ -1,17 +1,59 @@
-"""Spot interruption handling: the drain budget every service must fit."""
+"""Spot interruption handling: the switch, the drain budget every service must fit, and alarms."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from components.drain_budget import DrainBudget
+from components.interruption_events import QUEUE_RETENTION_SECONDS
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
+
+
+class NoticeAlarmSettings(Section):
+    """The per-pool alarm on terminations, so a pool whose instance types keep being reclaimed
+    shows up."""
+
+    threshold: int = Field(
+        6,
+        ge=1,
+        le=1000,
+        description="Terminations of one pool's instances (reclaims, rebalances, scale-ins) within "
+        "`periodMinutes` that raise the alarm. Default `6`.",
+    )
+    period_minutes: int = Field(
+        60,
+        ge=5,
+        le=1440,
+        description="The window the terminations are counted over, in minutes. Default `60`.",
+    )
+    pool_thresholds: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per-pool thresholds that replace `threshold`, by pool name (e.g. `{gpu: 2}`). "
+        "Default none.",
+    )
+
+    @field_validator("pool_thresholds")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = sorted(pool for pool, threshold in value.items() if threshold < 1)
+        if bad:
+            raise ValueError(f"thresholds must be at least 1 (pools {', '.join(bad)})")
+        return value
+
+    def threshold_for(self, pool: str) -> int:
+        return self.pool_thresholds.get(pool, self.threshold)
 
 
 class InterruptionSettings(Section):
     """How reclaimed spot nodes are drained."""
 
+    enabled: bool = Field(
+        True,
+        description="Run spot interruption handling: the interruption queue, its EventBridge "
+        "rules, the worker groups' termination lifecycle hooks, the termination handler and its "
+        "alarms. Default `true`; turning it off removes all of them.",
+    )
     node_drain_seconds: int = Field(
         90,
         ge=30,
@@ -27,6 +69,25 @@ class InterruptionSettings(Section):
         description="Grace period the handler gives each evicted pod (`podTerminationGracePeriod`); "
         "`-1` uses each pod's own `terminationGracePeriodSeconds`. Default `-1`.",
     )
+    queue_age_alarm_seconds: int = Field(
+        180,
+        ge=60,
+        lt=QUEUE_RETENTION_SECONDS,
+        description="Alarm when the interruption queue's oldest message is older than this: the "
+        "handler is not consuming. Must exceed the lifecycle hook timeout (detection + "
+        "`nodeDrainSeconds`, since the handler deletes a message after the drain) and stay below "
+        f"the queue's {QUEUE_RETENTION_SECONDS} s retention. Default `180`.",
+    )
+    notice_alarm: NoticeAlarmSettings = Field(
+        default_factory=NoticeAlarmSettings,
+        description="Per-pool termination alarm.",
+    )
+    webhook_url: SecretStr | None = Field(
+        None,
+        description="Webhook the handler posts each interruption to (Slack, Chime, ...). Set it as "
+        "a secret: `pulumi config set --secret --path 'ml-platform:interruption.webhookUrl' <url>`; "
+        "it reaches the cluster only as a Kubernetes Secret. Default none.",
+    )
 
     def drain_budget(self) -> DrainBudget:
         return DrainBudget(node_drain_seconds=self.node_drain_seconds, pod_grace_seconds=self.pod_grace_seconds)
@@ -38,3 +99,19 @@ class InterruptionSettings(Section):
             key = "podGraceSeconds" if "pod grace" in problem else "nodeDrainSeconds"
             raise KeyRuleError(key, problem, getattr(self, "pod_grace_seconds" if key == "podGraceSeconds" else "node_drain_seconds"))
         return self
+
+    @model_validator(mode="after")
+    def _age_alarm_above_a_normal_drain(self) -> "InterruptionSettings":
+        longest = self.drain_budget().lifecycle_timeout_seconds()
+        if self.queue_age_alarm_seconds <= longest:
+            raise KeyRuleError(
+                "queueAgeAlarmSeconds",
+                f"must be above {longest}s: the handler deletes a notice only after draining the "
+                f"node, so messages legitimately reach detection + nodeDrainSeconds of age",
+                self.queue_age_alarm_seconds,
+            )
+        return self
+
+    def unknown_pools(self, pool_names: set[str] | frozenset[str]) -> list[str]:
+        """Pools named in `noticeAlarm.poolThresholds` that the stack does not have."""
+        return sorted(set(self.notice_alarm.pool_thresholds) - set(pool_names))

@@ -135,3 +135,51 @@ def test_pod_grace_longer_than_node_drain_is_refused(stack_document, engine_conf
     document["config"]["ml-platform:interruption"] = {"nodeDrainSeconds": 60, "podGraceSeconds": 90}
     with pytest.raises(ConfigError, match=r"ml-platform:interruption.podGraceSeconds: pod grace of 90s"):
         load_settings("dev", engine_config(document))
+
+
+@pytest.mark.parametrize(
+    "interruption, key, fragment",
+    [
+        ({"queueAgeAlarmSeconds": 100}, "queueAgeAlarmSeconds", "must be above 105s"),
+        ({"nodeDrainSeconds": 60, "queueAgeAlarmSeconds": 75}, "queueAgeAlarmSeconds", "must be above 75s"),
+        ({"queueAgeAlarmSeconds": 300}, "queueAgeAlarmSeconds", "less than 300"),
+        ({"enabled": "no"}, "enabled", "valid boolean"),
+        ({"noticeAlarm": {"threshold": 0}}, "noticeAlarm.threshold", "greater than or equal to 1"),
+        ({"noticeAlarm": {"poolThresholds": {"gpu": 0}}}, "noticeAlarm.poolThresholds", "at least 1 (pools gpu)"),
+        ({"noticeAlarm": {"periodMinutes": 2}}, "noticeAlarm.periodMinutes", "greater than or equal to 5"),
+        ({"webhookUrl": 42}, "webhookUrl", "string"),
+    ],
+)
+def test_bad_interruption_settings_are_refused_naming_the_key(interruption, key, fragment, stack_document, engine_config):
+    document = stack_document("prod")
+    document["config"]["ml-platform:interruption"] = interruption
+    with pytest.raises(ConfigError) as caught:
+        load_settings("prod", engine_config(document))
+    (problem,) = caught.value.problems
+    assert problem.key_path == f"ml-platform:interruption.{key}", problem.render()
+    assert fragment in problem.render(), problem.render()
+
+
+def test_the_age_alarm_tracks_the_drain_it_must_exceed(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"] = {"nodeDrainSeconds": 45, "queueAgeAlarmSeconds": 61}
+    settings = load_settings("dev", engine_config(document)).interruption
+    assert settings.drain_budget().lifecycle_timeout_seconds() == 60
+    assert settings.queue_age_alarm_seconds == 61
+
+
+def test_per_pool_thresholds_override_the_default(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"] = {"noticeAlarm": {"threshold": 4, "poolThresholds": {"gpu": 1}}}
+    interruption = load_settings("dev", engine_config(document)).interruption
+    assert interruption.notice_alarm.threshold_for("gpu") == 1
+    assert interruption.notice_alarm.threshold_for("general") == 4
+    assert interruption.unknown_pools({"general"}) == ["gpu"]
+
+
+def test_the_webhook_url_never_shows_in_settings(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"] = {"webhookUrl": "https://hooks.example.com/T0/B0/secret"}
+    interruption = load_settings("dev", engine_config(document)).interruption
+    assert "hooks.example.com" not in repr(interruption)
+    assert interruption.webhook_url.get_secret_value().startswith("https://hooks.example.com/")
