@@ -118,3 +118,9 @@ def test_wrapped_policy_reports_through_the_engine_interface(rule, bad, good):
     policy = {p.name: p for p in policies()}[rule]
     assert run_engine_policy(policy, bad), f"{rule} reported nothing through the engine interface"
     assert run_engine_policy(policy, good) == []
+
+
+def test_the_readme_lists_every_rule_with_its_level():
+    readme = (PROJECT_DIR / "README.md").read_text()
+    for rule in RULES:
+        assert f"| `{rule.name}` | {rule.enforcement} |" in readme, f"README lacks rule {rule.name}"
