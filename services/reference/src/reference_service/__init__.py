@@ -1,0 +1,1 @@
+"""A stand-in ML service: prefix completions from a small in-memory vocabulary."""
