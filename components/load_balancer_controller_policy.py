@@ -123,7 +123,7 @@ def controller_policy(partition: str, region: str, account_id: str) -> dict:
             "Sid": "CreateTaggedLoadBalancers",
             "Effect": "Allow",
             "Action": ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
-            "Resource": "*",
+            "Resource": load_balancers + target_groups,
             "Condition": {"Null": request_tagged},
         },
         {
