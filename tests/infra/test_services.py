@@ -106,6 +106,15 @@ def test_prod_keeps_two_pods_per_workload_spread_over_zones(stack_services):
         assert budget.inputs["spec"].get("minAvailable", 0) >= 1, f"{budget.name} lets a drain take every pod"
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_pod_names_a_declared_priority_class(stack, stack_services):
+    inventory = stack_services(stack)
+    declared = {c.inputs["metadata"]["name"] for c in inventory.of_type("kubernetes:scheduling.k8s.io/v1:PriorityClass")}
+    assert len(declared) == 2
+    for deployment in inventory.of_type("kubernetes:apps/v1:Deployment"):
+        assert deployment.inputs["spec"]["template"]["spec"]["priorityClassName"] in declared, deployment.name
+
+
 def test_only_search_users_can_query_the_domain(stack_services):
     for stack in STACKS:
         settings = _settings(stack)

@@ -82,7 +82,8 @@ REFUSALS = {
         f"{KEY}.Discovery_V2",
         "DNS label",
     ),
-    "unknown key": (_edit("discovery.replica", {"min": 1, "max": 2}), f"{KEY}.discovery.replica", "unknown key"),
+    "unknown key": (_edit("discovery.replica", {"min": 1, "max": 2}), f"{KEY}.discovery.replica", "allowed keys here: callers,"),
+    "unknown nested key": (_edit("discovery.resources.cpu", 1), f"{KEY}.discovery.resources.cpu", "cpuMillicores, memoryLimitMib"),
     "model prefix without slash": (
         _edit("discovery.modelArtifacts", {"bucket": "models-bucket", "prefix": "discovery"}),
         f"{KEY}.discovery.modelArtifacts.prefix",
