@@ -14,7 +14,11 @@ import pulumi_kubernetes as k8s
 from components.ml_service import MlService, MlServiceArgs
 from components.ml_service_access import model_read_statement, search_read_statement
 from components.ml_service_manifests import ServiceSpec, Variant
-from components.priority_classes import PRIORITY_CLASS_BY_SETTING, PriorityClasses, PriorityClassesArgs
+from components.priority_classes import (
+    PRIORITY_CLASS_BY_SETTING,
+    PriorityClasses,
+    PriorityClassesArgs,
+)
 from infra.settings import PlatformSettings
 from infra.settings.services import ServiceSettings
 

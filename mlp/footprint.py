@@ -5,7 +5,6 @@ declares), so it measures the program rather than restating its config."""
 from __future__ import annotations
 
 import csv
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ _DECIMAL = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9
 _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
 
 
-def quantity(value: str | int | float) -> float:
+def quantity(value: str | float) -> float:
     """A Kubernetes quantity (`250m`, `512Mi`, `1`, `1.5`) in base units (cores, bytes)."""
     if isinstance(value, (int, float)):
         return float(value)
@@ -207,10 +206,11 @@ def footprint(inventory: Inventory, table: dict[str, InstanceShape] | None = Non
 
 
 def render(result: Footprint) -> str:
-    lines = [
+    headline = (
         f"footprint at minimum scale ({result.stack}): {result.pods} pods for {result.services} services, "
         f"requests {result.cpu_millicores / 1000:.2f} vCPU and {result.memory_mib / 1024:.2f} GiB"
-    ]
+    )
+    lines = [headline]
     for workload in sorted(result.workloads, key=lambda w: (w.namespace, w.name)):
         lines.append(
             f"  {workload.namespace}/{workload.name}: {workload.pods} × "

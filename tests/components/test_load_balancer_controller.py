@@ -18,8 +18,12 @@ from components.load_balancer_controller import (
     LoadBalancerControllerArgs,
     controller_values,
 )
-from components.load_balancer_controller_policy import CLUSTER_TAG, READ_ONLY_ACTIONS, controller_policy
-from components.placement import SYSTEM_POOL, POOL_LABEL, SYSTEM_TAINT
+from components.load_balancer_controller_policy import (
+    CLUSTER_TAG,
+    READ_ONLY_ACTIONS,
+    controller_policy,
+)
+from components.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT
 from tests.kubernetes_checks import KUBECONFIG
 
 ACCOUNT = "123456789012"
