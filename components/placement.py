@@ -38,3 +38,41 @@ def system_pod_placement() -> dict:
         "nodeSelector": {POOL_LABEL: SYSTEM_POOL},
         "tolerations": [toleration_for(SYSTEM_TAINT)],
     }
+
+
+ServiceCapacity = Literal["spot", "spot-preferred", "on-demand"]
+"""What a service accepts, as written in its config (`ml-platform:services.<name>.capacity`)."""
+
+SPOT_BEARING: tuple[CapacityType, ...] = ("spot", "mixed")
+
+
+def service_pod_placement(capacity: ServiceCapacity) -> dict:
+    """`affinity` and `tolerations` of a service's pods for its `capacity` setting.
+
+    Every choice keeps pods off the system pool (it is not tolerated, and `POOL_LABEL NotIn
+    [system]` makes that explicit). `spot` requires a spot-bearing pool and tolerates its taint;
+    `spot-preferred` tolerates the taint and prefers spot-bearing pools, so pods fall back to
+    on-demand pools when spot is short; `on-demand` requires an on-demand pool and does not
+    tolerate the spot taint.
+    """
+    off_system = {"key": POOL_LABEL, "operator": "NotIn", "values": [SYSTEM_POOL]}
+    if capacity == "spot":
+        required = [off_system, {"key": CAPACITY_LABEL, "operator": "In", "values": list(SPOT_BEARING)}]
+    elif capacity == "spot-preferred":
+        required = [off_system, {"key": CAPACITY_LABEL, "operator": "Exists"}]
+    elif capacity == "on-demand":
+        required = [off_system, {"key": CAPACITY_LABEL, "operator": "In", "values": ["on-demand"]}]
+    else:
+        raise ValueError(f"unknown capacity {capacity!r}; expected spot, spot-preferred or on-demand")
+    node_affinity: dict = {
+        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": required}]}
+    }
+    if capacity == "spot-preferred":
+        node_affinity["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            {
+                "weight": 100,
+                "preference": {"matchExpressions": [{"key": CAPACITY_LABEL, "operator": "In", "values": list(SPOT_BEARING)}]},
+            }
+        ]
+    tolerations = [] if capacity == "on-demand" else [toleration_for(SPOT_TAINT)]
+    return {"affinity": {"nodeAffinity": node_affinity}, "tolerations": tolerations}

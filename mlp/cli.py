@@ -18,6 +18,7 @@ EXIT_CONFIG = 2
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from mlp.footprint import footprint, render
     from mlp.manifests import write_manifests
     from mlp.plan import build_inventory
     from mlp.report import component_tree
@@ -26,6 +27,7 @@ def _plan(args: argparse.Namespace) -> int:
     inventory = build_inventory(args.stack, Path(args.project_dir))
     elapsed = time.perf_counter() - started
     print(component_tree(inventory))
+    print(render(footprint(inventory)))
     if args.json:
         Path(args.json).write_text(json.dumps(inventory.to_json(), indent=2, sort_keys=False) + "\n")
         print(f"inventory written to {args.json}")

@@ -26,6 +26,10 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     if origin is dict:
         # dict[str, Model]: document the model's keys under `<name>.<key>`.
         return _nested_model(typing.get_args(annotation)[1])
+    if origin in (typing.Union, getattr(__import__('types'), 'UnionType', None)):
+        # Model | None: an optional block, documented like a required one.
+        models = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return _nested_model(models[0]) if len(models) == 1 else None
     return None
 
 
@@ -71,7 +75,12 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         nested = _nested_model(field.annotation)
         is_map = typing.get_origin(field.annotation) is dict
         description = (field.description or "").replace("|", "\\|").replace("\n", " ")
-        type_name = _type_name(field.annotation) if nested is None else ("map of name to object" if is_map else "object")
+        optional = type(None) in typing.get_args(field.annotation)
+        type_name = (
+            _type_name(field.annotation)
+            if nested is None
+            else ("map of name to object" if is_map else "object or null" if optional else "object")
+        )
         rows.append(f"| `{key}` | {type_name} | {_default(field)} | {description} |")
         if nested is not None:
             rows += _rows(nested, f"{key}.<name>." if is_map else f"{key}.")

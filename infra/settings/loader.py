@@ -48,8 +48,13 @@ def _allowed_keys(model: type[BaseModel] | None) -> list[str]:
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The settings model that owns the key at `loc` (aliases), used to list allowed keys."""
     model: Any = PlatformSettings
+    map_key_next = False
     for part in loc[:-1]:
         if isinstance(part, int) or model is None:
+            continue
+        if map_key_next:
+            # The name of an entry of a `dict[str, Model]` section (e.g. a service's name).
+            map_key_next = False
             continue
         field = next(
             (f for n, f in model.model_fields.items() if (f.alias or n) == part or n == part),
@@ -58,6 +63,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         if field is None:
             return None
         model = _innermost_model(field.annotation)
+        map_key_next = getattr(field.annotation, "__origin__", None) is dict
     return model
 
 

@@ -12,6 +12,7 @@ from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
 from infra.settings.rules import KeyRuleError
 from infra.settings.search import SearchSettings
+from infra.settings.services import SERVICE_NAME, ServiceSettings
 
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -50,6 +51,11 @@ class PlatformSettings(Section):
     search: SearchSettings = Field(
         default_factory=SearchSettings, description="The search domain behind autocomplete."
     )
+    services: dict[str, ServiceSettings] = Field(
+        default_factory=dict,
+        description="ML services by name (namespace, Deployment, Service, HPA, PDB, network "
+        "policies, IAM role, ECR repository each). See README \"Services\". Default none.",
+    )
 
     @field_validator("region")
     @classmethod
@@ -67,4 +73,31 @@ class PlatformSettings(Section):
                 f"(network.azCount is {self.network.az_count})",
                 self.search.availability_zone_count,
             )
+        return self
+
+    @model_validator(mode="after")
+    def _services_fit_the_platform(self) -> "PlatformSettings":
+        for name, service in self.services.items():
+            if not SERVICE_NAME.match(name):
+                raise KeyRuleError(
+                    f"services.{name}", "a service name must be a DNS label of at most 32 characters", name, False
+                )
+            for caller in service.callers:
+                if caller == name:
+                    raise KeyRuleError(f"services.{name}.callers", "a service cannot list itself as a caller", caller)
+                if caller not in self.services:
+                    raise KeyRuleError(
+                        f"services.{name}.callers",
+                        f"unknown caller {caller!r}; declared services: {', '.join(sorted(self.services))}",
+                        caller,
+                    )
+            # Every drain (spot notice, rebalance, scale-in) goes through the termination handler,
+            # so every service must stop inside its budget, whatever pool it runs on.
+            problem = self.interruption.drain_budget().pod_problem(
+                service.termination_grace_period_seconds, service.pre_stop_seconds
+            )
+            if problem:
+                key = "preStopSeconds" if problem.startswith("preStop") else "terminationGracePeriodSeconds"
+                value = service.pre_stop_seconds if key == "preStopSeconds" else service.termination_grace_period_seconds
+                raise KeyRuleError(f"services.{name}.{key}", problem, value)
         return self

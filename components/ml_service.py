@@ -1,0 +1,159 @@
+"""One ML service on the cluster, whatever it does: the same locked-down, right-sized shape for
+search autocomplete, recommendations, discovery and experiment assignment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.ml_service_access import policy_document
+from components.ml_service_manifests import ServiceSpec, service_manifests
+from components.workload_role import WorkloadRole, WorkloadRoleArgs
+
+
+def repository_lifecycle_policy(keep_images: int, untagged_days: int) -> dict:
+    """Untagged layers (failed or superseded pushes) go after `untagged_days`; of the rest the
+    newest `keep_images` stay. ECR evaluates the `any` rule last (highest priority number)."""
+    return {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": f"Expire untagged images after {untagged_days} days",
+                "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untagged_days},
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": f"Keep the newest {keep_images} images",
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_images},
+                "action": {"type": "expire"},
+            },
+        ]
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class MlServiceArgs:
+    """Inputs of `MlService`."""
+
+    spec: ServiceSpec
+    """The service's settings as plain values. Required."""
+    kubernetes_provider: k8s.Provider
+    """Provider of the cluster; every Kubernetes object uses it. Required."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider, for the IRSA role. Required."""
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer URL. Required."""
+    repository_name: str
+    """Name of the service's ECR repository. Required."""
+    policy_statements: Sequence[Mapping[str, Any]] = ()
+    """IAM statements of the service's role (see `components.ml_service_access`); values may be
+    Outputs. Default none: the role can do nothing, and no AWS egress is opened."""
+    image_retention_count: int = 50
+    """Images kept per repository; older ones expire, so never pin an image older than the last
+    this-many pushes. Default 50."""
+    untagged_image_days: int = 7
+    """Days before untagged images expire. Default 7."""
+
+
+class MlService(pulumi.ComponentResource):
+    """An ML service.
+
+    Creates: the ECR repository (immutable tags, scan on push, KMS encryption, lifecycle policy);
+    an IRSA role with only the declared statements; and in the service's own namespace its
+    ServiceAccount, one Deployment + Service + HPA + PodDisruptionBudget per variant (an
+    aggregate Service when there are variants), an ALB Ingress when exposed, and deny-by-default
+    NetworkPolicies. The objects themselves are rendered by `components.ml_service_manifests`.
+    """
+
+    role_arn: pulumi.Output[str]
+    repository_url: pulumi.Output[str]
+    namespace: str
+
+    def __init__(self, name: str, args: MlServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlplatform:services:MlService", name, None, opts)
+        spec = args.spec
+        repository = aws.ecr.Repository(
+            f"{name}-repository",
+            name=args.repository_name,
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-repository-lifecycle",
+            repository=repository.name,
+            policy=json.dumps(repository_lifecycle_policy(args.image_retention_count, args.untagged_image_days)),
+            opts=pulumi.ResourceOptions(parent=repository),
+        )
+        inline_policies = {}
+        if args.policy_statements:
+            inline_policies["access"] = pulumi.Output.json_dumps(policy_document(list(args.policy_statements)))
+        role = WorkloadRole(
+            f"{name}-role",
+            WorkloadRoleArgs(
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_issuer=args.oidc_issuer,
+                namespace=spec.namespace,
+                service_account=spec.name,
+                inline_policies=inline_policies,
+                description=f"ML service {spec.name}",
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        images = [repository.repository_url.apply(variant.image) for variant in spec.variants]
+        manifests = service_manifests(spec, images, role.role_arn)
+        namespace_object = _declare(name, spec.name, manifests[0], pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider))
+        # Everything else lives in the namespace, so it waits for it.
+        in_namespace = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object])
+        for manifest in manifests[1:]:
+            _declare(name, spec.name, manifest, in_namespace)
+        self.role_arn = role.role_arn
+        self.repository_url = repository.repository_url
+        self.namespace = spec.namespace
+        self.register_outputs({"role_arn": self.role_arn, "repository_url": self.repository_url, "namespace": self.namespace})
+
+
+def _resource_name(name: str, service: str, manifest: dict) -> str:
+    kind = manifest["kind"]
+    object_name = manifest["metadata"]["name"]
+    role = {
+        "Namespace": "namespace",
+        "ServiceAccount": "service-account",
+        "Deployment": "deployment",
+        "Service": "service",
+        "HorizontalPodAutoscaler": "autoscaler",
+        "PodDisruptionBudget": "disruption-budget",
+        "Ingress": "ingress",
+        "NetworkPolicy": "network-policy",
+    }[kind]
+    suffix = "" if object_name == service or kind == "Namespace" else f"-{object_name.removeprefix(service + '-')}"
+    return f"{name}-{role}{suffix}"
+
+
+def _declare(name: str, service: str, manifest: dict, opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """One Kubernetes object from its manifest, through the typed class of its kind."""
+    kind, metadata = manifest["kind"], manifest["metadata"]
+    resource_name = _resource_name(name, service, manifest)
+    if kind == "Namespace":
+        return k8s.core.v1.Namespace(resource_name, metadata=metadata, opts=opts)
+    if kind == "ServiceAccount":
+        return k8s.core.v1.ServiceAccount(
+            resource_name, metadata=metadata, automount_service_account_token=manifest["automountServiceAccountToken"], opts=opts
+        )
+    classes = {
+        "Deployment": k8s.apps.v1.Deployment,
+        "Service": k8s.core.v1.Service,
+        "HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
+        "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+        "Ingress": k8s.networking.v1.Ingress,
+        "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    }
+    return classes[kind](resource_name, metadata=metadata, spec=manifest["spec"], opts=opts)

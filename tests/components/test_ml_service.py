@@ -1,0 +1,143 @@
+"""`MlService` under the recording mocks: what it declares, its IAM and ECR settings, and every
+Kubernetes object it renders validated against the API schema."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.ml_service import MlService, MlServiceArgs
+from components.ml_service_access import model_read_statement, search_read_statement
+from components.ml_service_manifests import ServiceSpec, Variant
+from tests.kubernetes_checks import DEFAULT_KUBERNETES_VERSION, KUBECONFIG, schema_problems
+
+OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+OIDC_ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+DOMAIN_ARN = "arn:aws:es:us-east-1:123456789012:domain/mlp-unit-search"
+DIGEST = "sha256:" + "c" * 64
+
+
+def declare_service(declare, spec: ServiceSpec, statements=()):
+    def build():
+        cluster = k8s.Provider("k8s", kubeconfig=KUBECONFIG)
+        provider = aws.Provider("aws", region="us-east-1")
+        MlService(
+            spec.name,
+            MlServiceArgs(
+                spec=spec,
+                kubernetes_provider=cluster,
+                oidc_provider_arn=OIDC_ARN,
+                oidc_issuer=OIDC_ISSUER,
+                repository_name=f"ml-platform-unit/{spec.name}",
+                policy_statements=[statement() for statement in statements],
+            ),
+            opts=pulumi.ResourceOptions(providers=[provider]),
+        )
+
+    return declare(build)
+
+
+def autocomplete(**overrides) -> ServiceSpec:
+    values = dict(
+        name="search-autocomplete",
+        variants=(Variant(digest=DIGEST),),
+        exposed="public",
+        host="autocomplete.example.com",
+        load_balancer_cidrs=("10.40.192.0/22", "10.40.196.0/22"),
+        aws_api_egress=True,
+        callers=("discovery",),
+        replicas_min=2,
+        replicas_max=4,
+    )
+    values.update(overrides)
+    return ServiceSpec(**values)
+
+
+SEARCH = (lambda: search_read_statement(pulumi.Output.from_input(DOMAIN_ARN)),)
+
+
+def test_every_kubernetes_object_validates_strictly(declare):
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    objects = [r.inputs for r in inventory.kubernetes_objects()]
+    assert len(objects) >= 10
+    assert schema_problems(objects, DEFAULT_KUBERNETES_VERSION) == []
+
+
+def test_kubernetes_objects_use_the_given_provider_and_stay_in_the_namespace(declare):
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    (provider,) = inventory.of_type("pulumi:providers:kubernetes")
+    for obj in inventory.kubernetes_objects():
+        assert obj.provider == provider.urn, f"{obj.name} does not use the cluster provider"
+        if obj.inputs["kind"] != "Namespace":
+            assert obj.inputs["metadata"]["namespace"] == "search-autocomplete", obj.name
+
+
+def test_repository_is_immutable_scanned_encrypted_and_pruned(declare):
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    (repository,) = inventory.of_type("aws:ecr/repository:Repository")
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["encryptionConfigurations"][0]["encryptionType"] in ("KMS", "AES256")
+    (lifecycle,) = inventory.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    rules = json.loads(lifecycle.inputs["policy"])["rules"]
+    assert {rule["selection"]["tagStatus"] for rule in rules} == {"untagged", "any"}
+    assert max(rules, key=lambda r: r["rulePriority"])["selection"]["tagStatus"] == "any", "ECR requires `any` last"
+
+
+def test_image_comes_from_the_service_repository(declare):
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    (repository,) = inventory.of_type("aws:ecr/repository:Repository")
+    (deployment,) = inventory.of_type("kubernetes:apps/v1:Deployment")
+    image = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository.inputs['name']}@{DIGEST}"
+
+
+def test_role_holds_only_the_declared_statements_and_trusts_only_its_service_account(declare):
+    statements = (*SEARCH, lambda: model_read_statement("models-bucket", "autocomplete/"))
+    inventory = declare_service(declare, autocomplete(), statements)
+    (role,) = inventory.of_type("aws:iam/role:Role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert "system:serviceaccount:search-autocomplete:search-autocomplete" in trust.values()
+    (policy,) = inventory.of_type("aws:iam/rolePolicy:RolePolicy")
+    granted = {
+        (action, statement["Resource"])
+        for statement in json.loads(policy.inputs["policy"])["Statement"]
+        for action in statement["Action"]
+    }
+    assert granted == {
+        ("es:ESHttpGet", f"{DOMAIN_ARN}/*"),
+        ("es:ESHttpPost", f"{DOMAIN_ARN}/*"),
+        ("s3:GetObject", "arn:aws:s3:::models-bucket/autocomplete/*"),
+    }
+    (account,) = [r for r in inventory.kubernetes_objects() if r.inputs["kind"] == "ServiceAccount"]
+    assert account.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::123456789012:role/")
+    assert account.inputs["automountServiceAccountToken"] is False
+
+
+def test_no_statements_means_no_policy(declare):
+    inventory = declare_service(declare, autocomplete(aws_api_egress=False))
+    assert inventory.of_type("aws:iam/role:Role"), "the service account still has its own role"
+    assert not inventory.of_type("aws:iam/rolePolicy:RolePolicy")
+
+
+@pytest.mark.parametrize(("exposed", "ingresses"), [("public", 1), ("none", 0)])
+def test_ingress_exists_only_when_exposed(declare, exposed, ingresses):
+    spec = autocomplete(exposed=exposed, host="autocomplete.example.com" if exposed != "none" else None)
+    inventory = declare_service(declare, spec, SEARCH)
+    assert len(inventory.of_type("kubernetes:networking.k8s.io/v1:Ingress")) == ingresses
+
+
+def test_experiment_declares_one_workload_per_variant(declare):
+    spec = autocomplete(
+        variants=(Variant(name="control", digest=DIGEST, weight=90), Variant(name="candidate", tag="2.0.0", weight=10))
+    )
+    inventory = declare_service(declare, spec, SEARCH)
+    assert len(inventory.of_type("kubernetes:apps/v1:Deployment")) == 2
+    assert len(inventory.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) == 2
+    assert len(inventory.of_type("kubernetes:policy/v1:PodDisruptionBudget")) == 2
+    assert len(inventory.of_type("kubernetes:core/v1:Service")) == 3
+    assert schema_problems([r.inputs for r in inventory.kubernetes_objects()], DEFAULT_KUBERNETES_VERSION) == []

@@ -1,0 +1,204 @@
+"""The rendered objects of a service, without the Pulumi runtime: schema-valid, locked down,
+placed, budgeted, and the A/B split in the controller's annotation format."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from components.ml_service_manifests import (
+    ALB_ACTION_PREFIX,
+    ServiceSpec,
+    Variant,
+    disruption_floor,
+    network_policy_manifests,
+    service_manifests,
+)
+from tests.kubernetes_checks import DEFAULT_KUBERNETES_VERSION, schema_problems
+
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml/recs"
+
+
+def spec(**overrides) -> ServiceSpec:
+    values = dict(
+        name="recs",
+        variants=(Variant(digest=DIGEST_A),),
+        exposed="public",
+        host="recs.example.com",
+        load_balancer_cidrs=("10.40.192.0/22",),
+        replicas_min=3,
+        replicas_max=9,
+        zone_count=3,
+    )
+    values.update(overrides)
+    return ServiceSpec(**values)
+
+
+def experiment(**overrides) -> ServiceSpec:
+    return spec(variants=(Variant(name="control", digest=DIGEST_A, weight=80), Variant(name="candidate", digest=DIGEST_B, weight=20)), **overrides)
+
+
+def render(service: ServiceSpec) -> list[dict]:
+    images = [variant.image(REPO) for variant in service.variants]
+    return service_manifests(service, images, "arn:aws:iam::123456789012:role/recs")
+
+
+def of_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+@pytest.mark.parametrize("make", [spec, experiment, lambda: spec(replicas_min=0, exposed="none", host=None)], ids=["plain", "experiment", "scaled-to-zero"])
+def test_every_object_validates_strictly(make):
+    assert schema_problems(render(make()), DEFAULT_KUBERNETES_VERSION) == []
+
+
+def test_pods_are_locked_down():
+    (deployment,) = of_kind(render(spec()), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] >= 10000
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    context = container["securityContext"]
+    assert context["readOnlyRootFilesystem"] is True
+    assert context["allowPrivilegeEscalation"] is False
+    assert context["capabilities"] == {"drop": ["ALL"]}
+    # The read-only root filesystem gets a bounded scratch directory.
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}} in pod["volumes"]
+
+
+def test_image_is_pinned_by_digest_and_resources_are_set():
+    (deployment,) = of_kind(render(spec()), "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == f"{REPO}@{DIGEST_A}"
+    assert container["resources"]["requests"].keys() == {"cpu", "memory"}
+    assert "memory" in container["resources"]["limits"]
+    assert "cpu" not in container["resources"]["limits"], "CPU limit is off by default"
+    with_limit = of_kind(render(spec(cpu_limit_millicores=500)), "Deployment")[0]
+    assert with_limit["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] == "500m"
+
+
+def test_probes_and_prestop_fit_the_grace_period():
+    (deployment,) = of_kind(render(spec(termination_grace_seconds=25, pre_stop_seconds=8)), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert {"readinessProbe", "livenessProbe", "startupProbe"} <= container.keys()
+    assert container["lifecycle"]["preStop"] == {"sleep": {"seconds": 8}}
+    assert pod["terminationGracePeriodSeconds"] == 25
+
+
+def test_latest_and_unbalanced_weights_are_refused_by_the_component_too():
+    with pytest.raises(ValueError, match="latest"):
+        spec(variants=(Variant(tag="latest"),))
+    with pytest.raises(ValueError, match="sum to 100"):
+        spec(variants=(Variant(name="a", digest=DIGEST_A, weight=50), Variant(name="b", digest=DIGEST_B, weight=40)))
+
+
+@pytest.mark.parametrize(("replicas", "zones"), [(2, 2), (3, 3), (4, 3), (5, 2), (6, 3), (10, 3)])
+def test_losing_a_zone_keeps_the_floor(replicas, zones):
+    """Zone spread with maxSkew 1 puts at most ceil(n/zones) pods in a zone; what remains after
+    losing the fullest zone is at least the PDB's minAvailable, and the floor is never zero."""
+    floor = disruption_floor(replicas, zones)
+    assert 1 <= floor <= replicas - math.ceil(replicas / zones)
+
+
+def test_single_replica_may_be_drained():
+    objects = render(spec(replicas_min=1, replicas_max=2, zone_count=2))
+    (budget,) = of_kind(objects, "PodDisruptionBudget")
+    assert budget["spec"]["maxUnavailable"] == 1
+    assert "minAvailable" not in budget["spec"]
+    assert budget["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+def test_budget_and_spread_agree_in_prod_shape():
+    objects = render(spec(replicas_min=3, zone_count=3))
+    (budget,) = of_kind(objects, "PodDisruptionBudget")
+    (deployment,) = of_kind(objects, "Deployment")
+    assert budget["spec"]["minAvailable"] == 2
+    zone_rule = [c for c in deployment["spec"]["template"]["spec"]["topologySpreadConstraints"] if c["topologyKey"] == "topology.kubernetes.io/zone"]
+    assert zone_rule and zone_rule[0]["whenUnsatisfiable"] == "DoNotSchedule" and zone_rule[0]["maxSkew"] == 1
+
+
+def test_scale_to_zero_has_no_autoscaler_and_no_pods():
+    objects = render(spec(replicas_min=0, exposed="none", host=None))
+    assert not of_kind(objects, "HorizontalPodAutoscaler")
+    assert of_kind(objects, "Deployment")[0]["spec"]["replicas"] == 0
+    scaled = render(spec())
+    assert "replicas" not in of_kind(scaled, "Deployment")[0]["spec"], "the HPA owns replicas"
+    (hpa,) = of_kind(scaled, "HorizontalPodAutoscaler")
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 9)
+
+
+def test_experiment_renders_a_deployment_and_service_per_variant_and_a_weighted_action():
+    objects = render(experiment())
+    assert sorted(d["metadata"]["name"] for d in of_kind(objects, "Deployment")) == ["recs-candidate", "recs-control"]
+    assert sorted(s["metadata"]["name"] for s in of_kind(objects, "Service")) == ["recs", "recs-candidate", "recs-control"]
+    (ingress,) = of_kind(objects, "Ingress")
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend["port"] == {"name": "use-annotation"}
+    # The controller requires the action name to be the backend's service name.
+    action = json.loads(ingress["metadata"]["annotations"][ALB_ACTION_PREFIX + backend["name"]])
+    assert action["type"] == "forward"
+    groups = action["forwardConfig"]["targetGroups"]
+    services = {s["metadata"]["name"]: s for s in of_kind(objects, "Service")}
+    assert {(g["serviceName"], g["weight"]) for g in groups} == {("recs-control", 80), ("recs-candidate", 20)}
+    for group in groups:
+        port_names = {p["name"] for p in services[group["serviceName"]]["spec"]["ports"]}
+        assert group["servicePort"] in port_names, f"{group['serviceName']} has no port {group['servicePort']}"
+
+
+def test_ingress_is_https_only_and_targets_pods():
+    (ingress,) = of_kind(render(spec()), "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    assert json.loads(annotations["alb.ingress.kubernetes.io/listen-ports"]) == [{"HTTPS": 443}]
+    assert annotations["alb.ingress.kubernetes.io/target-type"] == "ip"
+    assert annotations["alb.ingress.kubernetes.io/scheme"] == "internet-facing"
+    assert ingress["spec"]["tls"] == [{"hosts": ["recs.example.com"]}]
+    (internal,) = of_kind(render(spec(exposed="internal")), "Ingress")
+    assert internal["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internal"
+    assert not of_kind(render(spec(exposed="none", host=None)), "Ingress")
+
+
+def _policies(service: ServiceSpec) -> dict[str, dict]:
+    return {p["metadata"]["name"]: p["spec"] for p in network_policy_manifests(service)}
+
+
+def test_namespace_denies_by_default_and_allows_dns():
+    policies = _policies(spec(exposed="none", host=None))
+    assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    dns = policies["allow-dns"]["egress"][0]
+    assert dns["to"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "kube-system"}
+    assert {p["port"] for p in dns["ports"]} == {53}
+    assert set(policies) == {"default-deny", "allow-dns"}, "nothing else is open without a reason"
+
+
+def test_ingress_is_open_to_the_load_balancer_and_declared_callers_only():
+    policies = _policies(spec(callers=("discovery",)))
+    (rule,) = policies["allow-ingress"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
+    assert {"ipBlock": {"cidr": "10.40.192.0/22"}} in rule["from"]
+    callers = [peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for peer in rule["from"] if "namespaceSelector" in peer]
+    assert callers == ["discovery"]
+
+
+def test_egress_to_callees_and_aws_apis_only_when_declared():
+    assert "allow-callees" not in _policies(spec())
+    assert "allow-aws-apis" not in _policies(spec())
+    policies = _policies(spec(callees={"experiments": 8080}, aws_api_egress=True))
+    (callee,) = policies["allow-callees"]["egress"]
+    assert callee["to"][0]["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "experiments"}
+    (aws,) = policies["allow-aws-apis"]["egress"]
+    assert aws["ports"] == [{"protocol": "TCP", "port": 443}]
+    assert "169.254.0.0/16" in aws["to"][0]["ipBlock"]["except"], "instance metadata stays unreachable"
+
+
+def test_namespace_enforces_the_restricted_pod_security_standard():
+    (namespace,) = of_kind(render(spec()), "Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert namespace["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
