@@ -214,12 +214,17 @@ def _pod_spec(deployment: Mapping[str, Any]) -> Mapping[str, Any]:
 def check_deployment_resources(resource: PlannedResource, context: StackContext) -> list[str]:
     if resource.type != DEPLOYMENT:
         return []
+    # Requests for CPU and memory (scheduling and bin packing depend on them) and a memory limit
+    # (a leak must kill the container, not the node). A CPU limit is deliberately not required:
+    # CFS quotas throttle a container even when the node's cores are idle, which shows up as
+    # tail latency; the services set one only where config asks (README "Services").
+    required = {"requests": ("cpu", "memory"), "limits": ("memory",)}
     problems = []
     for container in items(_pod_spec(resource.props).get("containers")):
         name = dig(container, "name") or "?"
-        for section in ("requests", "limits"):
+        for section, kinds in required.items():
             declared = dig(container, "resources", section) or {}
-            missing = [kind for kind in ("cpu", "memory") if not dig(declared, kind)]
+            missing = [kind for kind in kinds if not dig(declared, kind)]
             if missing:
                 problems.append(f"container {name!r} has no {section} for {' and '.join(missing)}")
     return problems
@@ -422,7 +427,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "deployment-resources",
-        "Every container of a Deployment declares CPU and memory requests and limits.",
+        "Every container of a Deployment declares CPU and memory requests and a memory limit.",
         "mandatory", "resource", check_deployment_resources,
     ),
     Rule(

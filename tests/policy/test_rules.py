@@ -235,6 +235,10 @@ CASES: dict[str, dict[str, tuple[list[PlannedResource], list[PlannedResource]]]]
             [resource("kubernetes:apps/v1:Deployment", deployment([container({"memory": "1Gi"}, FULL)], APP))],
             [resource("kubernetes:apps/v1:Deployment", deployment([container(FULL, FULL)], APP))],
         ),
+        "no-memory-limit": (
+            [resource("kubernetes:apps/v1:Deployment", deployment([container(FULL, {"cpu": "500m"})], APP))],
+            [resource("kubernetes:apps/v1:Deployment", deployment([container(FULL, {"memory": "512Mi"})], APP))],
+        ),
     },
     "deployment-disruption-budget": {
         "no-budget": (
