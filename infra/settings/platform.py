@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
+from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
 
@@ -44,6 +45,10 @@ class PlatformSettings(Section):
     )
     interruption: InterruptionSettings = Field(
         default_factory=InterruptionSettings, description="Spot interruption handling."
+    )
+    cost: CostSettings = Field(
+        default_factory=CostSettings,
+        description="Budget, budget alerts and the usage assumptions of `mlp cost`.",
     )
 
     @field_validator("region")
