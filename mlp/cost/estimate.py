@@ -90,6 +90,7 @@ def estimate(
         usages.append(PoolUsage(pool=pool.name, nodes=nodes, nodes_needed=needed, monthly_usd=cost.monthly_usd, requested_usd=requested))
     for group in groups:
         if group.placed_on is None:
+            ctx.unpriced.append(f"{group.resource.name}: no node pool matches its selector and tolerations")
             priced[group.resource.urn] = Priced(0.0, "not placed: no node pool in this stack matches its selector and tolerations")
 
     items = tuple(
