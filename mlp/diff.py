@@ -100,9 +100,9 @@ def compare(before: Sequence[DeclaredResource], after: Sequence[DeclaredResource
     added = [urn for urn in new if urn not in old]
     removed = [urn for urn in old if urn not in new]
     changed = []
-    for urn in new:
+    for urn, resource in new.items():
         if urn in old:
-            keys = changed_keys(old[urn].inputs, new[urn].inputs)
+            keys = changed_keys(old[urn].inputs, resource.inputs)
             if keys:
                 changed.append(Change(urn, tuple(keys)))
     return added, removed, changed
@@ -125,7 +125,7 @@ def resources_from_json(document: Mapping[str, Any]) -> list[DeclaredResource]:
 
 
 def _git(project_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True, text=True)
+    return subprocess.run(["git", "-C", str(project_dir), *args], capture_output=True, text=True, check=False)
 
 
 def _base_cost_settings(worktree: Path, stack: str, fallback: PlatformSettings) -> PlatformSettings:
@@ -162,6 +162,7 @@ def plan_base(project_dir: Path, ref: str, stack: str, fallback: PlatformSetting
                 env=env,
                 capture_output=True,
                 text=True,
+                check=False,
             )
             if planned.returncode != 0:
                 raise DiffError(f"planning {stack} at {ref} failed:\n{planned.stderr.strip() or planned.stdout.strip()}")
@@ -206,6 +207,10 @@ def render_table(diff: StackDiff) -> str:
         f"{'TOTAL USD/month':<20} {diff.before.monthly_total:>10,.2f} {diff.after.monthly_total:>10,.2f} "
         f"{_signed(diff.monthly_delta):>10}"
     )
+    rows = diff.per_resource()
+    if rows:
+        lines += ["", "cost changes by resource:"]
+        lines += [f"  {_signed(a - b):>10}  {_short(urn)} ({b:,.2f} -> {a:,.2f})" for urn, b, a in rows]
     return "\n".join(lines)
 
 
@@ -213,8 +218,11 @@ def render_markdown(diff: StackDiff) -> str:
     lines = [
         f"### `{diff.stack}`: {_signed(diff.monthly_delta)} USD/month",
         "",
-        f"Monthly estimate {diff.before.monthly_total:,.2f} → {diff.after.monthly_total:,.2f} USD "
-        f"(against `{diff.base_ref}`; {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed).",
+        (
+            f"Monthly estimate {diff.before.monthly_total:,.2f} → {diff.after.monthly_total:,.2f} USD "
+            f"(against `{diff.base_ref}`; {len(diff.added)} added, {len(diff.removed)} removed, "
+            f"{len(diff.changed)} changed)."
+        ),
         "",
         "| component | before | after | delta |",
         "|---|---:|---:|---:|",

@@ -10,7 +10,7 @@ import importlib
 import inspect
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any, Protocol
 
 from infra.tags import REQUIRED_TAG_KEYS, SERVICE_TAG_KEY
@@ -36,7 +36,7 @@ class DeclaredView(Protocol):
     inputs: dict[str, Any]
 
 
-@lru_cache(maxsize=None)
+@cache
 def is_taggable(type_token: str) -> bool:
     """Whether an AWS resource type takes `tags`, read from the pulumi_aws SDK: the token
     `aws:<module>/<file>:<Class>` names `pulumi_aws.<module>.<Class>Args`, whose constructor

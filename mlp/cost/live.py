@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from statistics import mean
 from typing import Any
 
@@ -66,7 +66,7 @@ def spot_prices(ec2_client: Any, instance_types: Iterable[str], now: datetime | 
     for page in paginator.paginate(
         InstanceTypes=types,
         ProductDescriptions=["Linux/UNIX"],
-        StartTime=now or datetime.now(timezone.utc),
+        StartTime=now or datetime.now(UTC),
     ):
         for entry in page.get("SpotPriceHistory", []):
             key = (entry["InstanceType"], entry["AvailabilityZone"])

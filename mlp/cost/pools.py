@@ -30,7 +30,7 @@ from kubernetes.utils.quantity import parse_quantity
 from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL, SYSTEM_TAINT
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.prices import UnpricedError
-from mlp.cost.rules import Priced, ebs_monthly, usd
+from mlp.cost.rules import Priced, ebs_monthly
 
 ASG = "aws:autoscaling/group:Group"
 MANAGED_NODE_GROUPS = ("eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup")

@@ -43,7 +43,7 @@ class PriceTable:
     live_spot: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, directory: Path = PRICING_DIR) -> "PriceTable":
+    def load(cls, directory: Path = PRICING_DIR) -> PriceTable:
         with (directory / ON_DEMAND_FILE).open(newline="") as handle:
             instances = {
                 row["instance_type"]: InstanceType(
@@ -63,7 +63,7 @@ class PriceTable:
             services = {row["item"]: float(row["usd"]) for row in csv.DictReader(handle)}
         return cls(instances=instances, spot_savings_pct=savings, services=services)
 
-    def with_live(self, on_demand: dict[str, float], spot: dict[str, float]) -> "PriceTable":
+    def with_live(self, on_demand: dict[str, float], spot: dict[str, float]) -> PriceTable:
         return replace(self, live_on_demand=dict(on_demand), live_spot=dict(spot))
 
     def instance(self, instance_type: str) -> InstanceType:

@@ -8,7 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mlp.cost.calendars import eks_extended_hours, hours_between, normalization_factor, opensearch_periods
+from mlp.cost.calendars import (
+    eks_extended_hours,
+    hours_between,
+    normalization_factor,
+    opensearch_periods,
+)
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.prices import UnpricedError
 

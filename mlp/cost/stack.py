@@ -10,10 +10,9 @@ from pathlib import Path
 from infra.settings import PlatformSettings, load_settings
 from infra.settings.cost import CostSettings
 from mlp.cost.estimate import estimate
-from mlp.cost.model import Estimate, Resource
+from mlp.cost.model import Estimate, PricingContext, Resource
 from mlp.cost.naive import naive_posture
 from mlp.cost.pools import node_pools
-from mlp.cost.model import PricingContext
 from mlp.cost.prices import PriceTable
 from mlp.stack_file import read_stack_config
 

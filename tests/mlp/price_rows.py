@@ -4,14 +4,14 @@ figures from the rows they name rather than from numbers they make up."""
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 
 from mlp.plan import PROJECT_DIR
 
 PRICING = PROJECT_DIR / "data" / "pricing"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows(file: str, key: str) -> dict[str, dict[str, str]]:
     with (PRICING / file).open(newline="") as handle:
         return {row[key]: row for row in csv.DictReader(handle)}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import boto3
 import pytest
@@ -18,7 +18,7 @@ from mlp.cost.prices import PriceTable
 from mlp.plan import declare_offline
 from tests.mlp.crafted import WORKER_TYPES, declare_platform
 
-NOW = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
 def _price_item(instance_type: str, usd: str) -> str:

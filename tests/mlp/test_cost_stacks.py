@@ -65,3 +65,17 @@ def test_every_priced_item_belongs_to_a_declared_component(priced, stack_invento
     result, _ = priced
     top_level = {r.name for r in stack_inventory.resources if r.parent is None}
     assert {item.component for item in result.estimate.items} <= top_level
+
+
+def test_naive_posture_of_a_stack_has_a_nat_per_zone_and_no_endpoints(stack_inventory):
+    from mlp.cost.naive import naive_posture
+
+    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
+    resources, usage = naive_posture(stack_inventory.resources, settings.cost)
+    nats = [r for r in resources if r.type == "aws:ec2/natGateway:NatGateway"]
+    assert len(nats) == settings.network.az_count
+    assert len({r.urn for r in resources}) == len(resources)
+    endpoints = [r for r in resources if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"]
+    assert all(e.inputs["vpcEndpointType"] == "Gateway" for e in endpoints)
+    moved = len(settings.network.interface_endpoints) * settings.cost.interface_endpoint_gb_per_month
+    assert usage.nat_gb_per_month == settings.cost.nat_gb_per_month + moved

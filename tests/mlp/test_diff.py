@@ -62,7 +62,7 @@ def test_a_change_that_adds_nat_gateways_shows_a_positive_delta(repository, tmp_
     assert printed.startswith("### `dev`: +")
     assert "| network |" in printed
     # The temporary worktree is gone.
-    listed = subprocess.run(["git", "-C", str(repository), "worktree", "list"], capture_output=True, text=True).stdout
+    listed = subprocess.run(["git", "-C", str(repository), "worktree", "list"], capture_output=True, text=True, check=True).stdout
     assert len(listed.strip().splitlines()) == 1
 
 
