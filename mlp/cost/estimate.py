@@ -47,11 +47,12 @@ def estimate(
     zones = public_zone_count(ctx)
     for group in alb_groups(ctx):
         lead = group.ingresses[0]
-        label = group.key if not group.key.startswith("ingress:") else "ungrouped"
+        ungrouped = group.key.startswith("ingress:")
+        label = "its own ALB (no group)" if ungrouped else f"one ALB for group {group.key} ({len(group.ingresses)} Ingresses)"
         alb = alb_monthly(ctx, internet_facing=group.internet_facing, zones=zones)
-        priced[lead.urn] = Priced(alb.monthly_usd, f"one ALB for group {label} ({len(group.ingresses)} Ingress): {alb.basis}")
+        priced[lead.urn] = Priced(alb.monthly_usd, f"{label}: {alb.basis}")
         for other in group.ingresses[1:]:
-            priced[other.urn] = Priced(0.0, f"shares the ALB of group {label} (priced on {lead.name})")
+            priced[other.urn] = Priced(0.0, f"shares the ALB of group {group.key} (priced on {lead.name})")
 
     pools = node_pools(ctx)
     groups = pod_groups(ctx, at_peak=at_peak)

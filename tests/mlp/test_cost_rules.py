@@ -250,3 +250,16 @@ def test_naive_posture_runs_everything_on_demand_at_peak(platform):
     assert workers.monthly_usd == pytest.approx(expected)
     assert _item(result, "api").basis.startswith("8 pods (HPA maxReplicas)")
     assert result.monthly_total > _price(platform).monthly_total
+
+
+def test_renderings_show_idle_capacity_per_pool(platform):
+    from mlp.cost import render
+
+    result = _price(platform)
+    (usage,) = [p for p in result.pools if p.pool == "general"]
+    idle = f"{usage.idle_usd:,.2f}"
+    text = render.table(result, budget=1000)
+    assert "node pools" in text and f"idle {idle}" in text and "OVER BUDGET" in text
+    assert "NOT PRICED" in text and "pinned" in text
+    comment = render.markdown(result, budget=5000)
+    assert "| general | 4 | 2 |" in comment and idle in comment
