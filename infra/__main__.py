@@ -7,11 +7,12 @@ per component. Logic lives in `components/` and `infra/settings/`.
 import pulumi
 
 from components.alerting import Alerting, AlertingArgs
+from components.cost_controls import CostControls, CostControlsArgs
 from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from infra.providers import account_id, availability_zones, declare_aws_provider
 from infra.stack_config import read_settings
-from infra.tags import platform_tags
+from infra.tags import COST_ALLOCATION_TAG_KEYS, platform_tags
 
 stack = pulumi.get_stack()
 settings = read_settings(stack)  # a bad stack file stops here, before anything is declared
@@ -74,3 +75,17 @@ search = SearchDomain(
 )
 pulumi.export("searchEndpoint", search.endpoint)
 pulumi.export("searchDomainArn", search.domain_arn)
+
+# --- Cost controls: the environment's budget and the cost allocation tags it filters on -------
+cost_controls = CostControls(
+    "cost",
+    CostControlsArgs(
+        environment=stack,
+        monthly_budget_usd=settings.cost.monthly_budget_usd,
+        alert_topic_arn=alerting.topic_arn,
+        budget_emails=settings.cost.budget_emails,
+        cost_allocation_tag_keys=COST_ALLOCATION_TAG_KEYS if settings.cost.activate_cost_allocation_tags else (),
+    ),
+    opts=on_aws,
+)
+pulumi.export("budgetName", cost_controls.budget_name)

@@ -1,6 +1,8 @@
 """`mlp`: the platform's offline tooling.
 
     mlp plan STACK [--json FILE] [--manifests DIR]
+    mlp cost STACK [--json FILE] [--format table|markdown] [--live-prices] [--naive] [--as-of DATE]
+    mlp diff STACK --base REF [--json FILE] [--format table|markdown] [--as-of DATE]
     mlp config-reference [--write]
 """
 
@@ -10,11 +12,13 @@ import argparse
 import json
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from infra.settings import ConfigError
 
 EXIT_CONFIG = 2
+EXIT_DIFF = 3
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -35,6 +39,93 @@ def _plan(args: argparse.Namespace) -> int:
         written = write_manifests(inventory, Path(args.manifests))
         print(f"{len(written)} Kubernetes manifests written to {args.manifests}")
     print(f"planned offline in {elapsed:.2f}s")
+    _cost_guardrails(inventory, args)
+    return 0
+
+
+def _cost_guardrails(inventory, args: argparse.Namespace) -> None:
+    """After a plan: the estimate against the stack's budget, and the spot floor."""
+    from mlp.cost.estimate import spot_share_problem
+    from mlp.cost.stack import estimate_resources, stack_settings
+
+    settings = stack_settings(Path(args.project_dir), args.stack)
+    result = estimate_resources(inventory.resources, settings, args.stack)
+    total, budget = result.estimate.monthly_total, result.budget_usd
+    print(f"estimated {total:,.2f} USD/month of a {budget:,.2f} USD budget (mlp cost {args.stack} for details)")
+    if result.over_budget:
+        print(
+            f"warning: the estimate ({total:,.2f} USD/month) exceeds the budget "
+            f"ml-platform:cost.monthlyBudgetUsd ({budget:,.2f})",
+            file=sys.stderr,
+        )
+    problem = spot_share_problem(inventory.resources, settings.cost.min_spot_share)
+    if problem:
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+def _as_of(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from mlp.cost import render
+    from mlp.cost.prices import PriceTable
+    from mlp.cost.stack import estimate_resources, pool_instance_types, stack_settings
+    from mlp.plan import build_inventory
+
+    project_dir = Path(args.project_dir)
+    settings = stack_settings(project_dir, args.stack)
+    inventory = build_inventory(args.stack, project_dir)
+    prices = PriceTable.load()
+    if args.live_prices:
+        prices = _live_prices(prices, inventory.resources, settings.region)
+    day = _as_of(args.as_of)
+    result = estimate_resources(inventory.resources, settings, args.stack, prices=prices, as_of=day)
+    shown = result
+    if args.naive:
+        shown = estimate_resources(inventory.resources, settings, args.stack, prices=prices, naive=True, as_of=day)
+    text = render.markdown if args.format == "markdown" else render.table
+    print(text(shown.estimate, shown.budget_usd))
+    if args.naive:
+        posture, naive = result.estimate.monthly_total, shown.estimate.monthly_total
+        ratio = naive / posture if posture else float("inf")
+        print(
+            f"\nnaive posture {naive:,.2f} USD/month vs this posture {posture:,.2f} USD/month: "
+            f"naive / posture = {ratio:.2f}"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(shown.estimate.to_json(), indent=2) + "\n")
+        print(f"estimate written to {args.json}")
+    return 0
+
+
+def _live_prices(prices, resources, region: str):
+    import boto3
+
+    from mlp.cost.live import credentials_available, read_live_prices
+    from mlp.cost.stack import pool_instance_types
+
+    session = boto3.Session()
+    if not credentials_available(session):
+        print("warning: --live-prices needs AWS credentials; using the shipped price table", file=sys.stderr)
+        return prices
+    types = pool_instance_types(resources, prices)
+    on_demand, spot = read_live_prices(session, types, region)
+    print(f"live prices read for {len(on_demand)} on-demand and {len(spot)} spot instance types", file=sys.stderr)
+    return prices.with_live(on_demand, spot)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from mlp.diff import DiffError, diff_stack, render_markdown, render_table
+
+    try:
+        diff = diff_stack(Path(args.project_dir), args.stack, args.base, as_of=_as_of(args.as_of))
+    except DiffError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_DIFF
+    print(render_markdown(diff) if args.format == "markdown" else render_table(diff))
+    if args.json:
+        Path(args.json).write_text(json.dumps(diff.to_json(), indent=2) + "\n")
     return 0
 
 
@@ -60,6 +151,23 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", metavar="FILE", help="write the inventory as JSON")
     plan.add_argument("--manifests", metavar="DIR", help="write every Kubernetes object as YAML")
     plan.set_defaults(handler=_plan)
+
+    cost = commands.add_parser("cost", help="estimate a stack's monthly cost offline")
+    cost.add_argument("stack", help="stack name")
+    cost.add_argument("--json", metavar="FILE", help="write the estimate as JSON")
+    cost.add_argument("--format", choices=("table", "markdown"), default="table")
+    cost.add_argument("--live-prices", action="store_true", help="read current EC2 prices with AWS credentials")
+    cost.add_argument("--naive", action="store_true", help="price the same workloads on the naive posture")
+    cost.add_argument("--as-of", metavar="DATE", help="first day of the estimated month (default today)")
+    cost.set_defaults(handler=_cost)
+
+    diff = commands.add_parser("diff", help="resources and monthly cost changed since a git ref")
+    diff.add_argument("stack", help="stack name")
+    diff.add_argument("--base", required=True, metavar="REF", help="git ref to compare with")
+    diff.add_argument("--json", metavar="FILE", help="write the diff as JSON")
+    diff.add_argument("--format", choices=("table", "markdown"), default="table")
+    diff.add_argument("--as-of", metavar="DATE", help="first day of the estimated month (default today)")
+    diff.set_defaults(handler=_diff)
 
     reference = commands.add_parser("config-reference", help="print the configuration reference")
     reference.add_argument("--write", action="store_true", help="rewrite the block in README.md")

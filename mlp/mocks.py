@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +76,17 @@ class PlatformMocks(Mocks):
     def __init__(self, region: str):
         self.region = region
         self.monitor: RecordingMonitor | None = None
-        self._pending_urn = ""
+        # The SDK sends registrations from a thread pool; the URN being registered is handed to
+        # `new_resource` per thread, so ids derived from it do not depend on scheduling.
+        self._registering = threading.local()
+
+    @property
+    def _pending_urn(self) -> str:
+        return getattr(self._registering, "urn", "")
+
+    @_pending_urn.setter
+    def _pending_urn(self, urn: str) -> None:
+        self._registering.urn = urn
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
         if args.typ == "pulumi:providers:aws" and args.inputs.get("region"):

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
+from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
 from infra.settings.rules import KeyRuleError
@@ -55,6 +56,10 @@ class PlatformSettings(Section):
         default_factory=dict,
         description="ML services by name (namespace, Deployment, Service, HPA, PDB, network "
         "policies, IAM role, ECR repository each). See README \"Services\". Default none.",
+    )
+    cost: CostSettings = Field(
+        default_factory=CostSettings,
+        description="Budget, budget alerts and the usage assumptions of `mlp cost`.",
     )
 
     @field_validator("region")

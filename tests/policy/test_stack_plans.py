@@ -17,7 +17,8 @@ from tests.conftest import STACKS
 
 # Mandatory rules the program cannot satisfy yet, with the issue that brings the missing piece.
 # Strict: once the piece lands the test passes unexpectedly and fails, so the entry gets removed.
-PENDING = {"budget-per-stack": "the per-stack budgets arrive with issue 7 (cost)"}
+# Rules whose subject a stack does not declare yet (strict xfail: the day it lands, remove it).
+PENDING: dict[str, str] = {}
 
 MANDATORY = [rule for rule in RULES if rule.enforcement == "mandatory"]
 

@@ -1,0 +1,130 @@
+"""The monthly estimate of a declared stack: every priced resource, per component."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from infra.settings.cost import CostSettings
+from mlp.cost.ingresses import alb_groups, public_zone_count
+from mlp.cost.model import CostItem, Estimate, PoolUsage, PricingContext, Resource, top_component
+from mlp.cost.pools import node_pools, pack, place, pod_groups, pool_cost, worker_spot_share
+from mlp.cost.prices import PriceTable, UnpricedError
+from mlp.cost.rules import RULES, Priced, alb_monthly, usd
+
+
+def estimate(
+    resources: Sequence[Resource],
+    usage: CostSettings,
+    *,
+    stack: str,
+    region: str = "us-east-1",
+    prices: PriceTable | None = None,
+    as_of: date | None = None,
+    at_peak: bool = False,
+) -> Estimate:
+    """Price `resources` for the month starting `as_of` (default today).
+
+    `at_peak` sizes workloads at their HPA's `maxReplicas` (the naive posture's fixed size).
+    """
+    prices = prices or PriceTable.load()
+    ctx = PricingContext(prices=prices, usage=usage, as_of=as_of or date.today(), resources=resources, region=region)
+    by_urn = ctx.by_urn()
+    priced: dict[str, Priced] = {}
+
+    def attempt(resource: Resource, compute) -> None:
+        try:
+            priced[resource.urn] = compute()
+        except UnpricedError as error:
+            ctx.unpriced.append(f"{resource.name}: {error}")
+            priced[resource.urn] = Priced(0.0, f"UNPRICED: {error}")
+
+    for resource in resources:
+        rule = RULES.get(resource.type)
+        if rule is not None:
+            attempt(resource, lambda r=resource, f=rule: f(r, ctx))
+
+    zones = public_zone_count(ctx)
+    for group in alb_groups(ctx):
+        lead = group.ingresses[0]
+        ungrouped = group.key.startswith("ingress:")
+        label = "its own ALB (no group)" if ungrouped else f"one ALB for group {group.key} ({len(group.ingresses)} Ingresses)"
+        alb = alb_monthly(ctx, internet_facing=group.internet_facing, zones=zones)
+        priced[lead.urn] = Priced(alb.monthly_usd, f"{label}: {alb.basis}")
+        for other in group.ingresses[1:]:
+            priced[other.urn] = Priced(0.0, f"shares the ALB of group {group.key} (priced on {lead.name})")
+
+    pools = node_pools(ctx)
+    groups = pod_groups(ctx, at_peak=at_peak)
+    place(groups, pools)
+    usages = []
+    for pool in pools:
+        mine = [g for g in groups if g.placed_on is pool]
+        try:
+            needed = pack(mine, pool, ctx) if mine else 0
+            nodes = max(pool.desired, needed)
+            cost = pool_cost(pool, nodes, ctx)
+        except UnpricedError as error:
+            ctx.unpriced.append(f"{pool.resource.name}: {error}")
+            priced[pool.resource.urn] = Priced(0.0, f"UNPRICED: {error}")
+            for group in mine:
+                priced[group.resource.urn] = Priced(0.0, f"on pool {pool.name}, which is UNPRICED")
+            continue
+        node_month = cost.monthly_usd / nodes if nodes else 0.0
+        requested = 0.0
+        for group in mine:
+            share = sum(group.shares)
+            requested += share * node_month
+            priced[group.resource.urn] = Priced(
+                share * node_month,
+                f"{group.replicas} pods ({group.replicas_note}) × {group.cpu:g} vCPU / {group.memory_gib:.2f} GiB "
+                f"requested on pool {pool.name} ({pool.instance_types[0]}, {usd(node_month)}/node-month): "
+                f"{share:.2f} node-equivalents",
+            )
+        basis = f"pool {pool.name}: {cost.basis}"
+        if needed > pool.desired:
+            basis += f"; requests need {needed} nodes, above desired {pool.desired}"
+            if needed > pool.max_size:
+                basis += f" and maxSize {pool.max_size}"
+        basis += f"; workloads request {usd(requested)} (charged to their Deployments), idle {usd(cost.monthly_usd - requested)}"
+        priced[pool.resource.urn] = Priced(cost.monthly_usd - requested, basis)
+        usages.append(PoolUsage(pool=pool.name, nodes=nodes, nodes_needed=needed, monthly_usd=cost.monthly_usd, requested_usd=requested))
+    for group in groups:
+        if group.placed_on is None:
+            ctx.unpriced.append(f"{group.resource.name}: no node pool matches its selector and tolerations")
+            priced[group.resource.urn] = Priced(0.0, "not placed: no node pool in this stack matches its selector and tolerations")
+
+    items = tuple(
+        CostItem(
+            urn=resource.urn,
+            type=resource.type,
+            name=resource.name,
+            component=top_component(resource, by_urn),
+            monthly_usd=priced[resource.urn].monthly_usd,
+            basis=priced[resource.urn].basis,
+        )
+        for resource in resources
+        if resource.urn in priced
+    )
+    return Estimate(
+        stack=stack,
+        region=region,
+        items=items,
+        unpriced=tuple(ctx.unpriced),
+        pools=tuple(usages),
+        price_source=prices.source,
+        as_of=ctx.as_of,
+    )
+
+
+def spot_share_problem(resources: Sequence[Resource], minimum: float, prices: PriceTable | None = None) -> str | None:
+    """Why the worker pools keep too little capacity on spot, or None (also when there are no
+    worker pools: nothing to keep)."""
+    ctx = PricingContext(prices=prices or PriceTable.load(), usage=CostSettings(), as_of=date.today(), resources=resources)
+    spot, total = worker_spot_share(node_pools(ctx))
+    if total == 0 or spot / total >= minimum:
+        return None
+    return (
+        f"worker pools keep {spot} of {total} instances on spot ({spot / total:.0%}) at desired size; "
+        f"the stack requires at least {minimum:.0%} (ml-platform:cost.minSpotShare)"
+    )

@@ -1,0 +1,81 @@
+"""The naive posture the platform is measured against: the same workloads with everything
+on-demand, sized for peak with no autoscaling, a NAT gateway per zone and no VPC endpoints.
+
+It rewrites the declared inventory and its usage assumptions, then prices them with the same
+rules, so the ratio compares postures, not pricing methods.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import replace
+
+from infra.settings.cost import CostSettings
+from mlp.cost.model import Resource
+from mlp.cost.pools import ASG, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
+from mlp.mocks import DeclaredResource
+
+NAT = "aws:ec2/natGateway:NatGateway"
+EIP = "aws:ec2/eip:Eip"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+SUBNET = "aws:ec2/subnet:Subnet"
+PRIVATE_ROLE_TAG = "kubernetes.io/role/internal-elb"
+
+
+def _rewrite(resource: Resource, inputs: dict) -> DeclaredResource:
+    return DeclaredResource(
+        urn=resource.urn,
+        type=resource.type,
+        name=resource.name,
+        parent=resource.parent,
+        provider=getattr(resource, "provider", None),
+        custom=getattr(resource, "custom", True),
+        inputs=inputs,
+    )
+
+
+def naive_posture(resources: Sequence[Resource], usage: CostSettings) -> tuple[list[DeclaredResource], CostSettings]:
+    """(resources, usage) of the naive posture; workloads are then priced at peak replicas."""
+    result: list[DeclaredResource] = []
+    endpoints = 0
+    for resource in resources:
+        inputs = copy.deepcopy(resource.inputs)
+        if resource.type == ASG:
+            inputs["desiredCapacity"] = inputs.get("maxSize", inputs.get("desiredCapacity"))
+            policy = inputs.get("mixedInstancesPolicy")
+            if policy:
+                policy["instancesDistribution"] = {
+                    **(policy.get("instancesDistribution") or {}),
+                    "onDemandBaseCapacity": 0,
+                    "onDemandPercentageAboveBaseCapacity": 100,
+                }
+        elif resource.type in MANAGED_NODE_GROUPS:
+            scaling = inputs.setdefault("scalingConfig", {})
+            scaling["desiredSize"] = scaling.get("maxSize", scaling.get("desiredSize"))
+            inputs["capacityType"] = "ON_DEMAND"
+        elif resource.type == LAUNCH_TEMPLATE:
+            inputs.pop("instanceMarketOptions", None)
+        elif resource.type == ENDPOINT and inputs.get("vpcEndpointType") == "Interface":
+            endpoints += 1
+            continue  # no endpoints: their traffic goes through NAT instead
+        result.append(_rewrite(resource, inputs))
+
+    nats = [r for r in result if r.type == NAT]
+    zones = [r for r in result if r.type == SUBNET and PRIVATE_ROLE_TAG in (r.inputs.get("tags") or {})]
+    if nats:
+        template = nats[0]
+        for index in range(len(nats), len(zones)):
+            for type_, suffix in ((NAT, ""), (EIP, "-eip")):
+                name = f"naive-nat-{index}{suffix}"
+                result.append(
+                    replace(
+                        template,
+                        type=type_,
+                        name=name,
+                        urn=template.urn.rsplit("::", 1)[0].rsplit("$", 1)[0] + f"${type_}::{name}",
+                        inputs={"domain": "vpc"} if type_ == EIP else dict(template.inputs),
+                    )
+                )
+    extra_gb = endpoints * usage.interface_endpoint_gb_per_month
+    return result, usage.model_copy(update={"nat_gb_per_month": usage.nat_gb_per_month + extra_gb})

@@ -1,0 +1,52 @@
+"""`mlp cost` and the budget warning of `mlp plan`, end to end."""
+
+from __future__ import annotations
+
+import json
+
+from mlp.cli import main
+from mlp.plan import PROJECT_DIR
+
+GOOD_DEV = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+
+
+def test_cost_json_has_exactly_the_documented_shape(tmp_path, capsys):
+    out = tmp_path / "cost.json"
+    assert main(["cost", "prod", "--json", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert set(document) == {"stack", "region", "currency", "monthly_total", "items"}
+    assert (document["stack"], document["region"], document["currency"]) == ("prod", "us-east-1", "USD")
+    assert document["items"], "prod prices nothing"
+    for item in document["items"]:
+        assert set(item) == {"urn", "type", "name", "component", "monthly_usd", "basis"}
+    assert abs(document["monthly_total"] - sum(i["monthly_usd"] for i in document["items"])) < 0.01 * len(document["items"])
+    printed = capsys.readouterr().out
+    assert "per component:" in printed and "TOTAL" in printed
+
+
+def test_cost_markdown_is_a_pull_request_comment(capsys):
+    assert main(["cost", "dev", "--format", "markdown"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("### Cost estimate: `dev`")
+    assert "| component | USD/month |" in printed
+
+
+def test_naive_comparison_prints_the_ratio(capsys):
+    assert main(["cost", "dev", "--naive"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("naive posture") and "naive / posture =" in last
+
+
+def test_plan_warns_when_the_estimate_exceeds_the_budget(scratch_project, capsys):
+    project = scratch_project("dev", GOOD_DEV.replace("monthlyBudgetUsd: 900", "monthlyBudgetUsd: 5"))
+    (project / "mlp").symlink_to(PROJECT_DIR / "mlp")
+    (project / "data").symlink_to(PROJECT_DIR / "data")
+    assert main(["--project-dir", str(project), "plan", "dev"]) == 0
+    captured = capsys.readouterr()
+    assert "exceeds the budget ml-platform:cost.monthlyBudgetUsd (5.00)" in captured.err
+
+
+def test_plan_within_budget_does_not_warn(capsys):
+    assert main(["plan", "dev"]) == 0
+    captured = capsys.readouterr()
+    assert "USD budget" in captured.out and "warning" not in captured.err

@@ -1,0 +1,81 @@
+"""The real stacks, priced: totals from the price table and each stack's assumptions, under
+budget, nothing unpriced, and the spot floor kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from mlp.cost.estimate import spot_share_problem
+from mlp.cost.stack import estimate_resources, stack_settings
+from mlp.plan import PROJECT_DIR
+from tests.mlp import price_rows as rows
+
+
+@pytest.fixture
+def priced(stack_inventory):
+    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
+    return estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, as_of=date(2026, 11, 28)), settings
+
+
+def test_each_stack_stays_under_its_budget(priced):
+    result, settings = priced
+    assert result.estimate.monthly_total <= settings.cost.monthly_budget_usd, (
+        f"{result.estimate.stack}: estimate {result.estimate.monthly_total:.2f} exceeds budget "
+        f"{settings.cost.monthly_budget_usd:.2f}"
+    )
+
+
+def test_everything_each_stack_declares_is_priced(priced):
+    result, _ = priced
+    assert result.estimate.unpriced == ()
+
+
+def test_prod_keeps_the_configured_share_of_workers_on_spot(stack_inventory):
+    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
+    assert spot_share_problem(stack_inventory.resources, settings.cost.min_spot_share) is None
+
+
+def test_network_lines_match_the_price_table(priced, stack_inventory):
+    result, settings = priced
+    usage, hours = settings.cost, settings.cost.hours_per_month
+    items = {item.name: item for item in result.estimate.items}
+    nats = stack_inventory.of_type("aws:ec2/natGateway:NatGateway")
+    for nat in nats:
+        expected = hours * rows.service("nat_gateway_hour") + usage.nat_gb_per_month / len(nats) * rows.service("nat_gateway_data_processed")
+        assert items[nat.name].monthly_usd == pytest.approx(expected), nat.name
+    for address in stack_inventory.of_type("aws:ec2/eip:Eip"):
+        assert items[address.name].monthly_usd == pytest.approx(hours * rows.service("public_ipv4_address_hour"))
+    for endpoint in stack_inventory.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        if endpoint.inputs["vpcEndpointType"] == "Interface":
+            expected = settings.network.az_count * hours * rows.service("vpc_interface_endpoint_az_hour") + usage.interface_endpoint_gb_per_month * rows.service(
+                "vpc_interface_endpoint_data_processed_first_1pb"
+            )
+        else:
+            expected = 0.0
+        assert items[endpoint.name].monthly_usd == pytest.approx(expected), endpoint.name
+    for group in stack_inventory.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        stored = usage.log_gb_per_month * group.inputs["retentionInDays"] / (hours / 24)
+        expected = usage.log_gb_per_month * rows.service("cloudwatch_logs_ingestion_standard") + stored * rows.service("cloudwatch_logs_storage")
+        assert items[group.name].monthly_usd == pytest.approx(expected), group.name
+
+
+def test_every_priced_item_belongs_to_a_declared_component(priced, stack_inventory):
+    result, _ = priced
+    top_level = {r.name for r in stack_inventory.resources if r.parent is None}
+    assert {item.component for item in result.estimate.items} <= top_level
+
+
+def test_naive_posture_of_a_stack_has_a_nat_per_zone_and_no_endpoints(stack_inventory):
+    from mlp.cost.naive import naive_posture
+
+    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
+    resources, usage = naive_posture(stack_inventory.resources, settings.cost)
+    nats = [r for r in resources if r.type == "aws:ec2/natGateway:NatGateway"]
+    assert len(nats) == settings.network.az_count
+    assert len({r.urn for r in resources}) == len(resources)
+    endpoints = [r for r in resources if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"]
+    assert all(e.inputs["vpcEndpointType"] == "Gateway" for e in endpoints)
+    moved = len(settings.network.interface_endpoints) * settings.cost.interface_endpoint_gb_per_month
+    assert usage.nat_gb_per_month == settings.cost.nat_gb_per_month + moved

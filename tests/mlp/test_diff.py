@@ -1,0 +1,119 @@
+"""`mlp diff`: a throwaway repository, a change that grows the network, a priced diff."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+
+from mlp.cli import main
+from mlp.diff import changed_keys, compare, resources_from_json
+from mlp.plan import PROJECT_DIR
+from tests.mlp import price_rows as rows
+
+PROJECT_FILES = ("infra", "components", "mlp", "data", "Pulumi.yaml", "Pulumi.dev.yaml")
+
+
+def _git(repo, *args):
+    subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repository(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in PROJECT_FILES:
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, repo / name)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    return repo
+
+
+def test_a_change_that_adds_nat_gateways_shows_a_positive_delta(repository, tmp_path, capsys):
+    stack_file = repository / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace("natStrategy: single", "natStrategy: per-az"))
+    out = tmp_path / "diff.json"
+    code = main(["--project-dir", str(repository), "diff", "dev", "--base", "main", "--json", str(out), "--format", "markdown", "--as-of", "2026-11-28"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    document = json.loads(out.read_text())
+    assert set(document) == {"added", "removed", "changed", "monthly_before_usd", "monthly_after_usd", "monthly_delta_usd"}
+    added_types = sorted(urn.split("::")[-2].rsplit("$", 1)[-1] for urn in document["added"])
+    assert added_types == ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway"]
+    # The second zone's private route now points at its own gateway.
+    assert any(c["urn"].endswith("::network-private-b-rt") and "routes" in c["keys"] for c in document["changed"])
+    # One more gateway-month and public IPv4 address; the NAT traffic is split, not doubled.
+    hours = 730
+    expected = hours * rows.service("nat_gateway_hour") + hours * rows.service("public_ipv4_address_hour")
+    assert document["monthly_delta_usd"] == pytest.approx(expected, abs=0.01)
+    assert document["monthly_delta_usd"] > 0
+    assert printed.startswith("### `dev`: +")
+    assert "| network |" in printed
+    # The temporary worktree is gone.
+    listed = subprocess.run(["git", "-C", str(repository), "worktree", "list"], capture_output=True, text=True, check=True).stdout
+    assert len(listed.strip().splitlines()) == 1
+
+
+def test_an_unknown_base_ref_is_an_error(repository, capsys):
+    assert main(["--project-dir", str(repository), "diff", "dev", "--base", "no-such-ref"]) == 3
+    assert "cannot check out 'no-such-ref'" in capsys.readouterr().err
+
+
+def test_changed_keys_name_nested_inputs():
+    before = {"scalingConfig": {"desiredSize": 2, "maxSize": 4}, "tags": {"a": "1"}, "routes": [1]}
+    after = {"scalingConfig": {"desiredSize": 3, "maxSize": 4}, "tags": {"a": "1", "b": "2"}, "routes": [2]}
+    assert changed_keys(before, after) == ["routes", "scalingConfig.desiredSize", "tags.b"]
+
+
+def test_compare_sorts_resources_into_added_removed_changed():
+    def doc(*resources):
+        return {"resources": [{"urn": u, "type": "aws:ec2/eip:Eip", "name": u, "inputs": i} for u, i in resources]}
+
+    base = resources_from_json(doc(("a", {"x": 1}), ("b", {}), ("c", {"y": 1})))
+    head = resources_from_json(doc(("a", {"x": 2}), ("c", {"y": 1}), ("d", {})))
+    added, removed, changed = compare(base, head)
+    assert (added, removed) == (["d"], ["b"])
+    assert [(c.urn, c.keys) for c in changed] == [("a", ("x",))]
+
+
+def test_growing_a_worker_pool_shows_a_positive_delta():
+    """The pool path of the diff, on the crafted platform (the stacks have no pools yet)."""
+    from infra.settings.cost import CostSettings
+    from mlp.cost.estimate import estimate
+    from mlp.diff import StackDiff
+    from mlp.plan import declare_offline
+    from tests.mlp.crafted import declare_platform
+
+    def planned(desired):
+        return declare_offline(lambda: declare_platform(desired=desired, with_ingresses=False), project="ml-platform", stack="unit").resources
+
+    base, head = planned(4), planned(6)
+    added, removed, changed = compare(base, head)
+    priced = [estimate(r, CostSettings(), stack="unit", as_of=date(2026, 11, 28)) for r in (base, head)]
+    diff = StackDiff("unit", "main", tuple(added), tuple(removed), tuple(changed), *priced)
+    assert [c.keys for c in diff.changed if c.urn.endswith("::workers-asg")] == [("desiredCapacity",)]
+    # Two more nodes above the base, 25 % on-demand rounded up: one on-demand, one spot.
+    spot_hourly = sum(rows.spot(t) for t in ("m6i.xlarge", "m6a.xlarge", "m5.xlarge")) / 3
+    expected = 730 * (rows.on_demand("m6i.xlarge") + spot_hourly) + 2 * 50 * rows.service("ebs_gp3_storage")
+    assert diff.monthly_delta == pytest.approx(expected)
+
+
+def test_two_plans_of_the_same_program_agree(plan):
+    """Mocked ids derive from URNs; were they to depend on thread scheduling, every diff would
+    show spurious changes."""
+    from mlp.plan import build_inventory
+
+    added, removed, changed = compare(plan("prod").resources, build_inventory("prod").resources)
+    assert (added, removed, changed) == ([], [], [])
