@@ -7,7 +7,11 @@ per component. Logic lives in `components/` and `infra/settings/`.
 import pulumi
 
 from components.alerting import Alerting, AlertingArgs
+from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from components.eks_cluster import EksCluster
+from components.metrics_server import MetricsServer, MetricsServerArgs
 from components.network import Network, NetworkArgs
+from infra.cluster_wiring import cluster_args, declare_worker_pools, pool_preferences
 from infra.providers import account_id, availability_zones, declare_aws_provider
 from infra.stack_config import read_settings
 from infra.tags import platform_tags
@@ -44,3 +48,37 @@ alerting = Alerting(
     opts=on_aws,
 )
 pulumi.export("alertTopicArn", alerting.topic_arn)
+
+# --- Cluster: hardened EKS control plane, managed add-ons, on-demand system pool -------------
+cluster_name = f"mlp-{stack}"
+cluster = EksCluster(
+    "cluster",
+    cluster_args(settings.cluster, cluster_name, account_id(aws_provider), network, tags),
+    opts=on_aws,
+)
+on_cluster = pulumi.ResourceOptions(providers=[aws_provider, cluster.kubernetes_provider], depends_on=[cluster])
+pulumi.export("clusterName", cluster.cluster_name)
+pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
+
+# --- Worker pools: self-managed mixed spot/on-demand groups, one per ml-platform:nodePools ----
+worker_pools = declare_worker_pools(settings, cluster_name, cluster, network, tags, on_aws)
+
+# --- Autoscaling: cluster-autoscaler (priority: spot-heavy first) and metrics-server --------
+autoscaling = settings.cluster.autoscaling
+autoscaler = ClusterAutoscaler(
+    "autoscaler",
+    ClusterAutoscalerArgs(
+        cluster_name=cluster_name,
+        kubernetes_version=cluster.kubernetes_version,
+        region=settings.region,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer,
+        pools=pool_preferences(settings, cluster_name),
+        replicas=autoscaling.autoscaler_replicas,
+        scale_down_unneeded_minutes=autoscaling.scale_down_unneeded_minutes,
+        max_node_provision_minutes=autoscaling.max_node_provision_minutes,
+    ),
+    opts=on_cluster,
+)
+metrics_server = MetricsServer("metrics-server", MetricsServerArgs(replicas=autoscaling.metrics_server_replicas), opts=on_cluster)

@@ -45,6 +45,12 @@ def wire_to_plain(value: Any) -> Any:
     return value
 
 
+def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:
+    """A resource reference as the engine returns one in an output (rehydrated by the SDK
+    through `getResource`, which the mock monitor answers from registered resources)."""
+    return {_SPECIAL_SIG: _RESOURCE_REF_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}
+
+
 @dataclass
 class DeclaredResource:
     urn: str
@@ -54,6 +60,8 @@ class DeclaredResource:
     provider: str | None
     custom: bool
     inputs: dict[str, Any]
+    ignore_changes: list[str] = field(default_factory=list)
+    """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
 
 
 @dataclass
@@ -105,6 +113,11 @@ class RecordingMonitor(MockMonitor):
         self.platform_mocks = mocks
         self.recorder = recorder
         self.stack_urn = ""
+        self.pending_providers: dict[str, str] = {}
+
+    def component_provider(self, package: str) -> str | None:
+        """The provider the component being registered passes to its children for `package`."""
+        return _provider_urn(self.pending_providers.get(package, ""))
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -112,6 +125,7 @@ class RecordingMonitor(MockMonitor):
             self.stack_urn = urn
             return super().RegisterResource(request)
         self.platform_mocks._pending_urn = urn
+        self.pending_providers = dict(request.providers)
         self.recorder.resources.append(
             DeclaredResource(
                 urn=urn,
@@ -121,6 +135,7 @@ class RecordingMonitor(MockMonitor):
                 provider=_provider_urn(request.provider),
                 custom=bool(request.custom),
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return super().RegisterResource(request)
@@ -134,3 +149,9 @@ class RecordingMonitor(MockMonitor):
         """Register a resource the engine would have created inside a remote component, so a
         resource reference to it can be rehydrated by `getResource`."""
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
+
+
+# Remote components answered with synthetic children (see each hook's module).
+from mlp.mock_eks import eks_cluster_hook  # noqa: E402 - needs the names above
+
+RESOURCE_HOOKS["eks:index:Cluster"] = eks_cluster_hook

@@ -8,8 +8,11 @@ from pydantic import Field, field_validator
 
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
+from infra.settings.cluster import ClusterSettings
 from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
+from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
+from infra.settings.rules import KeyRuleError
 
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -45,10 +48,26 @@ class PlatformSettings(Section):
     interruption: InterruptionSettings = Field(
         default_factory=InterruptionSettings, description="Spot interruption handling."
     )
+    cluster: ClusterSettings = Field(description="The EKS cluster. Required (admin roles).")
+    node_pools: dict[str, NodePoolSettings] = Field(
+        min_length=1,
+        description="Worker pools by name (lower-case, up to 20 characters; `system` and `gpu` "
+        "are reserved). Each becomes a self-managed Auto Scaling group. Required, at least one.",
+    )
 
     @field_validator("region")
     @classmethod
     def _region_shape(cls, value: str) -> str:
         if not _REGION.match(value):
             raise ValueError("must be an AWS region code such as us-east-1")
+        return value
+
+    @field_validator("node_pools")
+    @classmethod
+    def _pool_names(cls, value: dict[str, NodePoolSettings]) -> dict[str, NodePoolSettings]:
+        for name in value:
+            if name in RESERVED_POOL_NAMES:
+                raise KeyRuleError(name, f"pool name {name!r} is reserved ({', '.join(RESERVED_POOL_NAMES)})", name)
+            if not re.match(POOL_NAME_PATTERN, name):
+                raise KeyRuleError(name, "pool names are 1-20 lower-case letters, digits and -, starting with a letter", name)
         return value
