@@ -62,13 +62,14 @@ def expander_priorities(pools: Sequence[PoolPreference]) -> dict[int, list[str]]
 def priority_config_map_data(priorities: Mapping[int, Sequence[str]]) -> dict[str, str]:
     """The ConfigMap's `priorities` key: YAML of priority -> list of node-group regexes."""
     ordered = {priority: list(priorities[priority]) for priority in sorted(priorities, reverse=True)}
-    return {"priorities": yaml.safe_dump(ordered, default_flow_style=False)}
+    return {"priorities": yaml.safe_dump(ordered, default_flow_style=False, sort_keys=False)}
 
 
-def autoscaler_policy(cluster_name: str) -> dict:
+def autoscaler_policy(cluster_name: str, region: str, account_id: str) -> dict:
     """Least privilege for auto-discovery (kubernetes/autoscaler cloudprovider/aws README,
-    "Full Cluster Autoscaler Features Policy"): reads on `*` (describe calls take no resource),
-    and the two mutating calls only on groups tagged as this cluster's."""
+    "Full Cluster Autoscaler Features Policy"): describe calls on `*` (they take no resource),
+    this cluster's managed node groups, and the two mutating calls only on this account's
+    groups tagged as this cluster's."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -84,9 +85,14 @@ def autoscaler_policy(cluster_name: str) -> dict:
                     "ec2:DescribeInstanceTypes",
                     "ec2:DescribeLaunchTemplateVersions",
                     "ec2:GetInstanceTypesFromInstanceRequirements",
-                    "eks:DescribeNodegroup",
                 ],
                 "Resource": "*",
+            },
+            {
+                "Sid": "ReadOwnManagedNodeGroups",
+                "Effect": "Allow",
+                "Action": "eks:DescribeNodegroup",
+                "Resource": f"arn:aws:eks:{region}:{account_id}:nodegroup/{cluster_name}/*/*",
             },
             {
                 "Sid": "ScaleOwnGroupsOnly",
@@ -95,7 +101,7 @@ def autoscaler_policy(cluster_name: str) -> dict:
                     "autoscaling:SetDesiredCapacity",
                     "autoscaling:TerminateInstanceInAutoScalingGroup",
                 ],
-                "Resource": "*",
+                "Resource": f"arn:aws:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/*",
                 "Condition": {
                     "StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
                 },
@@ -172,6 +178,8 @@ class ClusterAutoscalerArgs:
     """Cluster minor; picks the chart and image (must be in `CHART_FOR_KUBERNETES`)."""
     region: str
     """AWS region of the groups."""
+    account_id: str
+    """The account the groups live in (scopes the IAM policy)."""
     oidc_provider_arn: pulumi.Input[str]
     """The cluster's IAM OIDC provider (IRSA)."""
     oidc_issuer: pulumi.Input[str]
@@ -199,12 +207,12 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:autoscaling:ClusterAutoscaler", name, None, opts)
         if args.kubernetes_version not in CHART_FOR_KUBERNETES:
             raise ValueError(
                 f"no cluster-autoscaler chart pinned for Kubernetes {args.kubernetes_version}; "
                 f"known: {', '.join(sorted(CHART_FOR_KUBERNETES))}"
             )
+        super().__init__("mlplatform:autoscaling:ClusterAutoscaler", name, None, opts)
         chart_version, image_tag = CHART_FOR_KUBERNETES[args.kubernetes_version]
         role = WorkloadRole(
             f"{name}-irsa",
@@ -213,7 +221,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 oidc_issuer=args.oidc_issuer,
                 namespace=NAMESPACE,
                 service_account=SERVICE_ACCOUNT,
-                inline_policies={"scaling": json.dumps(autoscaler_policy(args.cluster_name))},
+                inline_policies={"scaling": json.dumps(autoscaler_policy(args.cluster_name, args.region, args.account_id))},
                 description="cluster-autoscaler: scale this cluster's groups",
             ),
             opts=pulumi.ResourceOptions(parent=self),

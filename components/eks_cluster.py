@@ -203,10 +203,10 @@ class EksCluster(pulumi.ComponentResource):
     cluster_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:cluster:EksCluster", name, None, opts)
         problems = args.problems()
         if problems:
             raise ValueError(f"cluster {args.cluster_name!r}: " + "; ".join(problems))
+        super().__init__("mlplatform:cluster:EksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.kubernetes_version = args.kubernetes_version
 

@@ -67,12 +67,12 @@ class SystemNodePool(pulumi.ComponentResource):
     node_role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: SystemNodePoolArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:compute:SystemNodePool", name, None, opts)
         problems = pool_type_problems(args.instance_types, carries_spot=False)
         if not 1 <= args.min_size <= args.max_size:
             problems.append(f"sizes must satisfy 1 <= min_size <= max_size (got {args.min_size}..{args.max_size})")
         if problems:
             raise ValueError("system pool: " + "; ".join(problems))
+        super().__init__("mlplatform:compute:SystemNodePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         node_role = NodeRole(f"{name}-node", instance_profile=False, opts=child)
         template = aws.ec2.LaunchTemplate(

@@ -172,10 +172,10 @@ class WorkerPool(pulumi.ComponentResource):
     pool_name: str
 
     def __init__(self, name: str, args: WorkerPoolArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:compute:WorkerPool", name, None, opts)
         problems = args.problems()
         if problems:
             raise ValueError(f"worker pool {args.pool_name!r}: " + "; ".join(problems))
+        super().__init__("mlplatform:compute:WorkerPool", name, None, opts)
         self.pool_name = args.pool_name
         self.capacity_type = capacity_type_of(args.on_demand_base_capacity, args.on_demand_percentage_above_base_capacity)
         labels = pool_labels(args.pool_name, self.capacity_type)

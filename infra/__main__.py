@@ -72,6 +72,7 @@ autoscaler = ClusterAutoscaler(
         cluster_name=cluster_name,
         kubernetes_version=cluster.kubernetes_version,
         region=settings.region,
+        account_id=account_id(aws_provider),
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_issuer=cluster.oidc_issuer,
         pools=pool_preferences(settings, cluster_name),
