@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
 from mlp.mock_state import MockContext, invoke_result, resource_state
@@ -43,6 +43,23 @@ def wire_to_plain(value: Any) -> Any:
     if value == _UNKNOWN:
         return "[unknown]"
     return value
+
+
+def _refs_as_urns(value: Any) -> tuple[Any, bool]:
+    """`value` with every resource reference replaced by its URN, and whether there was one."""
+    if isinstance(value, dict):
+        if value.get(_SPECIAL_SIG) == _RESOURCE_REF_SIG:
+            return value.get("urn", ""), True
+        found = False
+        result = {}
+        for key, item in value.items():
+            result[key], inner = _refs_as_urns(item)
+            found = found or inner
+        return result, found
+    if isinstance(value, list):
+        pairs = [_refs_as_urns(item) for item in value]
+        return [item for item, _ in pairs], any(found for _, found in pairs)
+    return value, False
 
 
 def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:
@@ -126,6 +143,15 @@ class RecordingMonitor(MockMonitor):
             return super().RegisterResource(request)
         self.platform_mocks._pending_urn = urn
         self.pending_providers = dict(request.providers)
+        # The SDK's mock monitor deserializes inputs on its own worker thread; a resource
+        # reference there is rehydrated on that thread's event loop, which the program's loop
+        # then awaits ("attached to a different loop", intermittently). The mocks never need
+        # the rehydrated object, so references reach them as URNs.
+        plain_inputs, had_refs = _refs_as_urns(json_format.MessageToDict(request.object))
+        if had_refs:
+            replaced = struct_pb2.Struct()
+            replaced.update(plain_inputs)
+            request.object.CopyFrom(replaced)
         self.recorder.resources.append(
             DeclaredResource(
                 urn=urn,
