@@ -9,7 +9,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.instance_catalog import pool_type_problems
-from components.node_launch import encrypted_gp3_root, imdsv2_metadata_options, launch_tag_specifications
+from components.node_launch import (
+    encrypted_gp3_root,
+    imdsv2_metadata_options,
+    launch_tag_specifications,
+)
 from components.node_role import NodeRole
 from components.placement import CAPACITY_LABEL, POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT
 

@@ -178,6 +178,6 @@ class RecordingMonitor(MockMonitor):
 
 
 # Remote components answered with synthetic children (see each hook's module).
-from mlp.mock_eks import eks_cluster_hook  # noqa: E402 - needs the names above
+from mlp.mock_eks import eks_cluster_hook  # needs the names above (circular import)
 
 RESOURCE_HOOKS["eks:index:Cluster"] = eks_cluster_hook

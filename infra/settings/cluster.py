@@ -79,7 +79,7 @@ class EndpointSettings(Section):
         return value
 
     @model_validator(mode="after")
-    def _public_is_explicit(self) -> "EndpointSettings":
+    def _public_is_explicit(self) -> EndpointSettings:
         open_to_all = "0.0.0.0/0" in self.public_access_cidrs
         if self.public_access_cidrs and not self.public_access:
             raise KeyRuleError("publicAccessCidrs", "are set but publicAccess is false", list(self.public_access_cidrs))
@@ -121,7 +121,7 @@ class SystemPoolSettings(Section):
     max_size: int = Field(3, ge=1, le=10, description="Most nodes. Default `3`.")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "SystemPoolSettings":
+    def _consistent(self) -> SystemPoolSettings:
         problems = pool_type_problems(self.instance_types, carries_spot=False)
         if problems:
             raise KeyRuleError("instanceTypes", "; ".join(problems), list(self.instance_types))
@@ -150,7 +150,7 @@ class GpuPoolSettings(Section):
     root_volume_gib: int = Field(100, ge=50, le=1000, description="gp3 root volume (model images are large). Default `100`.")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "GpuPoolSettings":
+    def _consistent(self) -> GpuPoolSettings:
         problems = pool_type_problems(
             self.instance_types,
             carries_spot=carries_spot(self.on_demand_percentage_above_base_capacity),
@@ -231,7 +231,7 @@ class ClusterSettings(Section):
         return value
 
     @model_validator(mode="after")
-    def _kube_proxy_matches(self) -> "ClusterSettings":
+    def _kube_proxy_matches(self) -> ClusterSettings:
         minor = ".".join(self.addons.kube_proxy.removeprefix("v").split(".")[:2])
         if minor != self.kubernetes_version:
             raise KeyRuleError(

@@ -47,7 +47,7 @@ class NodePoolSettings(Section):
         )
 
     @model_validator(mode="after")
-    def _consistent(self) -> "NodePoolSettings":
+    def _consistent(self) -> NodePoolSettings:
         problems = self._type_problems()
         if problems:
             raise KeyRuleError("instanceTypes", "; ".join(problems), list(self.instance_types))

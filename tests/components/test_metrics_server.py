@@ -1,6 +1,11 @@
 """metrics-server: pinned chart on the system pool."""
 
-from components.metrics_server import CHART_VERSION, MetricsServer, MetricsServerArgs, metrics_server_values
+from components.metrics_server import (
+    CHART_VERSION,
+    MetricsServer,
+    MetricsServerArgs,
+    metrics_server_values,
+)
 from components.placement import system_pod_placement
 
 

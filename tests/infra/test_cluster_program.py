@@ -166,3 +166,15 @@ def test_gpu_pool_switch(enabled, stack_document, scratch_project):
     if enabled:
         tags = {t["key"]: t["value"] for t in groups["mlp-dev-gpu"].inputs["tags"]}
         assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "1"
+
+
+def test_declared_kubernetes_objects_validate_against_the_cluster_version(stack_inventory, settings_of):
+    import kubernetes_validate
+
+    from mlp.manifests import manifest_objects
+
+    version = f"{settings_of(stack_inventory.stack).cluster.kubernetes_version}.0"
+    objects = manifest_objects(stack_inventory)
+    assert {o["kind"] for o in objects} >= {"ConfigMap", "StorageClass"}
+    for obj in objects:
+        kubernetes_validate.validate(obj, version, strict=True)
