@@ -2,7 +2,7 @@
 
 Written from the statement list of the controller's published policy
 (kubernetes-sigs/aws-load-balancer-controller `docs/install/iam_policy.json` at v3.5.0, commit
-11eb202c97e4ae2ee45e0658c4cde9a4b59f33d4; summarised in /work/notes/search_services_ci.md §D),
+11eb202c97e4ae2ee45e0658c4cde9a4b59f33d4),
 then narrowed for this platform:
 
 - every ARN names this partition, region and account instead of `*:*`;

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -60,6 +60,9 @@ class MlServiceArgs:
     this-many pushes. Default 50."""
     untagged_image_days: int = 7
     """Days before untagged images expire. Default 7."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the service's AWS resources (its repository and role), on top of the provider's
+    default tags; the program passes `service: <name>` so the bill splits by service. Default none."""
 
 
 class MlService(pulumi.ComponentResource):
@@ -85,6 +88,7 @@ class MlService(pulumi.ComponentResource):
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
+            tags=dict(args.tags) or None,
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.ecr.LifecyclePolicy(
@@ -105,6 +109,7 @@ class MlService(pulumi.ComponentResource):
                 service_account=spec.name,
                 inline_policies=inline_policies,
                 description=f"ML service {spec.name}",
+                tags=args.tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

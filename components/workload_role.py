@@ -51,6 +51,8 @@ class WorkloadRoleArgs:
     VPC CNI's). Default none."""
     description: str = ""
     """Role description. Default empty."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the role, on top of the provider's default tags (e.g. `service`). Default none."""
 
 
 class WorkloadRole(pulumi.ComponentResource):
@@ -74,6 +76,7 @@ class WorkloadRole(pulumi.ComponentResource):
             assume_role_policy=trust,
             description=args.description or f"IRSA role for {args.namespace}/{args.service_account}",
             max_session_duration=3600,
+            tags=dict(args.tags) or None,
             opts=pulumi.ResourceOptions(parent=self),
         )
         for policy_name, document in args.inline_policies.items():

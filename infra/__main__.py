@@ -1,16 +1,29 @@
 """The ml-platform program: what `pulumi up`, `mlp plan` and the tests all run.
 
 Read top to bottom it is the platform's table of contents: settings, providers, then one block
-per component. Logic lives in `components/` and `infra/settings/`.
+per component, in dependency order. Logic lives in `components/` and `infra/settings/`.
 """
 
 import pulumi
 
 from components.alerting import Alerting, AlertingArgs
+from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.cost_controls import CostControls, CostControlsArgs
+from components.eks_cluster import EksCluster
+from components.interruption_handling import (
+    MANAGED_INSTANCE_TAGS,
+    InterruptionHandling,
+    InterruptionHandlingArgs,
+    WorkerGroup,
+)
+from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
+from components.metrics_server import MetricsServer, MetricsServerArgs
 from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
+from components.subnet_plan import plan_subnets
+from infra.cluster_wiring import cluster_args, declare_worker_pools, pool_preferences
 from infra.providers import account_id, availability_zones, declare_aws_provider
+from infra.services import declare_ml_services
 from infra.stack_config import read_settings
 from infra.tags import COST_ALLOCATION_TAG_KEYS, platform_tags
 
@@ -48,9 +61,115 @@ alerting = Alerting(
 )
 pulumi.export("alertTopicArn", alerting.topic_arn)
 
-# --- Search: the autocomplete domain, private, encrypted, alarmed ------------------------------
+# --- Cluster: hardened EKS control plane, managed add-ons, on-demand system pool -------------
+cluster_name = f"mlp-{stack}"
+cluster = EksCluster(
+    "cluster",
+    cluster_args(settings.cluster, cluster_name, account, network, tags),
+    opts=on_aws,
+)
+on_cluster = pulumi.ResourceOptions(providers=[aws_provider, cluster.kubernetes_provider], depends_on=[cluster])
+pulumi.export("clusterName", cluster.cluster_name)
+pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
+
+# --- Worker pools: self-managed mixed spot/on-demand groups, one per ml-platform:nodePools ----
+# Only these groups carry the termination handler's managed tag: the EKS-managed system pool is
+# drained by EKS itself, so the handler must never act on it.
+worker_pools = declare_worker_pools(
+    settings,
+    cluster_name,
+    cluster,
+    network,
+    tags,
+    on_aws,
+    extra_instance_tags=MANAGED_INSTANCE_TAGS if settings.interruption.enabled else None,
+)
+
+# --- Autoscaling: cluster-autoscaler (priority: spot-heavy first) and metrics-server --------
+autoscaling = settings.cluster.autoscaling
+autoscaler = ClusterAutoscaler(
+    "autoscaler",
+    ClusterAutoscalerArgs(
+        cluster_name=cluster_name,
+        kubernetes_version=cluster.kubernetes_version,
+        region=settings.region,
+        account_id=account,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer,
+        pools=pool_preferences(settings, cluster_name),
+        replicas=autoscaling.autoscaler_replicas,
+        scale_down_unneeded_minutes=autoscaling.scale_down_unneeded_minutes,
+        max_node_provision_minutes=autoscaling.max_node_provision_minutes,
+    ),
+    opts=on_cluster,
+)
+metrics_server = MetricsServer("metrics-server", MetricsServerArgs(replicas=autoscaling.metrics_server_replicas), opts=on_cluster)
+
+# --- Interruption handling: spot notices -> queue -> node termination handler ---------------
+webhook_url = settings.interruption.webhook_url
+interruption = InterruptionHandling(
+    "interruption",
+    InterruptionHandlingArgs(
+        enabled=settings.interruption.enabled,
+        cluster_name=cluster.cluster_name,
+        region=settings.region,
+        worker_groups={
+            name: WorkerGroup(
+                asg_name=pool.asg_name,
+                asg_arn=pool.asg_arn,
+                notice_alarm_threshold=settings.interruption.notice_alarm.threshold_for(name),
+            )
+            for name, pool in worker_pools.items()
+        },
+        kubernetes_provider=cluster.kubernetes_provider,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer,
+        alarm_topic_arn=alerting.topic_arn,
+        drain_budget=settings.interruption.drain_budget(),
+        queue_age_alarm_seconds=settings.interruption.queue_age_alarm_seconds,
+        notice_alarm_period_seconds=settings.interruption.notice_alarm.period_minutes * 60,
+        webhook_url=pulumi.Output.secret(webhook_url.get_secret_value()) if webhook_url else None,
+    ),
+    opts=on_cluster,
+)
+if interruption.queue_url is not None:
+    pulumi.export("interruptionQueueUrl", interruption.queue_url)
+
+# --- ML services: the ALB controller, then one MlService per ml-platform:services entry -----
+load_balancer_controller = LoadBalancerController(
+    "load-balancer-controller",
+    LoadBalancerControllerArgs(
+        kubernetes_provider=cluster.kubernetes_provider,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer,
+        cluster_name=cluster.cluster_name,
+        vpc_id=network.vpc_id,
+        region=settings.region,
+        account_id=account,
+    ),
+    opts=on_cluster,
+)
+# The search domain's ARN is known from its name, so services' roles can be granted it before
+# the domain (whose access policy names those roles) is declared.
 search_domain_name = f"mlp-{stack}-search"
-search_arn = search_domain_arn(settings.region, account, search_domain_name)  # services' IAM policies
+search_arn = search_domain_arn(settings.region, account, search_domain_name)
+zone_subnets = plan_subnets(settings.network.vpc_cidr, network.availability_zones)
+services = declare_ml_services(
+    settings,
+    kubernetes_provider=cluster.kubernetes_provider,
+    oidc_provider_arn=cluster.oidc_provider_arn,
+    oidc_issuer=cluster.oidc_issuer,
+    search_domain_arn=search_arn,
+    public_cidrs=[zone.public_cidr for zone in zone_subnets],
+    private_cidrs=[zone.private_cidr for zone in zone_subnets],
+    opts=pulumi.ResourceOptions(
+        providers=[aws_provider, cluster.kubernetes_provider],
+        depends_on=[load_balancer_controller],
+    ),
+)
+
+# --- Search: the autocomplete domain, private, encrypted, alarmed ------------------------------
 search = SearchDomain(
     "search",
     SearchDomainArgs(
@@ -60,9 +179,8 @@ search = SearchDomain(
         engine_version=settings.search.engine_version,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
-        # connected to the cluster SGs / service roles when those land (empty: no ingress, access denied)
-        client_security_group_ids=[],
-        access_role_arns=[],
+        client_security_group_ids=[cluster.node_security_group_id, cluster.cluster_security_group_id],
+        access_role_arns=[services[name].role_arn for name, service in settings.services.items() if service.search],
         alarm_topic_arn=alerting.topic_arn,
         sizing=settings.search.sizing(),
         auto_tune=settings.search.auto_tune,

@@ -19,6 +19,7 @@ from components.priority_classes import (
     PriorityClasses,
     PriorityClassesArgs,
 )
+from infra.tags import SERVICE_TAG_KEY
 from infra.settings import PlatformSettings
 from infra.settings.services import ServiceSettings
 
@@ -117,6 +118,7 @@ def declare_ml_services(
                 oidc_issuer=oidc_issuer,
                 repository_name=service.image.repository,
                 policy_statements=statements,
+                tags={SERVICE_TAG_KEY: name},
             ),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[priority_classes])),
         )

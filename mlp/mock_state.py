@@ -174,6 +174,40 @@ def _metric_alarm(ctx: MockContext) -> dict[str, Any]:
     return {"id": name, "arn": _arn(ctx, "cloudwatch", f"alarm:{name}")}
 
 
+def _oidc_provider(ctx: MockContext) -> dict[str, Any]:
+    host_path = str(ctx.inputs.get("url", "")).removeprefix("https://")
+    arn = _arn(ctx, "iam", f"oidc-provider/{host_path}", regional=False)
+    return {"id": arn, "arn": arn}
+
+
+def _eks_node_group(ctx: MockContext) -> dict[str, Any]:
+    cluster = ctx.inputs.get("clusterName", "cluster")
+    name = ctx.inputs.get("nodeGroupName") or ctx.physical_name()
+    return {
+        "id": f"{cluster}:{name}",
+        "nodeGroupName": name,
+        "arn": _arn(ctx, "eks", f"nodegroup/{cluster}/{name}/{ctx.uuid()}"),
+        "status": "ACTIVE",
+        "resources": [{"autoscalingGroups": [{"name": f"eks-{name}-{ctx.uuid()}"}]}],
+    }
+
+
+def _eks_addon(ctx: MockContext) -> dict[str, Any]:
+    cluster = ctx.inputs.get("clusterName", "cluster")
+    addon = ctx.inputs.get("addonName", ctx.name)
+    return {"id": f"{cluster}:{addon}", "arn": _arn(ctx, "eks", f"addon/{cluster}/{addon}/{ctx.uuid()}")}
+
+
+def _eks_access_entry(ctx: MockContext) -> dict[str, Any]:
+    cluster = ctx.inputs.get("clusterName", "cluster")
+    principal = ctx.inputs.get("principalArn", "")
+    return {
+        "id": f"{cluster}:{principal}",
+        "accessEntryArn": _arn(ctx, "eks", f"access-entry/{cluster}/role/{ACCOUNT_ID}/{ctx.hex(8)}/{ctx.uuid()}"),
+        "userName": principal,
+    }
+
+
 # Resource type token -> state added on top of the inputs.
 RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
@@ -204,6 +238,10 @@ RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:ecr/repository:Repository": _ecr_repository,
     "aws:opensearch/domain:Domain": _opensearch_domain,
     "aws:budgets/budget:Budget": _budget,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:eks/addon:Addon": _eks_addon,
+    "aws:eks/accessEntry:AccessEntry": _eks_access_entry,
 }
 
 # Remote components (pulumi-eks) and anything that needs synthetic children are answered by

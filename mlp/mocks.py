@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
 from mlp.mock_state import MockContext, invoke_result, resource_state
@@ -46,6 +46,29 @@ def wire_to_plain(value: Any) -> Any:
     return value
 
 
+def _refs_as_urns(value: Any) -> tuple[Any, bool]:
+    """`value` with every resource reference replaced by its URN, and whether there was one."""
+    if isinstance(value, dict):
+        if value.get(_SPECIAL_SIG) == _RESOURCE_REF_SIG:
+            return value.get("urn", ""), True
+        found = False
+        result = {}
+        for key, item in value.items():
+            result[key], inner = _refs_as_urns(item)
+            found = found or inner
+        return result, found
+    if isinstance(value, list):
+        pairs = [_refs_as_urns(item) for item in value]
+        return [item for item, _ in pairs], any(found for _, found in pairs)
+    return value, False
+
+
+def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:
+    """A resource reference as the engine returns one in an output (rehydrated by the SDK
+    through `getResource`, which the mock monitor answers from registered resources)."""
+    return {_SPECIAL_SIG: _RESOURCE_REF_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}
+
+
 @dataclass
 class DeclaredResource:
     urn: str
@@ -55,6 +78,8 @@ class DeclaredResource:
     provider: str | None
     custom: bool
     inputs: dict[str, Any]
+    ignore_changes: list[str] = field(default_factory=list)
+    """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
 
 
 @dataclass
@@ -116,6 +141,11 @@ class RecordingMonitor(MockMonitor):
         self.platform_mocks = mocks
         self.recorder = recorder
         self.stack_urn = ""
+        self.pending_providers: dict[str, str] = {}
+
+    def component_provider(self, package: str) -> str | None:
+        """The provider the component being registered passes to its children for `package`."""
+        return _provider_urn(self.pending_providers.get(package, ""))
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -123,6 +153,16 @@ class RecordingMonitor(MockMonitor):
             self.stack_urn = urn
             return super().RegisterResource(request)
         self.platform_mocks._pending_urn = urn
+        self.pending_providers = dict(request.providers)
+        # The SDK's mock monitor deserializes inputs on its own worker thread; a resource
+        # reference there is rehydrated on that thread's event loop, which the program's loop
+        # then awaits ("attached to a different loop", intermittently). The mocks never need
+        # the rehydrated object, so references reach them as URNs.
+        plain_inputs, had_refs = _refs_as_urns(json_format.MessageToDict(request.object))
+        if had_refs:
+            replaced = struct_pb2.Struct()
+            replaced.update(plain_inputs)
+            request.object.CopyFrom(replaced)
         self.recorder.resources.append(
             DeclaredResource(
                 urn=urn,
@@ -132,6 +172,7 @@ class RecordingMonitor(MockMonitor):
                 provider=_provider_urn(request.provider),
                 custom=bool(request.custom),
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return super().RegisterResource(request)
@@ -145,3 +186,9 @@ class RecordingMonitor(MockMonitor):
         """Register a resource the engine would have created inside a remote component, so a
         resource reference to it can be rehydrated by `getResource`."""
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
+
+
+# Remote components answered with synthetic children (see each hook's module).
+from mlp.mock_eks import eks_cluster_hook  # needs the names above (circular import)
+
+RESOURCE_HOOKS["eks:index:Cluster"] = eks_cluster_hook

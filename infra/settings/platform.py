@@ -8,9 +8,11 @@ from pydantic import Field, field_validator, model_validator
 
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
+from infra.settings.cluster import ClusterSettings
 from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
+from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
 from infra.settings.rules import KeyRuleError
 from infra.settings.search import SearchSettings
 from infra.settings.services import SERVICE_NAME, ServiceSettings
@@ -61,6 +63,12 @@ class PlatformSettings(Section):
         default_factory=CostSettings,
         description="Budget, budget alerts and the usage assumptions of `mlp cost`.",
     )
+    cluster: ClusterSettings = Field(description="The EKS cluster. Required (admin roles).")
+    node_pools: dict[str, NodePoolSettings] = Field(
+        min_length=1,
+        description="Worker pools by name (lower-case, up to 20 characters; `system` and `gpu` "
+        "are reserved). Each becomes a self-managed Auto Scaling group. Required, at least one.",
+    )
 
     @field_validator("region")
     @classmethod
@@ -106,3 +114,13 @@ class PlatformSettings(Section):
                 value = service.pre_stop_seconds if key == "preStopSeconds" else service.termination_grace_period_seconds
                 raise KeyRuleError(f"services.{name}.{key}", problem, value)
         return self
+
+    @field_validator("node_pools")
+    @classmethod
+    def _pool_names(cls, value: dict[str, NodePoolSettings]) -> dict[str, NodePoolSettings]:
+        for name in value:
+            if name in RESERVED_POOL_NAMES:
+                raise KeyRuleError(name, f"pool name {name!r} is reserved ({', '.join(RESERVED_POOL_NAMES)})", name)
+            if not re.match(POOL_NAME_PATTERN, name):
+                raise KeyRuleError(name, "pool names are 1-20 lower-case letters, digits and -, starting with a letter", name)
+        return value

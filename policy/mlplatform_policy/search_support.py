@@ -3,7 +3,7 @@ support and starts paying for extended support.
 
 Source: AWS OpenSearch Service Developer Guide, "Standard and extended support"
 (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/what-is.html#end-of-support),
-as transcribed in the project's price snapshot notes (/work/shared/pricing/SOURCES.md §4, after the
+as transcribed in the project's price sources (data/pricing/SOURCES.md §4, after the
 August 2026 schedule update). Extended support costs $0.0065 per normalized instance-hour in
 us-east-1, and for the versions whose extension year started 2026-11-07 it costs as much as the
 instance itself. Refresh with `aws opensearch list-versions` and the page above.

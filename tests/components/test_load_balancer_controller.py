@@ -24,17 +24,12 @@ from components.load_balancer_controller_policy import (
     controller_policy,
 )
 from components.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT
+from tests.iam_lint import known_to_be_newer
 from tests.kubernetes_checks import KUBECONFIG
 
 ACCOUNT = "123456789012"
 POLICY = controller_policy("aws", "us-east-1", ACCOUNT)
 
-# Names newer than parliament's bundled IAM database (parliament 1.6): both are in the
-# controller's v3.5.0 policy (notes/search_services_ci.md §D, statements 12 and 13).
-NEWER_THAN_PARLIAMENT = {
-    ("UNKNOWN_ACTION", "elasticloadbalancing:ModifyIpPools"),
-    ("UNKNOWN_CONDITION_FOR_ACTION", "elasticloadbalancing:CreateAction"),
-}
 
 
 def _actions(statement: dict) -> list[str]:
@@ -59,7 +54,7 @@ def test_parliament_finds_nothing_but_read_only_wildcards():
         detail = str(finding.detail)
         if finding.issue == "RESOURCE_STAR" and all(action in READ_ONLY_ACTIONS for action in finding.detail):
             continue
-        if any(issue == finding.issue and name in detail for issue, name in NEWER_THAN_PARLIAMENT):
+        if known_to_be_newer(finding.issue, detail):
             continue
         unexpected.append(f"{finding.issue}: {detail}")
     assert not unexpected, unexpected

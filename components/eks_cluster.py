@@ -1,0 +1,414 @@
+"""The EKS cluster: a hardened control plane, its managed add-ons and the system pool."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+from components.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
+from components.system_node_pool import SystemNodePool, SystemNodePoolArgs
+from components.workload_role import WorkloadRole, WorkloadRoleArgs
+
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator")
+"""Who called the API, what changed, and who authenticated; `controllerManager` and
+`scheduler` are left off: noisy, rarely read, and billed per GB ingested."""
+
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
+EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+STS_AUDIENCE = "sts.amazonaws.com"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddonVersions:
+    """EKS managed add-on versions (`aws eks describe-addon-versions --kubernetes-version X`)."""
+
+    vpc_cni: str
+    coredns: str
+    kube_proxy: str
+    ebs_csi_driver: str
+
+
+def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """pulumi-eks always asks EKS to make the cluster's creator an admin
+    (`accessConfig.bootstrapClusterCreatorAdminPermissions: true` whenever an authentication
+    mode is set; pulumi-eks nodejs/eks/cluster/cluster.ts, v4.x). That grant is invisible,
+    cannot be changed after creation and outlives whoever ran the first deploy, so this
+    transform turns it off on the component's `aws:eks/cluster:Cluster` child; admins come
+    only from explicit access entries."""
+    if args.type_ != "aws:eks/cluster:Cluster":
+        return None
+    props = dict(args.props)
+    access_config = dict(props.get("accessConfig") or {})
+    access_config["bootstrapClusterCreatorAdminPermissions"] = False
+    props["accessConfig"] = access_config
+    return pulumi.ResourceTransformResult(props=props, opts=args.opts)
+
+
+def cluster_trust_policy() -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
+
+
+def secrets_key_policy(account_id: str) -> dict:
+    """The account administers the key through IAM; the cluster role's use of it is granted
+    by `secrets_key_use_policy` on the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def secrets_key_use_policy(key_arn: str) -> dict:
+    """What the EKS control plane needs to envelope-encrypt Secrets with one key."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EnvelopeEncryption",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:ListGrants"],
+                "Resource": key_arn,
+            },
+            {
+                "Sid": "GrantsForEksOnly",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": key_arn,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ],
+    }
+
+
+def system_addon_placement() -> dict:
+    """nodeSelector and tolerations in the shape EKS add-on configuration schemas take."""
+    return {"nodeSelector": {POOL_LABEL: SYSTEM_POOL}, "tolerations": [toleration_for(SYSTEM_TAINT)]}
+
+
+def coredns_configuration() -> dict:
+    return {**system_addon_placement(), "replicaCount": 2}
+
+
+def ebs_csi_configuration() -> dict:
+    """The controller on the system pool; the node plugin on every node, whatever its taints,
+    so a volume can attach wherever its pod lands."""
+    return {"controller": system_addon_placement(), "node": {"tolerateAllTaints": True}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EksClusterArgs:
+    """Inputs of `EksCluster`."""
+
+    cluster_name: str
+    """EKS cluster name; also names the control-plane log group."""
+    kubernetes_version: str
+    """Kubernetes minor version, e.g. "1.35"."""
+    account_id: str
+    """The AWS account (the secrets key's administrator)."""
+    vpc_id: pulumi.Input[str]
+    """The VPC."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets for the control plane's network interfaces and the system pool."""
+    addon_versions: AddonVersions
+    """Pinned versions of the managed add-ons."""
+    admin_role_arns: Sequence[str]
+    """IAM roles given cluster-admin through access entries (include the role deployments run
+    as: nothing else is admin)."""
+    system_instance_types: Sequence[str]
+    """On-demand types of the system pool, one shape, in order of preference."""
+    system_min_size: int = 2
+    """Fewest system nodes. Default 2."""
+    system_max_size: int = 3
+    """Most system nodes. Default 3."""
+    public_endpoint: bool = False
+    """Expose the API server publicly as well as privately. Default off."""
+    public_access_cidrs: Sequence[str] = ()
+    """With `public_endpoint`, the only sources admitted. Default none (required then)."""
+    log_retention_days: int = 90
+    """Retention of the control-plane log group. Default 90 days."""
+    support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
+    """`STANDARD`: EKS upgrades the control plane when standard support ends, so the cluster is
+    never billed the extended-support rate (0.60 USD/h instead of 0.10). Default `STANDARD`."""
+    deletion_protection: bool = True
+    """Refuse to delete the cluster until this is turned off. Default on."""
+    cost_tags: Mapping[str, str] = field(default_factory=dict)
+    """Cost tags for what EKS launches (system pool instances and volumes). Default none."""
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.admin_role_arns:
+            found.append("at least one admin role is required: the creator is not made admin")
+        if self.public_endpoint and not self.public_access_cidrs:
+            found.append("a public endpoint needs public_access_cidrs (EKS would admit 0.0.0.0/0)")
+        if self.public_access_cidrs and not self.public_endpoint:
+            found.append("public_access_cidrs given but the public endpoint is off")
+        return found
+
+
+class EksCluster(pulumi.ComponentResource):
+    """An EKS cluster hardened by default, with its managed add-ons and on-demand system pool.
+
+    Creates:
+    - a customer-managed KMS key (rotation on) that envelope-encrypts Kubernetes Secrets, and
+      the cluster IAM role allowed to use it;
+    - the control-plane log group `/aws/eks/<name>/cluster` with a retention, before the
+      cluster (EKS would otherwise create it with none), and `api`, `audit`, `authenticator`
+      logs;
+    - the pulumi-eks `Cluster`: authentication mode `API` (access entries, no aws-auth
+      ConfigMap), no creator-admin grant (`disable_creator_admin`), private endpoint on, public
+      endpoint off or limited to CIDRs, no default node group, no add-ons of its own;
+    - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role;
+    - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object;
+    - managed add-ons at pinned versions: vpc-cni (its own IRSA role with the CNI policy, so
+      nodes do not carry it) and kube-proxy before any node, then the system pool, then
+      CoreDNS and the EBS CSI driver (IRSA role) placed on it, and an encrypted gp3 default
+      StorageClass.
+    """
+
+    cluster_name: pulumi.Output[str]
+    kubernetes_version: str
+    kubernetes_provider: k8s.Provider
+    kubeconfig: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    certificate_authority: pulumi.Output[str]
+    service_cidr: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    node_security_group_id: pulumi.Output[str]
+    cluster_security_group_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        problems = args.problems()
+        if problems:
+            raise ValueError(f"cluster {args.cluster_name!r}: " + "; ".join(problems))
+        super().__init__("mlplatform:cluster:EksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.kubernetes_version = args.kubernetes_version
+
+        secrets_key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"Envelope encryption of Kubernetes Secrets in {args.cluster_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=json.dumps(secrets_key_policy(args.account_id)),
+            opts=child,
+        )
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster-role",
+            assume_role_policy=json.dumps(cluster_trust_policy()),
+            description=f"EKS control plane of {args.cluster_name}",
+            opts=child,
+        )
+        role_child = pulumi.ResourceOptions(parent=cluster_role)
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy", role=cluster_role.name, policy_arn=CLUSTER_POLICY, opts=role_child
+        )
+        key_use = aws.iam.RolePolicy(
+            f"{name}-secrets-key-use",
+            role=cluster_role.id,
+            policy=secrets_key.arn.apply(lambda arn: json.dumps(secrets_key_use_policy(arn))),
+            opts=role_child,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{args.cluster_name}/cluster",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+
+        cluster = eks.Cluster(
+            f"{name}-eks",
+            name=args.cluster_name,
+            version=args.kubernetes_version,
+            vpc_id=args.vpc_id,
+            private_subnet_ids=args.subnet_ids,
+            endpoint_private_access=True,
+            endpoint_public_access=args.public_endpoint,
+            public_access_cidrs=list(args.public_access_cidrs) or None,
+            authentication_mode=eks.AuthenticationMode.API,
+            skip_default_node_group=True,
+            service_role=cluster_role,
+            encryption_config_key_arn=secrets_key.arn,
+            enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
+            # Every add-on is an EKS managed add-on declared below at a pinned version; nothing
+            # unmanaged is installed behind them.
+            bootstrap_self_managed_addons=False,
+            use_default_vpc_cni=True,
+            kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
+            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
+            create_oidc_provider=False,
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
+            deletion_protection=args.deletion_protection,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                transforms=[disable_creator_admin],
+                depends_on=[log_group, cluster_policy, key_use],
+            ),
+        )
+        eks_cluster = cluster.eks_cluster
+        self.cluster_name = eks_cluster.name
+        self.endpoint = eks_cluster.endpoint
+        self.certificate_authority = eks_cluster.certificate_authority.apply(lambda ca: ca.data)
+        self.service_cidr = eks_cluster.kubernetes_network_config.apply(lambda config: config.service_ipv4_cidr)
+        self.oidc_issuer = eks_cluster.identities.apply(lambda identities: identities[0].oidcs[0].issuer)
+        self.cluster_security_group_id = eks_cluster.vpc_config.apply(lambda config: config.cluster_security_group_id)
+        self.node_security_group_id = cluster.node_security_group_id
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+
+        oidc_provider = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=self.oidc_issuer,
+            client_id_lists=[STS_AUDIENCE],
+            opts=child,
+        )
+        self.oidc_provider_arn = oidc_provider.arn
+
+        for index, role_arn in enumerate(args.admin_role_arns):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{index}",
+                cluster_name=self.cluster_name,
+                principal_arn=role_arn,
+                type="STANDARD",
+                opts=child,
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{index}-policy",
+                cluster_name=self.cluster_name,
+                principal_arn=entry.principal_arn,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=pulumi.ResourceOptions(parent=entry),
+            )
+
+        self.kubernetes_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=child,
+        )
+
+        cni_role = WorkloadRole(
+            f"{name}-vpc-cni",
+            WorkloadRoleArgs(
+                oidc_provider_arn=self.oidc_provider_arn,
+                oidc_issuer=self.oidc_issuer,
+                namespace="kube-system",
+                service_account="aws-node",
+                managed_policy_arns=(CNI_POLICY,),
+                description="VPC CNI: pod network interfaces and addresses",
+            ),
+            opts=child,
+        )
+        vpc_cni = self._addon(name, "vpc-cni", args.addon_versions.vpc_cni, role_arn=cni_role.role_arn)
+        kube_proxy = self._addon(name, "kube-proxy", args.addon_versions.kube_proxy)
+
+        system_pool = SystemNodePool(
+            f"{name}-system",
+            SystemNodePoolArgs(
+                cluster_name=self.cluster_name,
+                kubernetes_version=args.kubernetes_version,
+                subnet_ids=args.subnet_ids,
+                instance_types=args.system_instance_types,
+                min_size=args.system_min_size,
+                max_size=args.system_max_size,
+                cost_tags=args.cost_tags,
+            ),
+            # Nodes become Ready only once the CNI and kube-proxy run.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[vpc_cni, kube_proxy]),
+        )
+        self._addon(name, "coredns", args.addon_versions.coredns, configuration=coredns_configuration(), after=[system_pool])
+        ebs_role = WorkloadRole(
+            f"{name}-ebs-csi",
+            WorkloadRoleArgs(
+                oidc_provider_arn=self.oidc_provider_arn,
+                oidc_issuer=self.oidc_issuer,
+                namespace="kube-system",
+                service_account="ebs-csi-controller-sa",
+                managed_policy_arns=(EBS_CSI_POLICY,),
+                description="EBS CSI controller: create, attach and delete volumes",
+            ),
+            opts=child,
+        )
+        ebs_csi = self._addon(
+            name,
+            "aws-ebs-csi-driver",
+            args.addon_versions.ebs_csi_driver,
+            role_arn=ebs_role.role_arn,
+            configuration=ebs_csi_configuration(),
+            after=[system_pool],
+        )
+        k8s.storage.v1.StorageClass(
+            f"{name}-gp3",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name="gp3", annotations={"storageclass.kubernetes.io/is-default-class": "true"}
+            ),
+            provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true"},
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            reclaim_policy="Delete",
+            opts=pulumi.ResourceOptions(parent=self, provider=self.kubernetes_provider, depends_on=[ebs_csi]),
+        )
+
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "kubeconfig": self.kubeconfig,
+                "endpoint": self.endpoint,
+                "certificate_authority": self.certificate_authority,
+                "service_cidr": self.service_cidr,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer": self.oidc_issuer,
+                "node_security_group_id": self.node_security_group_id,
+                "cluster_security_group_id": self.cluster_security_group_id,
+            }
+        )
+
+    def _addon(
+        self,
+        name: str,
+        addon_name: str,
+        version: str,
+        *,
+        role_arn: pulumi.Input[str] | None = None,
+        configuration: dict | None = None,
+        after: Sequence[pulumi.Resource] = (),
+    ) -> aws.eks.Addon:
+        return aws.eks.Addon(
+            f"{name}-{addon_name}",
+            cluster_name=self.cluster_name,
+            addon_name=addon_name,
+            addon_version=version,
+            service_account_role_arn=role_arn,
+            configuration_values=json.dumps(configuration) if configuration else None,
+            # The version and configuration here are the truth; edits made in the cluster are
+            # overwritten, not merged.
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+        )

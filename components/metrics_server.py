@@ -1,0 +1,67 @@
+"""metrics-server: the resource metrics API the services' HorizontalPodAutoscalers read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.placement import system_pod_placement
+
+CHART = "metrics-server"
+CHART_REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
+CHART_VERSION = "3.13.1"
+"""kubernetes-sigs/metrics-server charts/metrics-server/Chart.yaml @5ed5d3a (2026-08-04):
+version 3.13.1, appVersion 0.8.1."""
+NAMESPACE = "kube-system"
+
+
+def metrics_server_values(replicas: int) -> dict:
+    """Helm values: on the system pool, a PDB that still lets a single replica's node drain."""
+    placement = system_pod_placement()
+    return {
+        "replicas": replicas,
+        "nodeSelector": placement["nodeSelector"],
+        "tolerations": placement["tolerations"],
+        "priorityClassName": "system-cluster-critical",
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "metrics-server"}},
+            }
+        ],
+        "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "400Mi"}},
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricsServerArgs:
+    """Inputs of `MetricsServer`."""
+
+    replicas: int = 1
+    """metrics-server pods. Default 1; two keep HPAs working through a system-node drain."""
+
+
+class MetricsServer(pulumi.ComponentResource):
+    """metrics-server from its official chart (version pinned) on the system pool. Needs a
+    Kubernetes provider in `opts.providers`."""
+
+    def __init__(self, name: str, args: MetricsServerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlplatform:autoscaling:MetricsServer", name, None, opts)
+        k8s.helm.v3.Release(
+            f"{name}-release",
+            name="metrics-server",
+            chart=CHART,
+            version=CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
+            namespace=NAMESPACE,
+            values=metrics_server_values(args.replicas),
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({})

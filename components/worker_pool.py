@@ -1,0 +1,286 @@
+"""A self-managed worker pool: one Auto Scaling group mixing spot and on-demand capacity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.instance_catalog import pool_type_problems
+from components.node_launch import (
+    encrypted_gp3_root,
+    imdsv2_metadata_options,
+    launch_tag_specifications,
+)
+from components.node_role import NodeRole
+from components.node_user_data import encode_user_data, node_user_data
+from components.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT, CapacityType
+
+SPOT_ALLOCATION_STRATEGY = "price-capacity-optimized"
+"""Spot from the pools least likely to be interrupted, and among those the cheapest (AWS's
+recommended strategy for most workloads; `lowest-price` chases the pools about to run dry)."""
+
+ON_DEMAND_ALLOCATION_STRATEGY = "lowest-price"
+"""Every type of a pool is the same shape, so the cheapest on-demand one is the best one."""
+
+AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler"
+
+GROUP_METRICS = (
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupPendingInstances",
+    "GroupTotalInstances",
+)
+"""Auto Scaling group metrics (free at one-minute granularity), for the capacity dashboards."""
+
+
+def capacity_type_of(on_demand_base_capacity: int, on_demand_percentage_above_base_capacity: int) -> CapacityType:
+    """What the pool buys, as the `CAPACITY_LABEL` value: all on-demand, spot above any
+    on-demand base, or a percentage mix."""
+    if on_demand_percentage_above_base_capacity >= 100:
+        return "on-demand"
+    if on_demand_percentage_above_base_capacity == 0:
+        return "spot"
+    return "mixed"
+
+
+def carries_spot(on_demand_percentage_above_base_capacity: int) -> bool:
+    return on_demand_percentage_above_base_capacity < 100
+
+
+def ami_parameter_name(kubernetes_version: str, gpu: bool) -> str:
+    """AWS's public SSM parameter for the recommended EKS-optimized AL2023 AMI
+    (https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id.html)."""
+    variant = "nvidia" if gpu else "standard"
+    return f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/x86_64/{variant}/recommended/image_id"
+
+
+def pool_labels(pool_name: str, capacity_type: CapacityType) -> dict[str, str]:
+    return {POOL_LABEL: pool_name, CAPACITY_LABEL: capacity_type}
+
+
+def pool_taints(capacity_type: CapacityType, gpu: bool) -> list[dict[str, str]]:
+    """Spot-bearing pools repel pods that did not say they can take a reclaim; GPU pools repel
+    pods that did not ask for a GPU."""
+    taints = []
+    if capacity_type != "on-demand":
+        taints.append(dict(SPOT_TAINT))
+    if gpu:
+        taints.append(dict(GPU_TAINT))
+    return taints
+
+
+def autoscaler_tags(
+    cluster_name: str,
+    labels: Mapping[str, str],
+    taints: Sequence[Mapping[str, str]],
+    gpu_count: int = 0,
+) -> dict[str, str]:
+    """Group tags (not propagated) for cluster-autoscaler: auto-discovery, and the node template
+    it needs to scale a group up from zero (labels, taints, extended resources)."""
+    tags = {
+        f"{AUTOSCALER_TAG_PREFIX}/enabled": "true",
+        f"{AUTOSCALER_TAG_PREFIX}/{cluster_name}": "owned",
+    }
+    for key, value in labels.items():
+        tags[f"{AUTOSCALER_TAG_PREFIX}/node-template/label/{key}"] = value
+    for taint in taints:
+        tags[f"{AUTOSCALER_TAG_PREFIX}/node-template/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
+    if gpu_count:
+        tags[f"{AUTOSCALER_TAG_PREFIX}/node-template/resources/nvidia.com/gpu"] = str(gpu_count)
+    return tags
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerPoolArgs:
+    """Inputs of `WorkerPool`."""
+
+    pool_name: str
+    """The pool's name, its `POOL_LABEL` value."""
+    group_name: str
+    """Name of the Auto Scaling group; the autoscaler's priority expander matches it."""
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster the nodes join."""
+    cluster_endpoint: pulumi.Input[str]
+    """API server URL, written into the nodeadm config."""
+    cluster_certificate_authority: pulumi.Input[str]
+    """The cluster CA (base64), written into the nodeadm config."""
+    service_cidr: pulumi.Input[str]
+    """The cluster's Kubernetes service CIDR (nodeadm derives the DNS address from it)."""
+    kubernetes_version: str
+    """Cluster minor version, e.g. "1.35"; selects the AMI parameter."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets to launch into, one per zone."""
+    security_group_ids: Sequence[pulumi.Input[str]]
+    """Security groups of the nodes (and, under the VPC CNI, of their pods)."""
+    instance_types: Sequence[str]
+    """Interchangeable types, all one shape; at least four for a pool that carries spot."""
+    on_demand_base_capacity: int = 0
+    """Instances always bought on-demand before any spot. Default 0."""
+    on_demand_percentage_above_base_capacity: int = 0
+    """On-demand share of capacity above the base, 0-100. Default 0 (all spot)."""
+    min_size: int = 0
+    """Fewest instances. Default 0 (the autoscaler scales up from zero)."""
+    max_size: int = 3
+    """Most instances; the autoscaler's ceiling. Default 3."""
+    root_volume_gib: int = 40
+    """gp3 root volume size (images and ephemeral storage). Default 40 GiB."""
+    gpu: bool = False
+    """NVIDIA AMI variant, GPU taint and GPU node template. Default off."""
+    cost_tags: Mapping[str, str] = field(default_factory=dict)
+    """Cost-allocation tags for instances, volumes and network interfaces (provider default
+    tags do not reach what Auto Scaling launches). Default none."""
+    extra_instance_tags: Mapping[str, str] = field(default_factory=dict)
+    """More tags propagated to instances at launch (e.g. the termination handler's
+    managed-instance tag). Default none."""
+
+    def problems(self) -> list[str]:
+        found = pool_type_problems(
+            self.instance_types,
+            carries_spot=carries_spot(self.on_demand_percentage_above_base_capacity),
+            gpu=self.gpu,
+        )
+        if not 0 <= self.on_demand_percentage_above_base_capacity <= 100:
+            found.append("on_demand_percentage_above_base_capacity must be 0-100")
+        if not 0 <= self.min_size <= self.max_size or self.max_size < 1:
+            found.append(f"sizes must satisfy 0 <= min_size <= max_size and max_size >= 1 (got {self.min_size}..{self.max_size})")
+        if self.on_demand_base_capacity > self.max_size:
+            found.append("on_demand_base_capacity exceeds max_size")
+        if self.root_volume_gib < 20:
+            found.append("root_volume_gib must be at least 20 (the AMI's snapshot size)")
+        return found
+
+
+class WorkerPool(pulumi.ComponentResource):
+    """A self-managed node group for workloads, spot and on-demand in one Auto Scaling group.
+
+    Creates:
+    - a node role (kubelet and image pulls only) with its instance profile, and the EC2_LINUX
+      access entry that lets those nodes join the cluster;
+    - a launch template: the EKS-optimized AL2023 AMI from AWS's public SSM parameter for the
+      cluster version (standard or NVIDIA), IMDSv2 with hop limit 1, an encrypted gp3 root,
+      nodeadm user data carrying the cluster endpoint, CA, service CIDR, the pool's labels and
+      taints, and cost tags on instances, volumes and network interfaces;
+    - the Auto Scaling group with a MixedInstancesPolicy (on-demand base and percentage,
+      price-capacity-optimized spot, capacity rebalance), tagged for cluster-autoscaler
+      auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
+      ignores changes to it.
+    """
+
+    asg_name: pulumi.Output[str]
+    asg_arn: pulumi.Output[str]
+    node_role_arn: pulumi.Output[str]
+    capacity_type: CapacityType
+    pool_name: str
+
+    def __init__(self, name: str, args: WorkerPoolArgs, opts: pulumi.ResourceOptions | None = None):
+        problems = args.problems()
+        if problems:
+            raise ValueError(f"worker pool {args.pool_name!r}: " + "; ".join(problems))
+        super().__init__("mlplatform:compute:WorkerPool", name, None, opts)
+        self.pool_name = args.pool_name
+        self.capacity_type = capacity_type_of(args.on_demand_base_capacity, args.on_demand_percentage_above_base_capacity)
+        labels = pool_labels(args.pool_name, self.capacity_type)
+        taints = pool_taints(self.capacity_type, args.gpu)
+        child = pulumi.ResourceOptions(parent=self)
+
+        node_role = NodeRole(f"{name}-node", instance_profile=True, opts=child)
+        access = aws.eks.AccessEntry(
+            f"{name}-access",
+            cluster_name=args.cluster_name,
+            principal_arn=node_role.role_arn,
+            type="EC2_LINUX",
+            opts=child,
+        )
+
+        ami = aws.ssm.get_parameter_output(
+            name=ami_parameter_name(args.kubernetes_version, args.gpu),
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        user_data = pulumi.Output.all(
+            args.cluster_name, args.cluster_endpoint, args.cluster_certificate_authority, args.service_cidr
+        ).apply(
+            lambda values: encode_user_data(
+                node_user_data(
+                    cluster_name=values[0],
+                    api_server_endpoint=values[1],
+                    certificate_authority=values[2],
+                    service_cidr=values[3],
+                    labels=labels,
+                    taints=taints,
+                )
+            )
+        )
+        instance_tags = {**args.cost_tags, **args.extra_instance_tags, "Name": args.group_name}
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            description=f"Worker pool {args.pool_name}: EKS AL2023 nodes",
+            image_id=ami.value,
+            user_data=user_data,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=node_role.instance_profile_arn),
+            vpc_security_group_ids=list(args.security_group_ids),
+            metadata_options=imdsv2_metadata_options(),
+            block_device_mappings=[encrypted_gp3_root(args.root_volume_gib)],
+            tag_specifications=launch_tag_specifications(instance_tags),
+            update_default_version=True,
+            opts=child,
+        )
+
+        gpu_count = 1 if args.gpu else 0
+        group_tags = pulumi.Output.from_input(args.cluster_name).apply(
+            lambda cluster: [
+                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
+                for key, value in {**instance_tags, f"kubernetes.io/cluster/{cluster}": "owned"}.items()
+            ]
+            + [
+                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=False)
+                for key, value in autoscaler_tags(cluster, labels, taints, gpu_count).items()
+            ]
+        )
+        group = aws.autoscaling.Group(
+            f"{name}-asg",
+            name=args.group_name,
+            min_size=args.min_size,
+            max_size=args.max_size,
+            desired_capacity=args.min_size,
+            vpc_zone_identifiers=args.subnet_ids,
+            capacity_rebalance=True,
+            mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(
+                instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+                    on_demand_allocation_strategy=ON_DEMAND_ALLOCATION_STRATEGY,
+                    on_demand_base_capacity=args.on_demand_base_capacity,
+                    on_demand_percentage_above_base_capacity=args.on_demand_percentage_above_base_capacity,
+                    spot_allocation_strategy=SPOT_ALLOCATION_STRATEGY,
+                ),
+                launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                    launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                        launch_template_id=template.id,
+                        version=template.latest_version.apply(str),
+                    ),
+                    overrides=[
+                        aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=instance_type)
+                        for instance_type in args.instance_types
+                    ],
+                ),
+            ),
+            health_check_type="EC2",
+            health_check_grace_period=120,
+            enabled_metrics=list(GROUP_METRICS),
+            # Nodes join asynchronously and spot may take a while; `pulumi up` does not wait for
+            # instances, the autoscaler and the node's readiness do.
+            wait_for_capacity_timeout="0",
+            tags=group_tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The autoscaler owns the desired capacity; a deploy must not reset it.
+                ignore_changes=["desiredCapacity"],
+                # Instances must not launch before their role may join the cluster.
+                depends_on=[access],
+            ),
+        )
+        self.asg_name = group.name
+        self.asg_arn = group.arn
+        self.node_role_arn = node_role.role_arn
+        self.register_outputs({"asg_name": self.asg_name, "asg_arn": self.asg_arn, "node_role_arn": self.node_role_arn})

@@ -1,0 +1,104 @@
+"""Wiring from cluster and node-pool settings to the cluster, its worker pools and the
+autoscaler's view of them; kept out of `__main__.py` so the program stays a table of contents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.cluster_autoscaler import PoolPreference
+from components.eks_cluster import AddonVersions, EksCluster, EksClusterArgs
+from components.network import Network
+from components.worker_pool import WorkerPool, WorkerPoolArgs
+from infra.settings import PlatformSettings
+from infra.settings.cluster import ClusterSettings, GpuPoolSettings
+from infra.settings.node_pools import NodePoolSettings
+
+GPU_POOL = "gpu"
+
+
+def cluster_args(
+    cluster: ClusterSettings, cluster_name: str, account_id: str, network: Network, cost_tags: Mapping[str, str]
+) -> EksClusterArgs:
+    return EksClusterArgs(
+        cluster_name=cluster_name,
+        kubernetes_version=cluster.kubernetes_version,
+        account_id=account_id,
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        addon_versions=AddonVersions(**cluster.addons.model_dump()),
+        admin_role_arns=cluster.admin_role_arns,
+        system_instance_types=cluster.system_pool.instance_types,
+        system_min_size=cluster.system_pool.min_size,
+        system_max_size=cluster.system_pool.max_size,
+        public_endpoint=cluster.endpoint.public_access,
+        public_access_cidrs=cluster.endpoint.admitted_cidrs(),
+        log_retention_days=cluster.log_retention_days,
+        support_type=cluster.support_type,
+        deletion_protection=cluster.deletion_protection,
+        cost_tags=cost_tags,
+    )
+
+
+def pool_settings(settings: PlatformSettings) -> dict[str, NodePoolSettings | GpuPoolSettings]:
+    """Every worker pool the stack runs: the configured ones, plus `gpu` when switched on."""
+    pools: dict[str, NodePoolSettings | GpuPoolSettings] = dict(settings.node_pools)
+    if settings.cluster.gpu_pool.enabled:
+        pools[GPU_POOL] = settings.cluster.gpu_pool
+    return pools
+
+
+def group_name(cluster_name: str, pool_name: str) -> str:
+    return f"{cluster_name}-{pool_name}"
+
+
+def declare_worker_pools(
+    settings: PlatformSettings,
+    cluster_name: str,
+    cluster: EksCluster,
+    network: Network,
+    cost_tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+    extra_instance_tags: Mapping[str, str] | None = None,
+) -> dict[str, WorkerPool]:
+    pools = {}
+    for pool_name, pool in pool_settings(settings).items():
+        pools[pool_name] = WorkerPool(
+            f"pool-{pool_name}",
+            WorkerPoolArgs(
+                pool_name=pool_name,
+                group_name=group_name(cluster_name, pool_name),
+                cluster_name=cluster.cluster_name,
+                cluster_endpoint=cluster.endpoint,
+                cluster_certificate_authority=cluster.certificate_authority,
+                service_cidr=cluster.service_cidr,
+                kubernetes_version=cluster.kubernetes_version,
+                subnet_ids=network.private_subnet_ids,
+                # The node group's own SG (control plane to kubelet and webhooks) and the EKS
+                # cluster SG the system pool carries (CoreDNS, metrics-server across pools).
+                security_group_ids=[cluster.node_security_group_id, cluster.cluster_security_group_id],
+                instance_types=pool.instance_types,
+                on_demand_base_capacity=pool.on_demand_base_capacity,
+                on_demand_percentage_above_base_capacity=pool.on_demand_percentage_above_base_capacity,
+                min_size=pool.min_size,
+                max_size=pool.max_size,
+                root_volume_gib=pool.root_volume_gib,
+                gpu=pool_name == GPU_POOL,
+                cost_tags=cost_tags,
+                extra_instance_tags=extra_instance_tags or {},
+            ),
+            opts=opts,
+        )
+    return pools
+
+
+def pool_preferences(settings: PlatformSettings, cluster_name: str) -> list[PoolPreference]:
+    return [
+        PoolPreference(
+            group_name=group_name(cluster_name, pool_name),
+            on_demand_base_capacity=pool.on_demand_base_capacity,
+            on_demand_percentage_above_base_capacity=pool.on_demand_percentage_above_base_capacity,
+        )
+        for pool_name, pool in pool_settings(settings).items()
+    ]

@@ -1,0 +1,242 @@
+"""The EKS cluster: version, add-ons, access, endpoint, logs, system pool, GPU pool, autoscaling."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from components.cluster_autoscaler import CHART_FOR_KUBERNETES
+from components.instance_catalog import pool_type_problems
+from components.worker_pool import carries_spot
+from infra.settings.base import Section
+from infra.settings.rules import KeyRuleError
+
+_MINOR_VERSION = re.compile(r"^1\.\d{2}$")
+_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
+_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731]
+
+
+class AddonSettings(Section):
+    """EKS managed add-on versions. Check what a cluster version offers with
+    `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`."""
+
+    # Source: ministryofjustice/cloud-platform-infrastructure PR #4678 (2026-07-08); vpc-cni
+    # builds serve several Kubernetes minors.
+    vpc_cni: str = Field("v1.22.3-eksbuild.1", description="vpc-cni add-on version. Default `v1.22.3-eksbuild.1`.")
+    # Source: a public Terraform environment's recorded `describe-addon-versions` for EKS 1.35
+    # (2026-09-04); v1.13.2 is CoreDNS for 1.34/1.35 (ministryofjustice/analytical-platform
+    # PR #10190 pins v1.13.2-eksbuild.7 on 1.34).
+    coredns: str = Field("v1.13.2-eksbuild.21", description="coredns add-on version. Default `v1.13.2-eksbuild.21`.")
+    # Source: ComfyUI-on-EKS security notes (2026-08-12), "latest available (1.35)"; kube-proxy
+    # must match the cluster minor.
+    kube_proxy: str = Field(
+        "v1.35.3-eksbuild.18",
+        description="kube-proxy add-on version; its minor must equal the cluster's. Default `v1.35.3-eksbuild.18`.",
+    )
+    # Source: ministryofjustice/analytical-platform PR #10190 (2026-05-05).
+    ebs_csi_driver: str = Field(
+        "v1.58.0-eksbuild.1", description="aws-ebs-csi-driver add-on version. Default `v1.58.0-eksbuild.1`."
+    )
+
+    @field_validator("vpc_cni", "coredns", "kube_proxy", "ebs_csi_driver")
+    @classmethod
+    def _addon_version_shape(cls, value: str) -> str:
+        if not _ADDON_VERSION.match(value):
+            raise ValueError("must be an EKS add-on version such as v1.22.3-eksbuild.1")
+        return value
+
+
+class EndpointSettings(Section):
+    """Who can reach the Kubernetes API server."""
+
+    public_access: bool = Field(
+        False,
+        description="Also expose the API server on a public endpoint (the private endpoint is "
+        "always on). Default `false`: deploy and operate from inside the VPC (VPN, CI runner).",
+    )
+    public_access_cidrs: tuple[str, ...] = Field(
+        (), description="With `publicAccess`, the only source ranges admitted. Default none."
+    )
+    allow_public_access_from_anywhere: bool = Field(
+        False,
+        description="Explicit opt-in to a public endpoint open to `0.0.0.0/0` (EKS's default "
+        "when no CIDRs are given). Default `false`.",
+    )
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"{cidr!r} is not an IPv4 network ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _public_is_explicit(self) -> EndpointSettings:
+        open_to_all = "0.0.0.0/0" in self.public_access_cidrs
+        if self.public_access_cidrs and not self.public_access:
+            raise KeyRuleError("publicAccessCidrs", "are set but publicAccess is false", list(self.public_access_cidrs))
+        if self.public_access and not self.allow_public_access_from_anywhere:
+            if not self.public_access_cidrs:
+                raise KeyRuleError(
+                    "publicAccessCidrs",
+                    "a public endpoint without CIDRs is open to 0.0.0.0/0; list the admitted ranges "
+                    "or set allowPublicAccessFromAnywhere: true",
+                    [],
+                )
+            if open_to_all:
+                raise KeyRuleError(
+                    "publicAccessCidrs",
+                    "0.0.0.0/0 opens the API server to the internet; set allowPublicAccessFromAnywhere: "
+                    "true to mean it",
+                    list(self.public_access_cidrs),
+                )
+        if self.allow_public_access_from_anywhere and not self.public_access:
+            raise KeyRuleError("allowPublicAccessFromAnywhere", "has no effect while publicAccess is false", True)
+        return self
+
+    def admitted_cidrs(self) -> tuple[str, ...]:
+        if not self.public_access:
+            return ()
+        return self.public_access_cidrs or ("0.0.0.0/0",)
+
+
+class SystemPoolSettings(Section):
+    """The EKS managed, on-demand node group reserved for cluster add-ons."""
+
+    instance_types: tuple[str, ...] = Field(
+        ("m6a.large", "m6i.large", "m7i.large"),
+        min_length=1,
+        description="On-demand types of one shape, in order of preference. Default "
+        "`m6a.large, m6i.large, m7i.large` (2 vCPU, 8 GiB).",
+    )
+    min_size: int = Field(2, ge=1, le=10, description="Fewest nodes. Default `2` (one per zone for the add-ons' replicas).")
+    max_size: int = Field(3, ge=1, le=10, description="Most nodes. Default `3`.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SystemPoolSettings:
+        problems = pool_type_problems(self.instance_types, carries_spot=False)
+        if problems:
+            raise KeyRuleError("instanceTypes", "; ".join(problems), list(self.instance_types))
+        if self.min_size > self.max_size:
+            raise KeyRuleError("minSize", f"is above maxSize ({self.max_size})", self.min_size)
+        return self
+
+
+class GpuPoolSettings(Section):
+    """An optional NVIDIA pool (worker pool named `gpu`), spot-first."""
+
+    enabled: bool = Field(False, description="Create the GPU pool. Default `false`.")
+    instance_types: tuple[str, ...] = Field(
+        ("g6.xlarge", "g5.xlarge", "g4dn.xlarge"),
+        min_length=1,
+        description="Single-GPU types of one shape. Default `g6.xlarge, g5.xlarge, g4dn.xlarge` "
+        "(4 vCPU, 16 GiB, 1 GPU): every such type in the price table, so a spot GPU pool needs "
+        "3, not 4.",
+    )
+    on_demand_base_capacity: int = Field(0, ge=0, le=20, description="On-demand GPU instances before any spot. Default `0`.")
+    on_demand_percentage_above_base_capacity: int = Field(
+        0, ge=0, le=100, description="On-demand share above the base, in percent. Default `0` (spot-first)."
+    )
+    min_size: int = Field(0, ge=0, le=20, description="Fewest GPU nodes. Default `0` (scale from zero).")
+    max_size: int = Field(2, ge=1, le=20, description="Most GPU nodes. Default `2`.")
+    root_volume_gib: int = Field(100, ge=50, le=1000, description="gp3 root volume (model images are large). Default `100`.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GpuPoolSettings:
+        problems = pool_type_problems(
+            self.instance_types,
+            carries_spot=carries_spot(self.on_demand_percentage_above_base_capacity),
+            gpu=True,
+        )
+        if problems:
+            raise KeyRuleError("instanceTypes", "; ".join(problems), list(self.instance_types))
+        if self.min_size > self.max_size:
+            raise KeyRuleError("minSize", f"is above maxSize ({self.max_size})", self.min_size)
+        return self
+
+
+class AutoscalingSettings(Section):
+    """cluster-autoscaler and metrics-server."""
+
+    autoscaler_replicas: int = Field(1, ge=1, le=3, description="cluster-autoscaler pods (one active, leader-elected). Default `1`.")
+    scale_down_unneeded_minutes: int = Field(
+        10, ge=1, le=60, description="Minutes a node must be unneeded before the autoscaler removes it. Default `10`."
+    )
+    max_node_provision_minutes: int = Field(
+        10,
+        ge=3,
+        le=30,
+        description="Minutes a pool may take to deliver a node before the autoscaler tries the "
+        "next priority tier (e.g. on-demand when spot is short). Default `10`.",
+    )
+    metrics_server_replicas: int = Field(1, ge=1, le=3, description="metrics-server pods. Default `1`.")
+
+
+class ClusterSettings(Section):
+    """The EKS cluster."""
+
+    kubernetes_version: str = Field(
+        "1.35",
+        description="Kubernetes minor version, e.g. `1.35` (standard support until 2027-03-27). "
+        "Default `1.35`.",
+    )
+    support_type: Literal["STANDARD", "EXTENDED"] = Field(
+        "STANDARD",
+        description="`STANDARD`: EKS upgrades the control plane when standard support ends, so "
+        "the cluster never pays the extended-support rate (0.60 USD/h instead of 0.10). Default `STANDARD`.",
+    )
+    admin_role_arns: tuple[str, ...] = Field(
+        min_length=1,
+        description="IAM roles given cluster-admin through access entries. The creator gets no "
+        "implicit admin, so include the role deployments run as. Required, at least one.",
+    )
+    endpoint: EndpointSettings = Field(default_factory=EndpointSettings, description="API server endpoint access.")
+    log_retention_days: RetentionDays = Field(
+        90, description="Retention of the control-plane log group (api, audit, authenticator), in days. Default `90`."
+    )
+    deletion_protection: bool = Field(True, description="EKS refuses to delete the cluster while on. Default `true`.")
+    addons: AddonSettings = Field(default_factory=AddonSettings, description="Managed add-on versions.")
+    system_pool: SystemPoolSettings = Field(default_factory=SystemPoolSettings, description="The system node group.")
+    gpu_pool: GpuPoolSettings = Field(default_factory=GpuPoolSettings, description="The optional GPU pool.")
+    autoscaling: AutoscalingSettings = Field(
+        default_factory=AutoscalingSettings, description="cluster-autoscaler and metrics-server."
+    )
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _supported_version(cls, value: str) -> str:
+        if not _MINOR_VERSION.match(value):
+            raise ValueError("must be a Kubernetes minor version such as 1.35")
+        if value not in CHART_FOR_KUBERNETES:
+            raise ValueError(
+                f"no cluster-autoscaler release is pinned for {value}; supported: "
+                f"{', '.join(sorted(CHART_FOR_KUBERNETES))}"
+            )
+        return value
+
+    @field_validator("admin_role_arns")
+    @classmethod
+    def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
+        if bad:
+            raise ValueError(f"not IAM role ARNs: {', '.join(bad)}")
+        return value
+
+    @model_validator(mode="after")
+    def _kube_proxy_matches(self) -> ClusterSettings:
+        minor = ".".join(self.addons.kube_proxy.removeprefix("v").split(".")[:2])
+        if minor != self.kubernetes_version:
+            raise KeyRuleError(
+                "addons.kubeProxy",
+                f"kube-proxy {minor} does not match kubernetesVersion {self.kubernetes_version}",
+                self.addons.kube_proxy,
+            )
+        return self

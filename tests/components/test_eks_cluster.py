@@ -1,0 +1,208 @@
+"""EksCluster under mocks: control-plane hardening, identity, add-ons and the system pool.
+
+pulumi-eks `Cluster` is a remote component; the offline harness (mlp/mock_eks.py) models its
+`aws:eks/cluster:Cluster` child and runs the component's transforms on it, as the engine would.
+"""
+
+import json
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.eks_cluster import (
+    CLUSTER_ADMIN_POLICY,
+    CNI_POLICY,
+    EBS_CSI_POLICY,
+    AddonVersions,
+    EksCluster,
+    EksClusterArgs,
+    disable_creator_admin,
+)
+from components.node_role import NODE_MANAGED_POLICIES
+from components.placement import CAPACITY_LABEL, POOL_LABEL
+
+VERSIONS = AddonVersions(
+    vpc_cni="v1.22.3-eksbuild.1", coredns="v1.13.2-eksbuild.21", kube_proxy="v1.35.3-eksbuild.18", ebs_csi_driver="v1.58.0-eksbuild.1"
+)
+ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
+
+
+def _args(**overrides):
+    args = dict(
+        cluster_name="mlp-unit",
+        kubernetes_version="1.35",
+        account_id="123456789012",
+        vpc_id="vpc-123",
+        subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
+        addon_versions=VERSIONS,
+        admin_role_arns=[ADMIN],
+        system_instance_types=["m6a.large", "m6i.large"],
+        cost_tags={"project": "ml-platform"},
+    )
+    args.update(overrides)
+    return EksClusterArgs(**args)
+
+
+@pytest.fixture(scope="module")
+def cluster_run():
+    """One declaration, shared: the cluster, and the outputs resolved under the same mocks."""
+    from mlp.plan import declare_offline
+
+    seen = {}
+
+    def build():
+        cluster = EksCluster("cluster", _args())
+        seen["kubernetes_version"] = cluster.kubernetes_version
+        seen["provider"] = cluster.kubernetes_provider
+        pulumi.Output.all(
+            cluster.cluster_name,
+            cluster.endpoint,
+            cluster.certificate_authority,
+            cluster.service_cidr,
+            cluster.oidc_provider_arn,
+            cluster.oidc_issuer,
+            cluster.node_security_group_id,
+            cluster.cluster_security_group_id,
+            cluster.kubeconfig,
+        ).apply(lambda values: seen.update(outputs=values))
+        seen["kubeconfig_output"] = cluster.kubeconfig
+
+    inventory = declare_offline(build, project="ml-platform", stack="unit")
+    return inventory, seen
+
+
+def test_control_plane_is_private_api_authenticated_encrypted_and_logged(cluster_run):
+    inventory, _ = cluster_run
+    (component,) = inventory.of_type("eks:index:Cluster")
+    inputs = component.inputs
+    assert inputs["authenticationMode"] == "API"
+    assert inputs["endpointPrivateAccess"] is True and inputs["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in inputs
+    assert inputs["skipDefaultNodeGroup"] is True
+    assert inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
+    assert inputs["name"] == "mlp-unit" and inputs["version"] == "1.35"
+    (key,) = [k for k in inventory.of_type("aws:kms/key:Key") if k.name == "cluster-secrets-key"]
+    assert key.inputs["enableKeyRotation"] is True
+    assert inputs["encryptionConfigKeyArn"].startswith("arn:aws:kms:")
+    (logs,) = inventory.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert logs.inputs["name"] == "/aws/eks/mlp-unit/cluster" and logs.inputs["retentionInDays"] == 90
+
+
+def test_the_creator_is_not_made_admin(cluster_run):
+    inventory, _ = cluster_run
+    (child,) = inventory.of_type("aws:eks/cluster:Cluster")
+    assert child.parent == inventory.of_type("eks:index:Cluster")[0].urn
+    assert child.inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+
+
+def test_the_transform_touches_only_the_eks_cluster():
+    props = {"accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True}}
+    opts = pulumi.ResourceOptions()
+    result = disable_creator_admin(pulumi.ResourceTransformArgs(True, "aws:eks/cluster:Cluster", "c", props, opts))
+    assert result.props["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is False
+    assert disable_creator_admin(pulumi.ResourceTransformArgs(True, "aws:iam/role:Role", "r", {}, opts)) is None
+
+
+def test_admins_come_only_from_access_entries(cluster_run):
+    inventory, _ = cluster_run
+    admin_entries = [e for e in inventory.of_type("aws:eks/accessEntry:AccessEntry") if e.inputs["type"] == "STANDARD"]
+    assert [e.inputs["principalArn"] for e in admin_entries] == [ADMIN]
+    (association,) = inventory.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert association.inputs["policyArn"] == CLUSTER_ADMIN_POLICY
+    assert association.inputs["accessScope"] == {"type": "cluster"}
+
+
+def test_outputs_resolve_to_aws_shaped_values(cluster_run):
+    _, seen = cluster_run
+    name, endpoint, ca, cidr, oidc_arn, issuer, node_sg, cluster_sg, kubeconfig = seen["outputs"]
+    assert name == "mlp-unit" and seen["kubernetes_version"] == "1.35"
+    assert endpoint.startswith("https://") and endpoint.endswith(".eks.amazonaws.com")
+    assert cidr == "172.20.0.0/16" and ca
+    assert issuer.startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
+    assert oidc_arn == f"arn:aws:iam::123456789012:oidc-provider/{issuer.removeprefix('https://')}"
+    assert node_sg.startswith("sg-") and cluster_sg.startswith("sg-") and node_sg != cluster_sg
+    config = json.loads(kubeconfig)
+    assert config["clusters"][0]["cluster"] == {"server": endpoint, "certificate-authority-data": ca}
+    assert "get-token" in config["users"][0]["user"]["exec"]["args"]
+    assert isinstance(seen["provider"], k8s.Provider)
+
+
+def test_kubeconfig_is_secret(cluster_run):
+    from pulumi.runtime.sync_await import _sync_await
+
+    _, seen = cluster_run
+    assert _sync_await(seen["kubeconfig_output"].is_secret())
+
+
+def test_addons_are_pinned_and_cni_and_ebs_use_their_own_irsa_roles(cluster_run):
+    inventory, _ = cluster_run
+    addons = {a.inputs["addonName"]: a for a in inventory.of_type("aws:eks/addon:Addon")}
+    assert {name: a.inputs["addonVersion"] for name, a in addons.items()} == {
+        "vpc-cni": VERSIONS.vpc_cni,
+        "kube-proxy": VERSIONS.kube_proxy,
+        "coredns": VERSIONS.coredns,
+        "aws-ebs-csi-driver": VERSIONS.ebs_csi_driver,
+    }
+    roles = {r.urn: r for r in inventory.of_type("aws:iam/role:Role")}
+    attachments = inventory.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    for addon, policy, account in (("vpc-cni", CNI_POLICY, "aws-node"), ("aws-ebs-csi-driver", EBS_CSI_POLICY, "ebs-csi-controller-sa")):
+        (attachment,) = [a for a in attachments if a.inputs["policyArn"] == policy]
+        role = roles[attachment.parent]
+        trust = json.loads(role.inputs["assumeRolePolicy"])
+        condition = trust["Statement"][0]["Condition"]["StringEquals"]
+        assert f"system:serviceaccount:kube-system:{account}" in condition.values(), addon
+        assert addons[addon].inputs["serviceAccountRoleArn"].startswith("arn:aws:iam::"), addon
+    coredns = json.loads(addons["coredns"].inputs["configurationValues"])
+    assert coredns["nodeSelector"] == {POOL_LABEL: "system"}
+    assert coredns["tolerations"][0]["key"] == "CriticalAddonsOnly"
+
+
+def test_system_pool_is_on_demand_tainted_and_hardened(cluster_run):
+    inventory, _ = cluster_run
+    (group,) = inventory.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert group.inputs["capacityType"] == "ON_DEMAND"
+    assert group.inputs["amiType"] == "AL2023_x86_64_STANDARD"
+    assert group.inputs["labels"] == {POOL_LABEL: "system", CAPACITY_LABEL: "on-demand"}
+    assert group.inputs["taints"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
+    assert group.inputs["scalingConfig"] == {"minSize": 2, "maxSize": 3, "desiredSize": 2}
+    assert group.inputs["subnetIds"] == ["subnet-a", "subnet-b", "subnet-c"]
+    assert group.ignore_changes == ["scalingConfig.desiredSize"]
+    (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
+    assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    assert "vpcSecurityGroupIds" not in template.inputs, "EKS must attach the cluster security group"
+    node_policies = sorted(
+        a.inputs["policyArn"]
+        for a in inventory.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if "system-node" in a.name
+    )
+    assert node_policies == sorted(NODE_MANAGED_POLICIES)
+
+
+def test_default_storage_class_is_encrypted_gp3_through_the_cluster_provider(cluster_run):
+    inventory, _ = cluster_run
+    (storage_class,) = inventory.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert storage_class.inputs["parameters"] == {"type": "gp3", "encrypted": "true"}
+    assert storage_class.provider == inventory.of_type("pulumi:providers:kubernetes")[0].urn
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"admin_role_arns": []}, "at least one admin role"),
+        ({"public_endpoint": True}, "needs public_access_cidrs"),
+        ({"public_access_cidrs": ["203.0.113.0/24"]}, "public endpoint is off"),
+    ],
+)
+def test_unsafe_combinations_are_refused(overrides, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        EksCluster("cluster", _args(**overrides))
+
+
+def test_a_public_endpoint_is_limited_to_the_given_cidrs(declare):
+    inventory = declare(lambda: EksCluster("cluster", _args(public_endpoint=True, public_access_cidrs=["203.0.113.0/24"])))
+    (component,) = inventory.of_type("eks:index:Cluster")
+    assert component.inputs["endpointPublicAccess"] is True
+    assert component.inputs["publicAccessCidrs"] == ["203.0.113.0/24"]

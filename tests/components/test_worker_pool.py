@@ -1,0 +1,175 @@
+"""WorkerPool under mocks: the mixed-instances group, its launch template and its node role."""
+
+import base64
+import email
+import json
+
+import pytest
+import yaml
+
+from components.node_role import NODE_MANAGED_POLICIES
+from components.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
+from components.worker_pool import WorkerPool, WorkerPoolArgs, capacity_type_of
+
+SIX_XLARGE = ["m6i.xlarge", "m6a.xlarge", "m7a.xlarge", "m5a.xlarge", "m5.xlarge", "m7i.xlarge"]
+COST_TAGS = {"project": "ml-platform", "environment": "unit", "cost-center": "ml-unit"}
+ENDPOINT = "https://ABCDEF.gr7.us-east-1.eks.amazonaws.com"
+
+
+def _args(**overrides):
+    args = dict(
+        pool_name="spot",
+        group_name="mlp-unit-spot",
+        cluster_name="mlp-unit",
+        cluster_endpoint=ENDPOINT,
+        cluster_certificate_authority="Q0EK",
+        service_cidr="172.20.0.0/16",
+        kubernetes_version="1.35",
+        subnet_ids=["subnet-a", "subnet-b"],
+        security_group_ids=["sg-node", "sg-cluster"],
+        instance_types=SIX_XLARGE,
+        min_size=1,
+        max_size=6,
+        cost_tags=COST_TAGS,
+    )
+    args.update(overrides)
+    return WorkerPoolArgs(**args)
+
+
+def _pool(declare, **overrides):
+    return declare(lambda: WorkerPool("pool", _args(**overrides)))
+
+
+def _node_config(template):
+    message = email.message_from_string(base64.b64decode(template.inputs["userData"]).decode())
+    return yaml.safe_load(message.get_payload()[0].get_payload())
+
+
+@pytest.mark.parametrize(
+    ("base", "percentage", "expected"), [(0, 0, "spot"), (2, 0, "spot"), (0, 25, "mixed"), (0, 100, "on-demand")]
+)
+def test_capacity_type_follows_the_mix(base, percentage, expected):
+    assert capacity_type_of(base, percentage) == expected
+
+
+def test_group_mixes_spot_and_on_demand_as_configured(declare):
+    inventory = _pool(declare, on_demand_base_capacity=1, on_demand_percentage_above_base_capacity=20)
+    (group,) = inventory.of_type("aws:autoscaling/group:Group")
+    policy = group.inputs["mixedInstancesPolicy"]
+    assert policy["instancesDistribution"] == {
+        "onDemandAllocationStrategy": "lowest-price",
+        "onDemandBaseCapacity": 1,
+        "onDemandPercentageAboveBaseCapacity": 20,
+        "spotAllocationStrategy": "price-capacity-optimized",
+    }
+    assert [o["instanceType"] for o in policy["launchTemplate"]["overrides"]] == SIX_XLARGE
+    assert group.inputs["capacityRebalance"] is True
+    assert group.inputs["name"] == "mlp-unit-spot"
+    assert group.ignore_changes == ["desiredCapacity"], "the autoscaler must own desired capacity"
+
+
+def test_group_is_discoverable_and_carries_cost_and_extra_tags_to_instances(declare):
+    inventory = _pool(declare, extra_instance_tags={"aws-node-termination-handler/managed": "true"})
+    (group,) = inventory.of_type("aws:autoscaling/group:Group")
+    tags = {t["key"]: (t["value"], t["propagateAtLaunch"]) for t in group.inputs["tags"]}
+    assert tags["k8s.io/cluster-autoscaler/enabled"] == ("true", False)
+    assert tags["k8s.io/cluster-autoscaler/mlp-unit"] == ("owned", False)
+    assert tags[f"k8s.io/cluster-autoscaler/node-template/label/{POOL_LABEL}"] == ("spot", False)
+    assert tags[f"k8s.io/cluster-autoscaler/node-template/taint/{SPOT_TAINT['key']}"] == ("true:NoSchedule", False)
+    assert tags["aws-node-termination-handler/managed"] == ("true", True)
+    for key, value in COST_TAGS.items():
+        assert tags[key] == (value, True), f"cost tag {key} not propagated to instances"
+
+
+def test_launch_template_is_hardened_and_tags_what_it_launches(declare):
+    inventory = _pool(declare)
+    (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"] == {
+        "httpEndpoint": "enabled",
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 1,
+        "instanceMetadataTags": "disabled",
+    }
+    (root,) = template.inputs["blockDeviceMappings"]
+    assert root["deviceName"] == "/dev/xvda"
+    assert root["ebs"]["volumeType"] == "gp3" and root["ebs"]["encrypted"] == "true"
+    kinds = {spec["resourceType"]: spec["tags"] for spec in template.inputs["tagSpecifications"]}
+    assert set(kinds) == {"instance", "volume", "network-interface"}
+    for tags in kinds.values():
+        assert COST_TAGS.items() <= tags.items()
+    assert template.inputs["vpcSecurityGroupIds"] == ["sg-node", "sg-cluster"]
+    assert template.inputs["imageId"].startswith("ami-")
+
+
+def test_user_data_joins_the_given_cluster_with_pool_labels_and_spot_taint(declare):
+    (template,) = _pool(declare).of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    config = _node_config(template)
+    assert config["spec"]["cluster"]["apiServerEndpoint"] == ENDPOINT
+    assert config["spec"]["cluster"]["cidr"] == "172.20.0.0/16"
+    flags = config["spec"]["kubelet"]["flags"]
+    assert f"{CAPACITY_LABEL}=spot" in flags[0] and f"{POOL_LABEL}=spot" in flags[0]
+    assert flags[1] == "--register-with-taints=ml-platform.io/spot=true:NoSchedule"
+
+
+def test_an_on_demand_pool_has_no_spot_taint(declare):
+    inventory = _pool(declare, instance_types=["m6i.xlarge"], on_demand_percentage_above_base_capacity=100)
+    (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert _node_config(template)["spec"]["kubelet"]["flags"] == [
+        f"--node-labels={CAPACITY_LABEL}=on-demand,{POOL_LABEL}=spot"
+    ]
+
+
+def test_node_role_has_only_node_policies_and_joins_through_an_access_entry(declare):
+    inventory = _pool(declare)
+    attached = sorted(a.inputs["policyArn"] for a in inventory.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+    assert attached == sorted(NODE_MANAGED_POLICIES)
+    assert not any("CNI" in arn for arn in attached), "CNI permissions belong to the vpc-cni role"
+    assert not inventory.of_type("aws:iam/rolePolicy:RolePolicy")
+    (role,) = inventory.of_type("aws:iam/role:Role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+    (entry,) = inventory.of_type("aws:eks/accessEntry:AccessEntry")
+    assert entry.inputs["type"] == "EC2_LINUX" and entry.inputs["principalArn"].startswith("arn:aws:iam::")
+    assert len(inventory.of_type("aws:iam/instanceProfile:InstanceProfile")) == 1
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_gpu_switch_selects_ami_taint_and_node_template(declare, gpu, monkeypatch):
+    from mlp import mock_state
+
+    asked = []
+    answer = mock_state.INVOKES["aws:ssm/getParameter:getParameter"]
+    monkeypatch.setitem(
+        mock_state.INVOKES, "aws:ssm/getParameter:getParameter", lambda region, args: asked.append(args["name"]) or answer(region, args)
+    )
+    types = ["g6.xlarge", "g5.xlarge", "g4dn.xlarge"] if gpu else SIX_XLARGE
+    inventory = _pool(declare, pool_name="gpu" if gpu else "spot", instance_types=types, min_size=0, max_size=2, gpu=gpu)
+    variant = "nvidia" if gpu else "standard"
+    assert asked == [f"/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/{variant}/recommended/image_id"]
+    (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    taint_flag = _node_config(template)["spec"]["kubelet"]["flags"][1]
+    assert (f"{GPU_TAINT['key']}=true:NoSchedule" in taint_flag) is gpu
+    (group,) = inventory.of_type("aws:autoscaling/group:Group")
+    keys = {t["key"] for t in group.inputs["tags"]}
+    assert ("k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu" in keys) is gpu
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"instance_types": SIX_XLARGE[:3]}, "at least 4"),
+        ({"instance_types": ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m6i.large"]}, "differ in vCPU"),
+        ({"min_size": 5, "max_size": 2}, "min_size <= max_size"),
+    ],
+)
+def test_bad_pools_are_refused_before_anything_is_declared(declare, overrides, fragment):
+    declared = []
+
+    def build():
+        try:
+            WorkerPool("pool", _args(**overrides))
+        except ValueError as error:
+            declared.append(str(error))
+
+    assert not declare(build).resources
+    assert declared and fragment in declared[0]

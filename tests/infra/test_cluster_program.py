@@ -1,0 +1,180 @@
+"""The cluster, its pools and autoscaling, per stack, checked against the stack file."""
+
+from __future__ import annotations
+
+import base64
+import email
+import json
+
+import pytest
+import yaml
+
+from components.instance_catalog import MIN_SPOT_INSTANCE_TYPES, instance_catalog
+from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
+from infra.settings import load_settings
+from mlp.plan import build_inventory
+
+
+@pytest.fixture
+def settings_of(stack_document, engine_config):
+    return lambda stack: load_settings(stack, engine_config(stack_document(stack)))
+
+
+def _groups(inventory):
+    return {g.inputs["name"]: g for g in inventory.of_type("aws:autoscaling/group:Group")}
+
+
+def _template_of(inventory, group):
+    template_id = group.inputs["mixedInstancesPolicy"]["launchTemplate"]["launchTemplateSpecification"]["launchTemplateId"]
+    (template,) = [t for t in inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate") if t.parent == group.parent]
+    assert template_id.startswith("lt-")
+    return template
+
+
+def test_cluster_is_hardened(stack_inventory, settings_of):
+    cluster = settings_of(stack_inventory.stack).cluster
+    (component,) = stack_inventory.of_type("eks:index:Cluster")
+    (child,) = stack_inventory.of_type("aws:eks/cluster:Cluster")
+    assert component.inputs["version"] == cluster.kubernetes_version
+    assert component.inputs["authenticationMode"] == "API"
+    assert child.inputs["accessConfig"]["bootstrapClusterCreatorAdminPermissions"] is False
+    assert child.inputs["encryptionConfig"]["resources"] == ["secrets"]
+    assert child.inputs["vpcConfig"]["endpointPrivateAccess"] is True
+    assert child.inputs["vpcConfig"]["endpointPublicAccess"] is cluster.endpoint.public_access
+    assert set(child.inputs["enabledClusterLogTypes"]) == {"api", "audit", "authenticator"}
+    assert component.inputs["skipDefaultNodeGroup"] is True
+    (logs,) = [g for g in stack_inventory.of_type("aws:cloudwatch/logGroup:LogGroup") if g.name == "cluster-control-plane-logs"]
+    assert logs.inputs["name"] == f"/aws/eks/{component.inputs['name']}/cluster"
+    assert logs.inputs["retentionInDays"] == cluster.log_retention_days
+    assert len(stack_inventory.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")) == 1
+
+
+def test_prod_keeps_the_api_private(plan):
+    (child,) = plan("prod").of_type("aws:eks/cluster:Cluster")
+    assert child.inputs["vpcConfig"]["endpointPublicAccess"] is False
+
+
+def test_system_pool_spans_zones_and_prod_has_two_nodes(stack_inventory, settings_of):
+    settings = settings_of(stack_inventory.stack)
+    (group,) = stack_inventory.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert group.inputs["capacityType"] == "ON_DEMAND"
+    assert group.inputs["labels"][POOL_LABEL] == "system"
+    assert group.inputs["taints"][0]["key"] == "CriticalAddonsOnly"
+    assert len(group.inputs["subnetIds"]) == settings.network.az_count >= 2
+    assert group.inputs["scalingConfig"]["minSize"] == settings.cluster.system_pool.min_size
+    if stack_inventory.stack == "prod":
+        assert group.inputs["scalingConfig"]["minSize"] >= 2
+
+
+def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory, settings_of):
+    settings = settings_of(stack_inventory.stack)
+    groups = _groups(stack_inventory)
+    assert set(groups) == {f"mlp-{stack_inventory.stack}-{name}" for name in settings.node_pools}
+    catalog = instance_catalog()
+    for name, pool in settings.node_pools.items():
+        group = groups[f"mlp-{stack_inventory.stack}-{name}"]
+        distribution = group.inputs["mixedInstancesPolicy"]["instancesDistribution"]
+        assert distribution["onDemandBaseCapacity"] == pool.on_demand_base_capacity, name
+        assert distribution["onDemandPercentageAboveBaseCapacity"] == pool.on_demand_percentage_above_base_capacity, name
+        assert distribution["spotAllocationStrategy"] == "price-capacity-optimized", name
+        assert group.inputs["capacityRebalance"] is True, name
+        assert group.ignore_changes == ["desiredCapacity"], name
+        types = [o["instanceType"] for o in group.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]]
+        assert len({catalog[t].shape for t in types}) == 1, f"{name}: mixed shapes {types}"
+        spot = pool.on_demand_percentage_above_base_capacity < 100
+        if spot:
+            assert len(types) >= MIN_SPOT_INSTANCE_TYPES, name
+        message = email.message_from_string(base64.b64decode(_template_of(stack_inventory, group).inputs["userData"]).decode())
+        config = yaml.safe_load(message.get_payload()[0].get_payload())
+        flags = " ".join(config["spec"]["kubelet"]["flags"])
+        assert f"{POOL_LABEL}={name}" in flags, name
+        assert (f"{SPOT_TAINT['key']}=true:NoSchedule" in flags) is spot, name
+        assert config["spec"]["cluster"]["name"] == f"mlp-{stack_inventory.stack}"
+        assert config["spec"]["cluster"]["apiServerEndpoint"].startswith("https://")
+        assert config["spec"]["cluster"]["cidr"] == "172.20.0.0/16"
+        assert f"{CAPACITY_LABEL}=" in flags
+
+
+def test_prod_has_a_spot_pool_and_an_on_demand_fallback(plan):
+    distributions = [
+        g.inputs["mixedInstancesPolicy"]["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"]
+        for g in plan("prod").of_type("aws:autoscaling/group:Group")
+    ]
+    assert min(distributions) == 0 and max(distributions) == 100
+
+
+def test_autoscaler_discovers_every_worker_group_and_prefers_spot(stack_inventory):
+    stack = stack_inventory.stack
+    (release,) = [r for r in stack_inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cluster-autoscaler"]
+    values = release.inputs["values"]
+    assert values["autoDiscovery"]["clusterName"] == f"mlp-{stack}"
+    assert values["extraArgs"]["expander"].startswith("priority")
+    assert values["extraArgs"]["balance-similar-node-groups"] is True
+    assert values["nodeSelector"] == {POOL_LABEL: "system"}
+    for name, group in _groups(stack_inventory).items():
+        tags = {t["key"]: t["value"] for t in group.inputs["tags"]}
+        assert tags.get("k8s.io/cluster-autoscaler/enabled") == "true", name
+        assert tags.get(f"k8s.io/cluster-autoscaler/mlp-{stack}") == "owned", name
+    (config_map,) = [o for o in stack_inventory.kubernetes_objects() if o.inputs["kind"] == "ConfigMap"]
+    tiers = yaml.safe_load(config_map.inputs["data"]["priorities"])
+    top = tiers[max(tiers)]
+    spot_groups = [
+        name
+        for name, g in _groups(stack_inventory).items()
+        if g.inputs["mixedInstancesPolicy"]["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"] == 0
+    ]
+    assert sorted(top) == sorted(f"^{name.replace('-', chr(92) + '-')}$" for name in spot_groups)
+    policy = json.loads(next(p for p in stack_inventory.of_type("aws:iam/rolePolicy:RolePolicy") if "cluster-autoscaler" in p.inputs["policy"]).inputs["policy"])
+    (scale,) = [s for s in policy["Statement"] if s["Sid"] == "ScaleOwnGroupsOnly"]
+    assert scale["Condition"]["StringEquals"] == {f"aws:ResourceTag/k8s.io/cluster-autoscaler/mlp-{stack}": "owned"}
+
+
+def test_metrics_server_runs_on_the_system_pool(stack_inventory):
+    (release,) = [r for r in stack_inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "metrics-server"]
+    assert release.inputs["values"]["nodeSelector"] == {POOL_LABEL: "system"}
+
+
+def test_every_kubernetes_resource_uses_the_cluster_provider(stack_inventory):
+    (provider,) = stack_inventory.of_type("pulumi:providers:kubernetes")
+    assert provider.inputs["kubeconfig"] == "[secret]"
+    for resource in stack_inventory.resources:
+        if resource.type.startswith("kubernetes:"):
+            assert resource.provider == provider.urn, resource.name
+
+
+def test_no_node_role_carries_cni_permissions(stack_inventory):
+    cni = [a for a in stack_inventory.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.inputs["policyArn"].endswith("AmazonEKS_CNI_Policy")]
+    (attachment,) = cni
+    role = stack_inventory.by_urn(attachment.parent)
+    assert "sts:AssumeRoleWithWebIdentity" in role.inputs["assumeRolePolicy"], "the CNI policy belongs to the IRSA role"
+
+
+def test_exports(stack_inventory):
+    outputs = stack_inventory.outputs
+    assert outputs["clusterName"] == f"mlp-{stack_inventory.stack}"
+    assert outputs["oidcProviderArn"].startswith("arn:aws:iam::123456789012:oidc-provider/oidc.eks.")
+    assert json.loads(outputs["kubeconfig"])["kind"] == "Config"
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_gpu_pool_switch(enabled, stack_document, scratch_project):
+    document = stack_document("dev")
+    document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": enabled}
+    project = scratch_project("dev", yaml.safe_dump(document))
+    groups = _groups(build_inventory("dev", project))
+    assert ("mlp-dev-gpu" in groups) is enabled
+    if enabled:
+        tags = {t["key"]: t["value"] for t in groups["mlp-dev-gpu"].inputs["tags"]}
+        assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "1"
+
+
+def test_declared_kubernetes_objects_validate_against_the_cluster_version(stack_inventory, settings_of):
+    import kubernetes_validate
+
+    from mlp.manifests import manifest_objects
+
+    version = f"{settings_of(stack_inventory.stack).cluster.kubernetes_version}.0"
+    objects = manifest_objects(stack_inventory)
+    assert {o["kind"] for o in objects} >= {"ConfigMap", "StorageClass"}
+    for obj in objects:
+        kubernetes_validate.validate(obj, version, strict=True)

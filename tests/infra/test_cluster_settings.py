@@ -1,0 +1,132 @@
+"""Cluster and node-pool config: every refusal names the key path in the stack file."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.settings import ConfigError, load_settings
+
+SIX = ["m6a.large", "m7a.large", "m6i.large", "m5a.large", "m5.large", "m7i.large"]
+
+
+def _cluster(**changes):
+    def apply(config):
+        config["ml-platform:cluster"].update(changes)
+
+    return apply
+
+
+def _pool(name="spot", **changes):
+    def apply(config):
+        config["ml-platform:nodePools"].setdefault(name, {"instanceTypes": SIX}).update(changes)
+
+    return apply
+
+
+# (mutation, key path the error must name, a fragment of the explanation)
+REFUSALS = {
+    "spot pool with three types": (_pool(instanceTypes=SIX[:3]), "ml-platform:nodePools.spot.instanceTypes", "at least 4"),
+    "types of different vCPU/memory": (
+        _pool(instanceTypes=["m6a.large", "m6i.large", "m5.large", "m6i.xlarge"]),
+        "ml-platform:nodePools.spot.instanceTypes",
+        "differ in vCPU, memory",
+    ),
+    "unknown instance type": (_pool(instanceTypes=[*SIX[:4], "m9z.large"]), "ml-platform:nodePools.spot.instanceTypes", "unknown instance type"),
+    "arm type on an x86 pool": (_pool(instanceTypes=[*SIX[:4], "m7g.large"]), "ml-platform:nodePools.spot.instanceTypes", "not x86_64"),
+    "pool min above max": (_pool(minSize=5, maxSize=2), "ml-platform:nodePools.spot.minSize", "above maxSize"),
+    "on-demand base above max": (_pool(onDemandBaseCapacity=9, maxSize=4), "ml-platform:nodePools.spot.onDemandBaseCapacity", "above maxSize"),
+    "percentage above 100": (_pool(onDemandPercentageAboveBaseCapacity=120), "ml-platform:nodePools.spot.onDemandPercentageAboveBaseCapacity", "less than or equal to 100"),
+    "reserved pool name": (_pool(name="system"), "ml-platform:nodePools.system", "reserved"),
+    "bad pool name": (_pool(name="Spot_Pool"), "ml-platform:nodePools.Spot_Pool", "lower-case"),
+    "no pools": (lambda c: c.__setitem__("ml-platform:nodePools", {}), "ml-platform:nodePools", "at least 1"),
+    "system pool min above max": (
+        _cluster(systemPool={"minSize": 3, "maxSize": 2}),
+        "ml-platform:cluster.systemPool.minSize",
+        "above maxSize",
+    ),
+    "system pool of mixed shapes": (
+        _cluster(systemPool={"instanceTypes": ["m6a.large", "m6a.xlarge"]}),
+        "ml-platform:cluster.systemPool.instanceTypes",
+        "differ in vCPU",
+    ),
+    "gpu pool without gpus": (
+        _cluster(gpuPool={"enabled": True, "instanceTypes": SIX}),
+        "ml-platform:cluster.gpuPool.instanceTypes",
+        "needs GPU types",
+    ),
+    "version with a patch level": (_cluster(kubernetesVersion="1.35.2"), "ml-platform:cluster.kubernetesVersion", "minor version such as 1.35"),
+    "version with a v": (_cluster(kubernetesVersion="v1.35"), "ml-platform:cluster.kubernetesVersion", "minor version"),
+    "version without a pinned autoscaler": (_cluster(kubernetesVersion="1.33"), "ml-platform:cluster.kubernetesVersion", "supported: 1.34, 1.35"),
+    "kube-proxy of another minor": (
+        _cluster(addons={"kubeProxy": "v1.34.6-eksbuild.2"}),
+        "ml-platform:cluster.addons.kubeProxy",
+        "does not match kubernetesVersion 1.35",
+    ),
+    "add-on version shape": (_cluster(addons={"coredns": "1.13.2"}), "ml-platform:cluster.addons.coredns", "eksbuild"),
+    "no admin role": (_cluster(adminRoleArns=[]), "ml-platform:cluster.adminRoleArns", "at least 1"),
+    "admin that is not a role ARN": (
+        _cluster(adminRoleArns=["arn:aws:iam::123456789012:user/alice"]),
+        "ml-platform:cluster.adminRoleArns",
+        "not IAM role ARNs",
+    ),
+    "public endpoint open to the internet without opt-in": (
+        _cluster(endpoint={"publicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}),
+        "ml-platform:cluster.endpoint.publicAccessCidrs",
+        "allowPublicAccessFromAnywhere",
+    ),
+    "public endpoint without CIDRs": (
+        _cluster(endpoint={"publicAccess": True}),
+        "ml-platform:cluster.endpoint.publicAccessCidrs",
+        "open to 0.0.0.0/0",
+    ),
+    "CIDRs with the public endpoint off": (
+        _cluster(endpoint={"publicAccessCidrs": ["203.0.113.0/24"]}),
+        "ml-platform:cluster.endpoint.publicAccessCidrs",
+        "publicAccess is false",
+    ),
+    "bad CIDR": (
+        _cluster(endpoint={"publicAccess": True, "publicAccessCidrs": ["203.0.113.0/33"]}),
+        "ml-platform:cluster.endpoint.publicAccessCidrs",
+        "not an IPv4 network",
+    ),
+    "log retention not offered by CloudWatch": (_cluster(logRetentionDays=45), "ml-platform:cluster.logRetentionDays", "Input should be 1, 3"),
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_bad_cluster_config_is_refused(case, stack, stack_document, engine_config):
+    mutate, key_path, fragment = REFUSALS[case]
+    document = stack_document(stack)
+    mutate(document["config"])
+    with pytest.raises(ConfigError) as caught:
+        load_settings(stack, engine_config(document))
+    matching = [p for p in caught.value.problems if p.key_path == key_path]
+    assert matching, f"no problem names {key_path}: {caught.value}"
+    assert any(fragment in p.render() for p in matching), str(caught.value)
+
+
+def test_public_endpoint_open_to_all_is_accepted_only_when_said(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:cluster"]["endpoint"] = {"publicAccess": True, "allowPublicAccessFromAnywhere": True}
+    settings = load_settings("dev", engine_config(document))
+    assert settings.cluster.endpoint.admitted_cidrs() == ("0.0.0.0/0",)
+
+
+def test_an_on_demand_pool_may_have_fewer_types(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:nodePools"]["steady"] = {
+        "instanceTypes": ["m6i.large"],
+        "onDemandPercentageAboveBaseCapacity": 100,
+    }
+    assert "steady" in load_settings("dev", engine_config(document)).node_pools
+
+
+def test_defaults_are_private_and_standard_support(stack_document, engine_config):
+    document = stack_document("prod")
+    document["config"]["ml-platform:cluster"] = {"adminRoleArns": ["arn:aws:iam::123456789012:role/admin"]}
+    cluster = load_settings("prod", engine_config(document)).cluster
+    assert cluster.endpoint.public_access is False
+    assert cluster.support_type == "STANDARD" and cluster.deletion_protection is True
+    assert cluster.gpu_pool.enabled is False
+    assert cluster.system_pool.min_size >= 2
