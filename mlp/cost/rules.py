@@ -47,6 +47,10 @@ def ebs_monthly(ctx: PricingContext, size_gb: float, volume_type: str, iops: flo
 
 def eks_cluster(resource: Resource, ctx: PricingContext) -> Priced:
     inputs = resource.inputs
+    parent = ctx.by_urn().get(resource.parent or "")
+    if resource.type == "aws:eks/cluster:Cluster" and parent is not None and parent.type == "eks:index:Cluster":
+        # The pulumi-eks component and the EKS cluster it creates are one control plane.
+        return Priced(0.0, f"control plane of {parent.name}, priced there")
     version = str(inputs.get("version") or "")
     standard = ctx.prices.service("eks_cluster_standard_support")
     extended = ctx.prices.service("eks_cluster_extended_support_total")

@@ -79,3 +79,14 @@ def test_naive_posture_of_a_stack_has_a_nat_per_zone_and_no_endpoints(stack_inve
     assert all(e.inputs["vpcEndpointType"] == "Gateway" for e in endpoints)
     moved = len(settings.network.interface_endpoints) * settings.cost.interface_endpoint_gb_per_month
     assert usage.nat_gb_per_month == settings.cost.nat_gb_per_month + moved
+
+
+
+def test_each_stack_pays_for_exactly_one_control_plane(priced):
+    """pulumi-eks's component and the EKS cluster it creates are one bill, priced once."""
+    result, _ = priced
+    clusters = [item for item in result.estimate.items if item.type in ("eks:index:Cluster", "aws:eks/cluster:Cluster")]
+    assert len(clusters) == 2, [item.name for item in clusters]
+    charged = [item for item in clusters if item.monthly_usd > 0]
+    assert len(charged) == 1, [(item.name, item.monthly_usd) for item in clusters]
+    assert charged[0].monthly_usd == pytest.approx(730 * rows.service("eks_cluster_standard_support"))
