@@ -284,6 +284,8 @@ class PodGroup:
     pool_selector: str | None
     capacity_selector: str | None
     tolerated: frozenset[str] | None  # None: tolerates everything
+    required_terms: tuple[Mapping[str, Any], ...] = ()  # nodeAffinity required nodeSelectorTerms (ORed)
+    preferred_terms: tuple[Mapping[str, Any], ...] = ()  # nodeAffinity preferred terms with weights
     replicas_note: str = ""
     placed_on: NodePool | None = None
     shares: list[float] = field(default_factory=list)
@@ -327,6 +329,11 @@ def pod_groups(ctx: PricingContext, *, at_peak: bool = False) -> list[PodGroup]:
         cpu, memory = _requests(pod_spec)
         selector = pod_spec.get("nodeSelector") or {}
         tolerations = pod_spec.get("tolerations") or []
+        node_affinity = lookup(pod_spec, "affinity.nodeAffinity", {}) or {}
+        required_terms = tuple(
+            lookup(node_affinity, "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms", []) or []
+        )
+        preferred_terms = tuple(node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or [])
         tolerated: frozenset[str] | None = frozenset(t.get("key") for t in tolerations if t.get("key"))
         if any(not t.get("key") and t.get("operator") == "Exists" for t in tolerations):
             tolerated = None
@@ -339,10 +346,36 @@ def pod_groups(ctx: PricingContext, *, at_peak: bool = False) -> list[PodGroup]:
                 pool_selector=selector.get(POOL_LABEL),
                 capacity_selector=selector.get(CAPACITY_LABEL),
                 tolerated=tolerated,
+                required_terms=required_terms,
+                preferred_terms=preferred_terms,
                 replicas_note=note,
             )
         )
     return groups
+
+
+def _pool_labels(pool: NodePool) -> dict[str, str]:
+    """The labels the scheduler sees on the pool's nodes (set through nodeadm or the node group)."""
+    return {POOL_LABEL: pool.name, CAPACITY_LABEL: pool.capacity_type}
+
+
+def _expression_holds(expression: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """One `matchExpressions` entry, with the operators node affinity defines for labels."""
+    key, operator = expression.get("key"), expression.get("operator")
+    values = expression.get("values") or []
+    if operator == "In":
+        return labels.get(key) in values
+    if operator == "NotIn":
+        return labels.get(key) not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False  # Gt/Lt compare integers; no pool label is numeric
+
+
+def _term_holds(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    return all(_expression_holds(expression, labels) for expression in term.get("matchExpressions") or [])
 
 
 def _fits(group: PodGroup, pool: NodePool) -> bool:
@@ -350,14 +383,29 @@ def _fits(group: PodGroup, pool: NodePool) -> bool:
         return False
     if group.capacity_selector is not None and group.capacity_selector != pool.capacity_type:
         return False
+    labels = _pool_labels(pool)
+    if group.required_terms and not any(_term_holds(term, labels) for term in group.required_terms):
+        return False
     return group.tolerated is None or pool.taint_keys <= group.tolerated
 
 
+def _preference(group: PodGroup, pool: NodePool) -> int:
+    labels = _pool_labels(pool)
+    return sum(
+        int(term.get("weight") or 0)
+        for term in group.preferred_terms
+        if _term_holds(term.get("preference") or {}, labels)
+    )
+
+
 def place(groups: Sequence[PodGroup], pools: Sequence[NodePool]) -> None:
-    """Each group goes to the first pool it may schedule on, worker pools before the system pool."""
-    ordered = sorted(pools, key=lambda p: (p.system, p.name))
+    """Each group goes to the pool the scheduler would favour among those it may schedule on:
+    highest preferred-affinity weight, then worker pools before the system pool, then spot-bearing
+    pools before on-demand ones (the autoscaler's priority expander grows those first), then name."""
     for group in groups:
-        group.placed_on = next((pool for pool in ordered if _fits(group, pool)), None)
+        fitting = [pool for pool in pools if _fits(group, pool)]
+        fitting.sort(key=lambda p: (-_preference(group, p), p.system, not p.carries_spot, p.name))
+        group.placed_on = fitting[0] if fitting else None
 
 
 def pack(groups: Sequence[PodGroup], pool: NodePool, ctx: PricingContext) -> int:
