@@ -18,7 +18,7 @@ from pulumi.runtime.stack import run_pulumi_func, massage
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.settings import NAMESPACE
-from mlp.mocks import DeclaredResource, PlatformMocks, Recorder, RecordingMonitor, wire_to_plain
+from mlp.mocks import SECRET, DeclaredResource, PlatformMocks, Recorder, RecordingMonitor, wire_to_plain
 from mlp.stack_file import read_stack_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -111,10 +111,17 @@ def declare_offline(
     runtime_settings.SETTINGS.outputs.clear()
     root = runtime_settings.get_root_resource()
 
-    def run() -> None:
+    async def collect_outputs() -> None:
+        # Each export keeps its secretness: a secret output (a kubeconfig) is shown as the engine
+        # shows it, never in clear.
+        for name, value in root.outputs.items():
+            output = pulumi.Output.from_input(massage(value, []))
+            resolved = await output.future()
+            recorder.stack_outputs[name] = SECRET if await output.is_secret() else wire_to_plain(resolved)
+
+    async def run() -> None:
         declare()
-        exported = pulumi.Output.from_input(massage(root.outputs, []))
-        exported.apply(lambda values: recorder.stack_outputs.update(wire_to_plain(values)))
+        await collect_outputs()
 
     _sync_await(run_pulumi_func(run))
     return Inventory(project=project, stack=stack, resources=recorder.resources, outputs=recorder.stack_outputs)
