@@ -17,6 +17,11 @@ def current_stack_config() -> dict[str, Any]:
     return merged
 
 
+def current_secret_keys() -> set[str]:
+    """The config keys the engine marks secret (set with `pulumi config set --secret`)."""
+    return set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+
+
 def read_settings(stack: str) -> PlatformSettings:
     """Validate the whole config once; raises `ConfigError` before anything is declared."""
-    return load_settings(stack, current_stack_config())
+    return load_settings(stack, current_stack_config(), current_secret_keys())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from infra.settings.errors import ConfigError, ConfigProblem
 from infra.settings.platform import PlatformSettings
@@ -110,10 +110,48 @@ def _problem(error: Mapping[str, Any]) -> ConfigProblem:
     return ConfigProblem(_key_path(loc), message, error.get("input"), True)
 
 
-def load_settings(stack: str, config: Mapping[str, Any]) -> PlatformSettings:
+def _secret_values(model: BaseModel, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Alias paths of every secret-typed setting (`SecretStr`) that is set."""
+    found: list[tuple[str, ...]] = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        here = (*path, field.alias or name)
+        if isinstance(value, SecretStr):
+            found.append(here)
+        elif isinstance(value, BaseModel):
+            found += _secret_values(value, here)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    found += _secret_values(item, (*here, str(key)))
+    return found
+
+
+def _plain_text_secrets(settings: PlatformSettings, secret_keys: Collection[str]) -> list[ConfigProblem]:
+    """A secret-typed value whose key the engine did not receive as a secret was written in
+    plain text in the stack file: refuse it rather than deploy a credential from git."""
+    problems = []
+    for path in _secret_values(settings):
+        if f"{NAMESPACE}:{path[0]}" not in secret_keys:
+            key_path = _key_path(path)
+            problems.append(
+                ConfigProblem(
+                    key_path,
+                    "is a secret but is stored in plain text; remove it from the stack file and set it "
+                    f"with `pulumi config set --secret --path '{key_path}' <value>`",
+                )
+            )
+    return problems
+
+
+def load_settings(
+    stack: str, config: Mapping[str, Any], secret_keys: Collection[str] = ()
+) -> PlatformSettings:
     """Validate a stack's config (`{"ml-platform:network": "<json>", ...}`) into settings.
 
-    Raises `ConfigError` naming `Pulumi.<stack>.yaml` and every offending key path.
+    `secret_keys` are the config keys the engine marks secret; a secret-typed setting under any
+    other key is refused. Raises `ConfigError` naming `Pulumi.<stack>.yaml` and every offending
+    key path.
     """
     stack_file = stack_file_name(stack)
     problems: list[ConfigProblem] = []
@@ -138,6 +176,7 @@ def load_settings(stack: str, config: Mapping[str, Any]) -> PlatformSettings:
     except ValidationError as exc:
         problems += [_problem(error) for error in exc.errors()]
         raise ConfigError(stack_file, problems) from None
+    problems += _plain_text_secrets(settings, secret_keys)
     if problems:
         raise ConfigError(stack_file, problems)
     return settings

@@ -72,8 +72,3 @@ def test_provider_carries_the_cost_allocation_tags(stack_inventory, settings_of)
     assert tags["environment"] == stack_inventory.stack
     assert tags["cost-center"] == settings_of(stack_inventory.stack).tags.cost_center
 
-
-def test_secret_outputs_stay_secret_in_the_plan(stack_inventory):
-    """The kubeconfig is a secret output; the offline plan must show it as the engine would."""
-    assert stack_inventory.outputs["kubeconfig"] == "[secret]"
-    assert stack_inventory.outputs["clusterName"] == f"mlp-{stack_inventory.stack}"

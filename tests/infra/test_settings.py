@@ -180,6 +180,31 @@ def test_per_pool_thresholds_override_the_default(stack_document, engine_config)
 def test_the_webhook_url_never_shows_in_settings(stack_document, engine_config):
     document = stack_document("dev")
     document["config"]["ml-platform:interruption"] = {"webhookUrl": "https://hooks.example.com/T0/B0/secret"}
-    interruption = load_settings("dev", engine_config(document)).interruption
+    interruption = load_settings("dev", engine_config(document), {"ml-platform:interruption"}).interruption
     assert "hooks.example.com" not in repr(interruption)
     assert interruption.webhook_url.get_secret_value().startswith("https://hooks.example.com/")
+
+
+def test_a_secret_written_in_plain_text_is_refused(stack_document, engine_config):
+    document = stack_document("prod")
+    document["config"]["ml-platform:interruption"]["webhookUrl"] = "https://hooks.example.com/T000/B000"
+    with pytest.raises(ConfigError) as caught:
+        load_settings("prod", engine_config(document))
+    (problem,) = caught.value.problems
+    assert problem.key_path == "ml-platform:interruption.webhookUrl"
+    assert "plain text" in problem.message and "--secret" in problem.message
+    assert "hooks.example.com" not in str(caught.value), "the error must not echo the secret"
+
+
+def test_a_secret_set_as_a_secret_is_accepted(scratch_project):
+    from mlp.plan import PROJECT_DIR, build_inventory
+
+    text = (PROJECT_DIR / "Pulumi.dev.yaml").read_text().replace(
+        "  ml-platform:interruption:\n",
+        "  ml-platform:interruption:\n    webhookUrl:\n      secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=\n",
+    )
+    assert "webhookUrl" in text
+    inventory = build_inventory("dev", scratch_project("dev", text))
+    secrets = [r for r in inventory.of_type("kubernetes:core/v1:Secret")]
+    assert secrets, "the webhook URL secret was not declared"
+    assert "[secret]" in str(secrets[0].inputs), "the webhook URL left the plan in clear"
