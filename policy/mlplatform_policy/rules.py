@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from components.search_engine_support import extended_support_since
 from mlplatform_policy import iam_documents
 from mlplatform_policy.resources import (
     PlannedResource,
@@ -27,7 +28,6 @@ from mlplatform_policy.resources import (
     items,
     truthy,
 )
-from mlplatform_policy.search_support import extended_support_since
 from mlplatform_policy.tagging import AUTOSCALING_GROUP, missing_tags
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
