@@ -9,32 +9,25 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.key_policy import account_administered_key_policy
+
 PUBLISHING_SERVICES = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
 
 
 def alert_key_policy(account_id: str) -> dict:
     """The account administers the key; CloudWatch alarms and AWS Budgets may use it to publish
     to the encrypted topic (the AWS-managed SNS key does not admit them)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "AlarmAndBudgetPublishers",
-                "Effect": "Allow",
-                "Principal": {"Service": list(PUBLISHING_SERVICES)},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
-        ],
-    }
+    return account_administered_key_policy(
+        account_id,
+        {
+            "Sid": "AlarmAndBudgetPublishers",
+            "Effect": "Allow",
+            "Principal": {"Service": list(PUBLISHING_SERVICES)},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+    )
 
 
 def alert_topic_policy(topic_arn: str, account_id: str) -> dict:

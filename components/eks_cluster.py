@@ -12,6 +12,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
+from components.key_policy import account_administered_key_policy
 from components.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
 from components.system_node_pool import SystemNodePool, SystemNodePoolArgs
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
@@ -69,18 +70,7 @@ def cluster_trust_policy() -> dict:
 def secrets_key_policy(account_id: str) -> dict:
     """The account administers the key through IAM; the cluster role's use of it is granted
     by `secrets_key_use_policy` on the role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ],
-    }
+    return account_administered_key_policy(account_id)
 
 
 def secrets_key_use_policy(key_arn: str) -> dict:

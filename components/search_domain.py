@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.key_policy import account_administered_key_policy
 from components.search_alarms import NAMESPACE, search_alarm_specs
 from components.search_engine_support import parse_engine_version
 
@@ -169,18 +170,7 @@ def log_delivery_policy(log_group_arns: Sequence[str], account_id: str, domain_a
 def search_key_policy(account_id: str) -> dict:
     """The account administers the key. OpenSearch uses it through grants it creates with the
     deploying principal's `kms:CreateGrant` permission, which this statement delegates to IAM."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ],
-    }
+    return account_administered_key_policy(account_id)
 
 
 @dataclass(frozen=True, kw_only=True)

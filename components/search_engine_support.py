@@ -137,6 +137,42 @@ def size_factor(instance_type: str) -> float:
     return 8 * int(match.group(1))
 
 
+@dataclass(frozen=True)
+class SurchargePeriod:
+    """The days from `start` (inclusive) to `end` (exclusive) charged at one `step`."""
+
+    start: date
+    end: date | None  # None: the last step; the page names no rate after extended support ends
+    step: SurchargeStep
+
+
+def surcharge_periods(engine_version: str) -> tuple[SurchargePeriod, ...] | None:
+    """The surcharge steps of a version as consecutive periods, for pricing a month hour by hour:
+    () when it has no surcharge (no end of standard support announced), None when AWS does not
+    list the version. Raises ValueError when `engine_version` is not an engine version."""
+    window = support_window(engine_version)
+    if window is None:
+        return None
+    steps = window.surcharge
+    return tuple(
+        SurchargePeriod(step.starts, steps[index + 1].starts if index + 1 < len(steps) else None, step)
+        for index, step in enumerate(steps)
+    )
+
+
+def extended_support_since(engine_version: str, on: date) -> date | None:
+    """The day `engine_version` left standard support, if it has by `on` (it is then on paid
+    extended support, or past it). None for versions on standard support, versions AWS does not
+    list, and strings that are not engine versions (judged elsewhere)."""
+    try:
+        window = support_window(engine_version)
+    except ValueError:
+        return None
+    if window is None or window.phase(on) == "standard":
+        return None
+    return window.standard_support_ends
+
+
 def extended_support_cost_note(
     engine_version: str, on: date, nodes: dict[str, int]
 ) -> str:

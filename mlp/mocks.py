@@ -11,6 +11,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
 from mlp.mock_state import MockContext, invoke_result, resource_state
+from mlp.trees import replace_matching
 
 # Signatures the Pulumi wire format uses for special values (sdk/go/common/resource/sig).
 _SPECIAL_SIG = "4dabf18193072939515e22adb298388d"
@@ -48,19 +49,11 @@ def wire_to_plain(value: Any) -> Any:
 
 def _refs_as_urns(value: Any) -> tuple[Any, bool]:
     """`value` with every resource reference replaced by its URN, and whether there was one."""
-    if isinstance(value, dict):
-        if value.get(_SPECIAL_SIG) == _RESOURCE_REF_SIG:
-            return value.get("urn", ""), True
-        found = False
-        result = {}
-        for key, item in value.items():
-            result[key], inner = _refs_as_urns(item)
-            found = found or inner
-        return result, found
-    if isinstance(value, list):
-        pairs = [_refs_as_urns(item) for item in value]
-        return [item for item, _ in pairs], any(found for _, found in pairs)
-    return value, False
+    return replace_matching(
+        value,
+        lambda node: isinstance(node, dict) and node.get(_SPECIAL_SIG) == _RESOURCE_REF_SIG,
+        lambda reference: reference.get("urn", ""),
+    )
 
 
 def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:

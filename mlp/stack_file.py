@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from infra.settings import ConfigError, ConfigProblem, stack_file_name
+from mlp.trees import replace_matching
 
 # What a secret config value looks like in the plan: the real value needs the stack's secrets
 # provider, which an offline plan does not have.
@@ -48,19 +49,7 @@ def _is_secure(value: Any) -> bool:
 
 def _replace_secure(value: Any) -> tuple[Any, bool]:
     """Swap `{secure: ...}` leaves for the placeholder; report whether any was found."""
-    if _is_secure(value):
-        return SECRET_PLACEHOLDER, True
-    if isinstance(value, dict):
-        found = False
-        out = {}
-        for key, item in value.items():
-            out[key], item_found = _replace_secure(item)
-            found = found or item_found
-        return out, found
-    if isinstance(value, list):
-        pairs = [_replace_secure(item) for item in value]
-        return [item for item, _ in pairs], any(found for _, found in pairs)
-    return value, False
+    return replace_matching(value, _is_secure, lambda _: SECRET_PLACEHOLDER)
 
 
 def _as_engine_string(value: Any) -> str:

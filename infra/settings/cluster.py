@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.cluster_autoscaler import CHART_FOR_KUBERNETES
+from components.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
 from components.instance_catalog import pool_type_problems
 from components.worker_pool import carries_spot
 from infra.settings.base import Section
@@ -185,8 +186,8 @@ class ClusterSettings(Section):
 
     kubernetes_version: str = Field(
         "1.35",
-        description="Kubernetes minor version, e.g. `1.35` (standard support until 2027-03-27). "
-        "Default `1.35`.",
+        description="Kubernetes minor version, e.g. `1.35` (standard support until "
+        f"{END_OF_STANDARD_SUPPORT['1.35']}). Default `1.35`.",
     )
     support_type: Literal["STANDARD", "EXTENDED"] = Field(
         "STANDARD",
@@ -215,6 +216,11 @@ class ClusterSettings(Section):
     def _supported_version(cls, value: str) -> str:
         if not _MINOR_VERSION.match(value):
             raise ValueError("must be a Kubernetes minor version such as 1.35")
+        if value not in END_OF_STANDARD_SUPPORT:
+            raise ValueError(
+                f"is not in the EKS support calendar (components/eks_versions.py): "
+                f"{', '.join(known_versions())}"
+            )
         if value not in CHART_FOR_KUBERNETES:
             raise ValueError(
                 f"no cluster-autoscaler release is pinned for {value}; supported: "

@@ -8,12 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mlp.cost.calendars import (
-    eks_extended_hours,
-    hours_between,
-    normalization_factor,
-    opensearch_periods,
-)
+from components.search_engine_support import size_factor, surcharge_periods
+from mlp.cost.calendars import eks_extended_hours, hours_between
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.prices import UnpricedError
 
@@ -195,7 +191,10 @@ def opensearch_domain(resource: Resource, ctx: PricingContext) -> Priced:
             ctx.unpriced.append(f"{resource.name}: gp3 IOPS/throughput above baseline (no source)")
 
     version = str(inputs.get("engineVersion") or "")
-    periods = opensearch_periods(version)
+    try:
+        periods = surcharge_periods(version)
+    except ValueError:  # not an engine version (or none set): the calendar cannot say
+        periods = None
     if periods is None:
         ctx.unpriced.append(f"{resource.name}: {version or 'default version'} is not in the support calendar")
         parts.append((0.0, f"{version or 'default version'}: support calendar unknown, no surcharge priced"))
@@ -204,9 +203,9 @@ def opensearch_domain(resource: Resource, ctx: PricingContext) -> Priced:
         if not hours:
             continue
         for instance_type, count in nodes:
-            if period.kind == "nih":
+            if not period.step.equals_instance_price:
                 rate = ctx.prices.service("opensearch_extended_support_standard_rate")
-                factor = normalization_factor(instance_type)
+                factor = size_factor(instance_type)
                 parts.append((count * hours * factor * rate, f"extended support {count} × {hours:g} h × {factor:g} NIH × ${rate}"))
             else:
                 hourly = ctx.prices.opensearch_hourly(instance_type)

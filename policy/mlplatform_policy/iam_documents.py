@@ -80,6 +80,15 @@ def is_allow(statement: Mapping[str, Any]) -> bool:
     return statement.get("Effect") == "Allow"
 
 
+def allow_statements(resource: PlannedResource) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every Allow statement of every IAM document the resource carries, with where it is
+    (`<property path>: statement 'Sid'`) for the violation message."""
+    for path, document in documents(resource):
+        for index, statement in enumerate(statements(document)):
+            if is_allow(statement):
+                yield f"{path}: {label(statement, index)}", statement
+
+
 def wildcard_principal(statement: Mapping[str, Any]) -> bool:
     """Principal `*`, or `{"AWS": "*"}` (also inside a list)."""
     principal = statement.get("Principal")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from components.search_engine_support import extended_support_since
 from mlplatform_policy import iam_documents
 from mlplatform_policy.resources import (
     PlannedResource,
@@ -27,7 +28,6 @@ from mlplatform_policy.resources import (
     items,
     truthy,
 )
-from mlplatform_policy.search_support import extended_support_since
 from mlplatform_policy.tagging import AUTOSCALING_GROUP, missing_tags
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -368,32 +368,24 @@ def check_search_extended_support(resource: PlannedResource, context: StackConte
 
 def check_no_wildcard_principal(resource: PlannedResource, context: StackContext) -> list[str]:
     problems = []
-    for path, document in iam_documents.documents(resource):
-        for index, statement in enumerate(iam_documents.statements(document)):
-            if not iam_documents.is_allow(statement):
-                continue
-            where = f"{path}: {iam_documents.label(statement, index)}"
-            if "NotPrincipal" in statement:
-                problems.append(f"{where} allows with NotPrincipal (everyone but the listed)")
-            elif iam_documents.wildcard_principal(statement) and not iam_documents.restricted_by_condition(statement):
-                problems.append(
-                    f"{where} allows Principal \"*\" without a condition on aws:SourceArn, "
-                    "aws:SourceAccount or aws:PrincipalArn"
-                )
+    for where, statement in iam_documents.allow_statements(resource):
+        if "NotPrincipal" in statement:
+            problems.append(f"{where} allows with NotPrincipal (everyone but the listed)")
+        elif iam_documents.wildcard_principal(statement) and not iam_documents.restricted_by_condition(statement):
+            problems.append(
+                f"{where} allows Principal \"*\" without a condition on aws:SourceArn, "
+                "aws:SourceAccount or aws:PrincipalArn"
+            )
     return problems
 
 
 def check_no_wildcard_action(resource: PlannedResource, context: StackContext) -> list[str]:
     problems = []
-    for path, document in iam_documents.documents(resource):
-        for index, statement in enumerate(iam_documents.statements(document)):
-            if not iam_documents.is_allow(statement):
-                continue
-            where = f"{path}: {iam_documents.label(statement, index)}"
-            if "NotAction" in statement:
-                problems.append(f"{where} allows with NotAction (every action but the listed)")
-            elif iam_documents.wildcard_actions(statement):
-                problems.append(f"{where} allows Action \"*\"")
+    for where, statement in iam_documents.allow_statements(resource):
+        if "NotAction" in statement:
+            problems.append(f"{where} allows with NotAction (every action but the listed)")
+        elif iam_documents.wildcard_actions(statement):
+            problems.append(f"{where} allows Action \"*\"")
     return problems
 
 

@@ -6,9 +6,11 @@ from components.search_engine_support import (
     EXTENDED_SUPPORT_USD_PER_NIH,
     SUPPORT_CALENDAR,
     extended_support_cost_note,
+    extended_support_since,
     parse_engine_version,
     size_factor,
     support_window,
+    surcharge_periods,
 )
 
 # Rows of the AWS table (SOURCES.md §4): version → (end of standard support, end of extended support).
@@ -95,3 +97,29 @@ def test_malformed_versions_are_refused(text):
 def test_version_parsing():
     assert parse_engine_version("Elasticsearch_7.10") == ("Elasticsearch", (7, 10))
     assert parse_engine_version("OpenSearch_3.3") == ("OpenSearch", (3, 3))
+
+
+def test_surcharge_periods_follow_the_steps_without_gaps():
+    (nih, doubled) = surcharge_periods("OpenSearch_2.9")
+    assert (nih.start, nih.end, nih.step.usd_per_nih) == (date(2025, 11, 7), date(2026, 11, 7), EXTENDED_SUPPORT_USD_PER_NIH)
+    assert (doubled.start, doubled.end, doubled.step.equals_instance_price) == (date(2026, 11, 7), None, True)
+    (flat,) = surcharge_periods("Elasticsearch_7.10")
+    assert (flat.start, flat.end, flat.step.usd_per_nih) == (date(2027, 11, 7), None, EXTENDED_SUPPORT_USD_PER_NIH)
+    assert surcharge_periods("OpenSearch_3.3") == ()
+    assert surcharge_periods("OpenSearch_2.10") is None
+
+
+@pytest.mark.parametrize(
+    ("version", "on", "since"),
+    [
+        ("OpenSearch_2.19", date(2027, 11, 6), None),
+        ("OpenSearch_2.19", date(2027, 11, 7), date(2027, 11, 7)),
+        ("Elasticsearch_7.4", date(2026, 1, 1), date(2025, 11, 7)),
+        ("OpenSearch_2.9", date(2028, 1, 1), date(2025, 11, 7)),  # past extended support too
+        ("OpenSearch_3.3", date(2040, 1, 1), None),
+        ("OpenSearch_2.10", date(2040, 1, 1), None),  # never offered
+        ("opensearch-2.9", date(2040, 1, 1), None),  # not an engine version: judged elsewhere
+    ],
+)
+def test_extended_support_since(version, on, since):
+    assert extended_support_since(version, on) == since

@@ -56,6 +56,11 @@ REFUSALS = {
     ),
     "version with a patch level": (_cluster(kubernetesVersion="1.35.2"), "ml-platform:cluster.kubernetesVersion", "minor version such as 1.35"),
     "version with a v": (_cluster(kubernetesVersion="v1.35"), "ml-platform:cluster.kubernetesVersion", "minor version"),
+    "version the EKS calendar does not list": (
+        _cluster(kubernetesVersion="1.36"),
+        "ml-platform:cluster.kubernetesVersion",
+        "not in the EKS support calendar",
+    ),
     "version without a pinned autoscaler": (_cluster(kubernetesVersion="1.33"), "ml-platform:cluster.kubernetesVersion", "supported: 1.34, 1.35"),
     "kube-proxy of another minor": (
         _cluster(addons={"kubeProxy": "v1.34.6-eksbuild.2"}),
