@@ -75,15 +75,13 @@ class CostControls(pulumi.ComponentResource):
         super().__init__("mlplatform:cost_controls:CostControls", name, None, opts)
         if args.monthly_budget_usd <= 0:
             raise ValueError("monthly_budget_usd must be positive")
-        activations = [
+        for key in args.cost_allocation_tag_keys:
             aws.costexplorer.CostAllocationTag(
                 f"{name}-tag-{key}",
                 tag_key=key,
                 status="Active",
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            for key in args.cost_allocation_tag_keys
-        ]
         budget = aws.budgets.Budget(
             f"{name}-budget",
             name=f"{args.name_prefix}-{args.environment}-monthly",
@@ -96,7 +94,10 @@ class CostControls(pulumi.ComponentResource):
                 aws.budgets.BudgetNotificationArgs(**notification)
                 for notification in budget_notifications(args.alert_topic_arn, args.budget_emails)
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=activations),
+            # Not dependent on the tag activations: activation only succeeds once AWS billing has
+            # seen a key (up to a day after the first tagged resource), and the budget must not
+            # fail with it; its filter matches as soon as the tag is active.
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.budget_name = budget.name
         self.register_outputs({"budget_name": self.budget_name})

@@ -78,7 +78,7 @@ def estimate(
             priced[group.resource.urn] = Priced(
                 share * node_month,
                 f"{group.replicas} pods ({group.replicas_note}) × {group.cpu:g} vCPU / {group.memory_gib:.2f} GiB "
-                f"requested on pool {pool.name} ({pool.instance_types[0]}, {usd(node_month)}/node-month): "
+                f"requested on pool {pool.name} ({usd(node_month)} per average node-month of its mix): "
                 f"{share:.2f} node-equivalents",
             )
         basis = f"pool {pool.name}: {cost.basis}"

@@ -43,7 +43,9 @@ def alb_groups(ctx: PricingContext) -> list[AlbGroup]:
             ((m.inputs.get("metadata") or {}).get("annotations") or {}).get(SCHEME_ANNOTATION) == "internet-facing"
             for m in members
         )
-        result.append(AlbGroup(key=key, ingresses=tuple(members), internet_facing=facing))
+        # Sorted so the shared ALB is always charged to the same Ingress: registration order
+        # varies between runs, and a diff must not show cost moving between services.
+        result.append(AlbGroup(key=key, ingresses=tuple(sorted(members, key=lambda m: m.urn)), internet_facing=facing))
     return result
 
 

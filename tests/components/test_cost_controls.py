@@ -60,4 +60,16 @@ def test_each_stack_declares_its_budget_to_the_alert_topic(stack_inventory, stac
         assert notification["subscriberSnsTopicArns"] == [stack_inventory.outputs["alertTopicArn"]]
         assert notification["subscriberEmailAddresses"] == config["budgetEmails"]
     activated = {t.inputs["tagKey"] for t in stack_inventory.of_type("aws:costexplorer/costAllocationTag:CostAllocationTag")}
-    assert activated == set(COST_ALLOCATION_TAG_KEYS)
+    expected = set(COST_ALLOCATION_TAG_KEYS) if config.get("activateCostAllocationTags", True) else set()
+    assert activated == expected
+
+
+def test_exactly_one_stack_owns_the_account_wide_tag_activation(plan):
+    """Both stacks bill to one payer account; two stacks declaring the same activation would
+    fight over it, and destroying either would deactivate the tags for both."""
+    owners = [
+        stack
+        for stack in ("dev", "prod")
+        if plan(stack).of_type("aws:costexplorer/costAllocationTag:CostAllocationTag")
+    ]
+    assert owners == ["prod"]

@@ -90,3 +90,18 @@ def test_each_stack_pays_for_exactly_one_control_plane(priced):
     charged = [item for item in clusters if item.monthly_usd > 0]
     assert len(charged) == 1, [(item.name, item.monthly_usd) for item in clusters]
     assert charged[0].monthly_usd == pytest.approx(730 * rows.service("eks_cluster_standard_support"))
+
+
+def test_cost_attribution_does_not_depend_on_declaration_order(stack_inventory):
+    """A shared ALB is charged to one fixed Ingress, whatever order the engine registered them in;
+    otherwise a diff shows cost moving between services that did not change."""
+    import random
+
+    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
+    shuffled = list(stack_inventory.resources)
+    random.Random(7).shuffle(shuffled)
+    ordered = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, as_of=date(2026, 11, 28))
+    reordered = estimate_resources(shuffled, settings, stack_inventory.stack, as_of=date(2026, 11, 28))
+    by_urn = {item.urn: item.monthly_usd for item in ordered.estimate.items}
+    # Equal up to float summation order, which does follow the input.
+    assert {item.urn: item.monthly_usd for item in reordered.estimate.items} == pytest.approx(by_urn)
