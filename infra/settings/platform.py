@@ -115,6 +115,20 @@ class PlatformSettings(Section):
                 raise KeyRuleError(f"services.{name}.{key}", problem, value)
         return self
 
+    @model_validator(mode="after")
+    def _alarm_thresholds_name_real_pools(self) -> "PlatformSettings":
+        # The GPU pool is a worker pool named `gpu` when switched on (`cluster.gpuPool`).
+        worker_pools = set(self.node_pools) | ({"gpu"} if self.cluster.gpu_pool.enabled else set())
+        unknown = self.interruption.unknown_pools(worker_pools)
+        if unknown:
+            raise KeyRuleError(
+                "interruption.noticeAlarm.poolThresholds",
+                f"names pools the stack does not have: {', '.join(unknown)}; its worker pools are "
+                f"{', '.join(sorted(worker_pools))}",
+                sorted(unknown),
+            )
+        return self
+
     @field_validator("node_pools")
     @classmethod
     def _pool_names(cls, value: dict[str, NodePoolSettings]) -> dict[str, NodePoolSettings]:

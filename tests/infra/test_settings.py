@@ -171,10 +171,31 @@ def test_the_age_alarm_tracks_the_drain_it_must_exceed(stack_document, engine_co
 def test_per_pool_thresholds_override_the_default(stack_document, engine_config):
     document = stack_document("dev")
     document["config"]["ml-platform:interruption"] = {"noticeAlarm": {"threshold": 4, "poolThresholds": {"gpu": 1}}}
+    document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": True}
     interruption = load_settings("dev", engine_config(document)).interruption
     assert interruption.notice_alarm.threshold_for("gpu") == 1
     assert interruption.notice_alarm.threshold_for("general") == 4
     assert interruption.unknown_pools({"general"}) == ["gpu"]
+
+
+def test_a_threshold_for_a_pool_the_stack_lacks_is_refused(stack_document, engine_config):
+    """A typo in `poolThresholds` would otherwise leave the real pool on the default silently."""
+    document = stack_document("prod")
+    document["config"]["ml-platform:interruption"]["noticeAlarm"] = {"poolThresholds": {"spto": 9}}
+    with pytest.raises(ConfigError) as caught:
+        load_settings("prod", engine_config(document))
+    (problem,) = caught.value.problems
+    assert problem.key_path == "ml-platform:interruption.noticeAlarm.poolThresholds", problem.render()
+    assert "spto" in problem.render() and "on-demand, spot" in problem.render(), problem.render()
+
+
+def test_a_threshold_for_the_gpu_pool_needs_the_gpu_pool(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"] = {"noticeAlarm": {"poolThresholds": {"gpu": 1}}}
+    with pytest.raises(ConfigError):
+        load_settings("dev", engine_config(document))
+    document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": True}
+    assert load_settings("dev", engine_config(document)).interruption.notice_alarm.threshold_for("gpu") == 1
 
 
 def test_the_webhook_url_never_shows_in_settings(stack_document, engine_config):
