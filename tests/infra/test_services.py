@@ -63,7 +63,6 @@ def stack_services() -> Callable[[str], Inventory]:
                     oidc_issuer=OIDC_ISSUER,
                     search_domain_arn=f"arn:aws:es:{settings.region}:123456789012:domain/mlp-{stack}-search",
                     public_cidrs=[s.public_cidr for s in subnets],
-                    private_cidrs=[s.private_cidr for s in subnets],
                     opts=pulumi.ResourceOptions(providers=[provider]),
                 )
 
