@@ -118,7 +118,7 @@ interruption = InterruptionHandling(
             name: WorkerGroup(
                 asg_name=pool.asg_name,
                 asg_arn=pool.asg_arn,
-                notice_alarm_threshold=settings.interruption.notice_alarm.threshold_for(name),
+                notice_alarm_threshold=settings.notice_alarm_threshold(name),
             )
             for name, pool in worker_pools.items()
         },
