@@ -17,20 +17,44 @@ from components.ml_service_manifests import ServiceSpec, service_manifests
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
 
 
+RELEASE_TAG_PREFIX = "release-"
+"""Images tagged with this prefix are what stacks pin: the lifecycle policy never expires them.
+A digest is promoted by adding the tag `release-<git sha>` to it (README "Services")."""
+RELEASE_KEEP_LIMIT = 9999
+"""A count no repository reaches: the release rule exists to claim release images, so that the
+rules after it cannot expire them."""
+
+
 def repository_lifecycle_policy(keep_images: int, untagged_days: int) -> dict:
-    """Untagged layers (failed or superseded pushes) go after `untagged_days`; of the rest the
-    newest `keep_images` stay. ECR evaluates the `any` rule last (highest priority number)."""
+    """Release images are kept; untagged ones (failed or superseded pushes) go after
+    `untagged_days`; of the other tagged images the newest `keep_images` stay.
+
+    ECR applies rules by ascending `rulePriority`, and an image that matches the tag selection of
+    a rule cannot be expired by a later rule (ECR user guide, "Lifecycle policy evaluation
+    rules"), so rule 1 selecting every `release-` image shields it from the count rule; the `any`
+    rule must come last."""
     return {
         "rules": [
             {
                 "rulePriority": 1,
+                "description": f"Keep images tagged {RELEASE_TAG_PREFIX}* (the ones stacks pin)",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": [RELEASE_TAG_PREFIX],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": RELEASE_KEEP_LIMIT,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
                 "description": f"Expire untagged images after {untagged_days} days",
                 "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untagged_days},
                 "action": {"type": "expire"},
             },
             {
-                "rulePriority": 2,
-                "description": f"Keep the newest {keep_images} images",
+                "rulePriority": 3,
+                "description": f"Keep the newest {keep_images} other images",
                 "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_images},
                 "action": {"type": "expire"},
             },
@@ -56,8 +80,8 @@ class MlServiceArgs:
     """IAM statements of the service's role (see `components.ml_service_access`); values may be
     Outputs. Default none: the role can do nothing, and no AWS egress is opened."""
     image_retention_count: int = 50
-    """Images kept per repository; older ones expire, so never pin an image older than the last
-    this-many pushes. Default 50."""
+    """Images kept per repository besides the `release-` ones; older ones expire, so pin only
+    promoted (`release-` tagged) images. Default 50."""
     untagged_image_days: int = 7
     """Days before untagged images expire. Default 7."""
     tags: Mapping[str, str] = field(default_factory=dict)

@@ -35,6 +35,11 @@ INGRESS_CLASS = "alb"
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # The address every pod could otherwise reach for node credentials; pods use IRSA instead.
 LINK_LOCAL = "169.254.0.0/16"
+DEREGISTRATION_PROPAGATION_SECONDS = 10
+"""Time from a pod turning Terminating to the ALB no longer sending it new requests: the endpoint
+update, the load balancer controller's DeregisterTargets call and the ALB applying it (a few
+seconds each; the EKS best practices guide, "Load balancing", advises a preStop sleep to cover
+it). An exposed service's preStop delay must be at least this long."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,16 +104,18 @@ class ServiceSpec:
     aws_api_egress: bool = False
     """Allow HTTPS egress to AWS APIs (STS for IRSA, S3, the search domain). Default False."""
     load_balancer_cidrs: tuple[str, ...] = ()
-    """Subnets the ALB's interfaces live in (public subnets for `public`, private for
-    `internal`): the only sources allowed in from outside the cluster. Default none."""
+    """Subnets the ALB's interfaces live in: the only sources allowed in from outside the
+    cluster, so they must hold nothing but load balancers (the public subnets for `public`;
+    `internal` needs dedicated load balancer subnets, never the node/pod subnets). Default none."""
     load_balancer_group: str = "ml-platform"
     """ALB IngressGroup: exposed services of the same scheme share one ALB. Default `ml-platform`."""
     zone_count: int = 2
     """Zones the cluster spans, for the disruption budget. Default 2."""
     termination_grace_seconds: int = 30
     """terminationGracePeriodSeconds. Default 30."""
-    pre_stop_seconds: int = 5
-    """preStop sleep. Default 5."""
+    pre_stop_seconds: int = 15
+    """preStop sleep: the pod keeps serving while the ALB deregisters it (at least
+    `DEREGISTRATION_PROPAGATION_SECONDS` when exposed). Default 15."""
     environment: Mapping[str, Any] = field(default_factory=dict)
     """Extra environment variables (plain or Output values). Default none."""
 
@@ -152,6 +159,11 @@ def spec_problems(spec: ServiceSpec) -> list[str]:
         problems.append("an exposed service needs a host")
     if spec.pre_stop_seconds >= spec.termination_grace_seconds:
         problems.append("preStop must be shorter than the termination grace period")
+    if spec.exposed != "none" and spec.pre_stop_seconds < DEREGISTRATION_PROPAGATION_SECONDS:
+        problems.append(
+            f"an exposed service's preStop must cover the load balancer's deregistration "
+            f"({DEREGISTRATION_PROPAGATION_SECONDS}s or more)"
+        )
     return problems
 
 
@@ -276,11 +288,20 @@ def probes(spec: ServiceSpec) -> dict:
 def topology_spread(spec: ServiceSpec, variant: Variant) -> list[dict]:
     """Zones strictly (one zone lost takes at most ceil(n/zones) pods: what the PDB floor
     assumes), nodes as best effort (a hard rule would strand pods when the autoscaler is slower
-    than the scheduler). `matchLabelKeys` spreads each rollout's pods on their own."""
+    than the scheduler). `matchLabelKeys` spreads each rollout's pods on their own.
+
+    `minDomains` is the cluster's zone count: while fewer zones have an eligible node, the
+    scheduler takes the global minimum as 0, so it puts at most `maxSkew` (1) pod in each
+    present zone and leaves the rest pending for the autoscaler to add a node in the missing
+    zone. Without it, a zone with no eligible node simply does not count, the pods pack 2+1 in
+    the others, and the PDB floor (which assumes ceil(n/zones) per zone) blocks the drain of the
+    node holding two. `minDomains` is only allowed with `DoNotSchedule` (Kubernetes API,
+    TopologySpreadConstraint; stable since 1.30)."""
     selector = {"matchLabels": selector_labels(spec, variant)}
     return [
         {
             "maxSkew": 1,
+            "minDomains": spec.zone_count,
             "topologyKey": "topology.kubernetes.io/zone",
             "whenUnsatisfiable": "DoNotSchedule",
             "labelSelector": selector,
@@ -447,10 +468,20 @@ def split_action_name(spec: ServiceSpec) -> str:
     return f"{spec.name}-split"
 
 
+def deregistration_delay_seconds(spec: ServiceSpec) -> int:
+    """How long the ALB keeps a deregistered target draining (in-flight requests finish, no new
+    ones arrive): the time the app has after SIGTERM, grace less preStop. The controller
+    deregisters the pod within its preStop delay, so draining ends by
+    `terminationGracePeriodSeconds`, before the kubelet kills the pod; the ALB default (300 s)
+    would keep a long-gone pod's address in the target group."""
+    return spec.termination_grace_seconds - spec.pre_stop_seconds
+
+
 def ingress_manifest(spec: ServiceSpec) -> dict:
     """The service's rule on the shared ALB of its scheme: HTTPS only with a TLS 1.2+ policy,
-    pod IPs as targets (no extra node hop), the readiness path as health check, and for an
-    experiment the weighted forward action as backend."""
+    pod IPs as targets (no extra node hop), the readiness path as health check, a deregistration
+    delay that ends within the pods' grace period, and for an experiment the weighted forward
+    action as backend."""
     annotations = {
         "alb.ingress.kubernetes.io/scheme": "internet-facing" if spec.exposed == "public" else "internal",
         "alb.ingress.kubernetes.io/target-type": "ip",
@@ -459,6 +490,9 @@ def ingress_manifest(spec: ServiceSpec) -> dict:
         "alb.ingress.kubernetes.io/ssl-policy": SSL_POLICY,
         "alb.ingress.kubernetes.io/healthcheck-path": spec.readiness_path,
         "alb.ingress.kubernetes.io/healthcheck-port": "traffic-port",
+        "alb.ingress.kubernetes.io/target-group-attributes": (
+            f"deregistration_delay.timeout_seconds={deregistration_delay_seconds(spec)}"
+        ),
     }
     if spec.has_experiment:
         action = split_action_name(spec)

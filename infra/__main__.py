@@ -118,7 +118,7 @@ interruption = InterruptionHandling(
             name: WorkerGroup(
                 asg_name=pool.asg_name,
                 asg_arn=pool.asg_arn,
-                notice_alarm_threshold=settings.interruption.notice_alarm.threshold_for(name),
+                notice_alarm_threshold=settings.notice_alarm_threshold(name),
             )
             for name, pool in worker_pools.items()
         },
@@ -162,7 +162,6 @@ services = declare_ml_services(
     oidc_issuer=cluster.oidc_issuer,
     search_domain_arn=search_arn,
     public_cidrs=[zone.public_cidr for zone in zone_subnets],
-    private_cidrs=[zone.private_cidr for zone in zone_subnets],
     opts=pulumi.ResourceOptions(
         providers=[aws_provider, cluster.kubernetes_provider],
         depends_on=[load_balancer_controller],

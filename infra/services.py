@@ -35,10 +35,12 @@ def service_spec(
     settings: PlatformSettings,
     *,
     public_cidrs: Sequence[str],
-    private_cidrs: Sequence[str],
     aws_api_egress: bool,
 ) -> ServiceSpec:
-    """A service's settings as the plain values the component takes."""
+    """A service's settings as the plain values the component takes. Only `public` services
+    admit addresses from outside the cluster, the public subnets' (load balancers and NAT
+    gateways only); the settings refuse `internal`, whose ALB would share the private subnets
+    with every node and pod."""
     if service.variants:
         variants = tuple(
             Variant(name=variant_name, digest=variant.digest, tag=variant.tag, weight=variant.weight)
@@ -46,7 +48,9 @@ def service_spec(
         )
     else:
         variants = (Variant(digest=service.image.digest, tag=service.image.tag),)
-    load_balancer_cidrs = {"public": public_cidrs, "internal": private_cidrs, "none": ()}[service.exposed]
+    if service.exposed == "internal":
+        raise ValueError(f"service {name!r}: `internal` exposure is refused by the settings (no dedicated load balancer subnets)")
+    load_balancer_cidrs = public_cidrs if service.exposed == "public" else ()
     return ServiceSpec(
         name=name,
         variants=variants,
@@ -83,7 +87,6 @@ def declare_ml_services(
     oidc_issuer: pulumi.Input[str],
     search_domain_arn: pulumi.Input[str] | None,
     public_cidrs: Sequence[str],
-    private_cidrs: Sequence[str],
     opts: pulumi.ResourceOptions | None = None,
 ) -> dict[str, MlService]:
     """The priority classes once, then one `MlService` per configured service. A service with
@@ -106,7 +109,6 @@ def declare_ml_services(
             service,
             settings,
             public_cidrs=public_cidrs,
-            private_cidrs=private_cidrs,
             aws_api_egress=bool(statements),
         )
         services[name] = MlService(

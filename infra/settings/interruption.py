@@ -12,14 +12,27 @@ from infra.settings.rules import KeyRuleError
 
 class NoticeAlarmSettings(Section):
     """The per-pool alarm on terminations, so a pool whose instance types keep being reclaimed
-    shows up."""
+    shows up. It counts the pool's termination lifecycle actions, which include the autoscaler's
+    scale-ins, so by default each pool's threshold sits above the most a full scale-in can
+    terminate (its maxSize - minSize)."""
 
-    threshold: int = Field(
-        6,
+    threshold: int | None = Field(
+        None,
         ge=1,
         le=1000,
-        description="Terminations of one pool's instances (reclaims, rebalances, scale-ins) within "
-        "`periodMinutes` that raise the alarm. Default `6`.",
+        description="Terminations of one pool's instances within `periodMinutes` that raise the "
+        "alarm, for every pool. It counts every termination lifecycle action of the pool: spot "
+        "reclaims, rebalances, health replacements and the cluster autoscaler's scale-ins alike "
+        "(spot warnings carry no group, so they cannot be counted apart). Default none: each "
+        "pool's threshold is derived as its scale range (`maxSize - minSize`, the most a full "
+        "scale-in from peak terminates) plus `reclaimMargin`, so a normal scale-in never fires it.",
+    )
+    reclaim_margin: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="Terminations beyond a pool's scale range that raise the derived alarm. "
+        "Default `3`.",
     )
     period_minutes: int = Field(
         60,
@@ -41,8 +54,13 @@ class NoticeAlarmSettings(Section):
             raise ValueError(f"thresholds must be at least 1 (pools {', '.join(bad)})")
         return value
 
-    def threshold_for(self, pool: str) -> int:
-        return self.pool_thresholds.get(pool, self.threshold)
+    def threshold_for(self, pool: str, scale_range: int) -> int:
+        """The pool's threshold: its override, else `threshold`, else scale range + margin."""
+        if pool in self.pool_thresholds:
+            return self.pool_thresholds[pool]
+        if self.threshold is not None:
+            return self.threshold
+        return scale_range + self.reclaim_margin
 
 
 class InterruptionSettings(Section):

@@ -115,6 +115,31 @@ class PlatformSettings(Section):
                 raise KeyRuleError(f"services.{name}.{key}", problem, value)
         return self
 
+    def worker_pool_scale_ranges(self) -> dict[str, int]:
+        """maxSize - minSize of every worker pool; the GPU pool is the worker pool `gpu` when
+        switched on (`cluster.gpuPool`)."""
+        ranges = {name: pool.max_size - pool.min_size for name, pool in self.node_pools.items()}
+        if self.cluster.gpu_pool.enabled:
+            ranges["gpu"] = self.cluster.gpu_pool.max_size - self.cluster.gpu_pool.min_size
+        return ranges
+
+    def notice_alarm_threshold(self, pool: str) -> int:
+        """Terminations per period that raise the pool's alarm (`interruption.noticeAlarm`)."""
+        return self.interruption.notice_alarm.threshold_for(pool, self.worker_pool_scale_ranges()[pool])
+
+    @model_validator(mode="after")
+    def _alarm_thresholds_name_real_pools(self) -> "PlatformSettings":
+        worker_pools = set(self.worker_pool_scale_ranges())
+        unknown = self.interruption.unknown_pools(worker_pools)
+        if unknown:
+            raise KeyRuleError(
+                "interruption.noticeAlarm.poolThresholds",
+                f"names pools the stack does not have: {', '.join(unknown)}; its worker pools are "
+                f"{', '.join(sorted(worker_pools))}",
+                sorted(unknown),
+            )
+        return self
+
     @field_validator("node_pools")
     @classmethod
     def _pool_names(cls, value: dict[str, NodePoolSettings]) -> dict[str, NodePoolSettings]:

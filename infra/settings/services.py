@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from components.ml_service_manifests import DEREGISTRATION_PROPAGATION_SECONDS
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
 
@@ -184,8 +185,12 @@ class ServiceSettings(Section):
     )
     exposed: Literal["public", "internal", "none"] = Field(
         "none",
-        description="`public`: internet-facing ALB; `internal`: VPC-only ALB; `none`: cluster "
-        "callers only. Default `none`.",
+        description="`public`: internet-facing ALB (its public subnets hold only load balancers "
+        "and NAT gateways, so the pods admit exactly those addresses); `none`: cluster callers "
+        "only. `internal` (a VPC-only ALB) is refused until the VPC has dedicated load balancer "
+        "subnets: an internal ALB's interfaces live in the private subnets, which are also the "
+        "node and pod subnets, so admitting them would let every pod in the VPC past `callers`. "
+        "Default `none`.",
     )
     host: str | None = Field(
         None,
@@ -215,11 +220,14 @@ class ServiceSettings(Section):
         "budget (`interruption`). Default `30`.",
     )
     pre_stop_seconds: int = Field(
-        5,
+        15,
         ge=0,
         le=120,
         description="Delay before the container is signalled, so the load balancer and "
-        "kube-proxy stop sending it traffic first. Default `5`.",
+        "kube-proxy stop sending it traffic first; an exposed service needs at least "
+        f"{DEREGISTRATION_PROPAGATION_SECONDS} s, the time the load balancer controller takes to "
+        "deregister the pod. The ALB's deregistration delay is set to the grace period less "
+        "this, so draining ends before the pod is killed. Default `15`.",
     )
 
     @field_validator("callers")
@@ -259,13 +267,22 @@ class ServiceSettings(Section):
                 )
             if self.exposed == "none":
                 raise KeyRuleError(
-                    "exposed", "variants split traffic at the load balancer, so the service must be `public` or `internal`", self.exposed
+                    "exposed", "variants split traffic at the load balancer, so the service must be `public`", self.exposed
                 )
         else:
             problem = _image_reference_problem(self.image.tag, self.image.digest)
             if problem:
                 key, message, value = problem
                 raise KeyRuleError(f"image.{key}", message, value)
+        if self.exposed == "internal":
+            raise KeyRuleError(
+                "exposed",
+                "`internal` is refused: an internal ALB sits in the private subnets, which are also "
+                "the node and pod subnets, so admitting them would let every pod in the VPC past "
+                "`callers`. Use `none` with `callers` for in-cluster clients, or `public`, until the "
+                "VPC has dedicated load balancer subnets",
+                self.exposed,
+            )
         if self.exposed != "none" and self.host is None:
             raise KeyRuleError("host", f"an `{self.exposed}` service needs a host name for its HTTPS listener", None, False)
         if self.pre_stop_seconds >= self.termination_grace_period_seconds:
@@ -273,6 +290,14 @@ class ServiceSettings(Section):
                 "preStopSeconds",
                 f"must be shorter than terminationGracePeriodSeconds ({self.termination_grace_period_seconds}), "
                 "or the pod is killed before it can shut down",
+                self.pre_stop_seconds,
+            )
+        if self.exposed != "none" and self.pre_stop_seconds < DEREGISTRATION_PROPAGATION_SECONDS:
+            raise KeyRuleError(
+                "preStopSeconds",
+                f"an exposed service keeps serving at least {DEREGISTRATION_PROPAGATION_SECONDS}s after it "
+                "is told to stop, while the load balancer controller deregisters it; shorter, the ALB "
+                "still sends requests to a stopping pod",
                 self.pre_stop_seconds,
             )
         return self

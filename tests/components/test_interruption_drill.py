@@ -155,15 +155,13 @@ def test_each_pool_is_counted_by_its_own_rule(interruption_example):
 
 
 def test_drill_against_each_stack(stack_inventory):
-    """Green for both stacks once the program declares a cluster; with interruption handling
-    switched on, a cluster without its handler fails here."""
-    if not stack_inventory.of_type("eks:index:Cluster"):
-        pytest.skip(f"stack {stack_inventory.stack} declares no cluster yet: no worker groups to protect")
+    """Both stacks declare a cluster with interruption handling on: a stack that loses its
+    cluster, its handler or its rules fails here rather than skipping."""
+    assert stack_inventory.of_type("eks:index:Cluster"), f"stack {stack_inventory.stack} declares no cluster"
     assert stack_inventory.of_type("mlplatform:interruption:InterruptionHandling"), (
         f"stack {stack_inventory.stack} has a cluster but no InterruptionHandling"
     )
-    if not stack_inventory.of_type(RULE):
-        pytest.skip(f"interruption handling is switched off in stack {stack_inventory.stack}")
+    assert stack_inventory.of_type(RULE), f"stack {stack_inventory.stack} declares no interruption rules"
     run_drill(stack_inventory)
 
 
@@ -172,8 +170,7 @@ def test_the_managed_system_pool_is_never_the_handlers(stack_inventory):
     tagged self-managed groups get a lifecycle hook (so no node is handled twice)."""
     from components.termination_handler import NTH_MANAGED_TAG
 
-    if not stack_inventory.of_type("eks:index:Cluster"):
-        pytest.skip(f"stack {stack_inventory.stack} declares no cluster yet")
+    assert stack_inventory.of_type("eks:index:Cluster"), f"stack {stack_inventory.stack} declares no cluster"
     managed = [r for r in stack_inventory.resources if "nodegroup" in r.type.lower()]
     tagged_managed = [r.name for r in managed if NTH_MANAGED_TAG in json.dumps(r.inputs)]
     assert not tagged_managed, f"managed node groups carry {NTH_MANAGED_TAG}: {tagged_managed}"

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.ml_service import MlService, MlServiceArgs
+from components.ml_service import RELEASE_TAG_PREFIX, MlService, MlServiceArgs, repository_lifecycle_policy
 from components.ml_service_access import model_read_statement, search_read_statement
 from components.ml_service_manifests import ServiceSpec, Variant
 from tests.kubernetes_checks import DEFAULT_KUBERNETES_VERSION, KUBECONFIG, schema_problems
@@ -84,8 +84,57 @@ def test_repository_is_immutable_scanned_encrypted_and_pruned(declare):
     assert repository.inputs["encryptionConfigurations"][0]["encryptionType"] in ("KMS", "AES256")
     (lifecycle,) = inventory.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
     rules = json.loads(lifecycle.inputs["policy"])["rules"]
-    assert {rule["selection"]["tagStatus"] for rule in rules} == {"untagged", "any"}
+    assert rules == repository_lifecycle_policy(50, 7)["rules"], "the component declares the pure policy"
+
+
+def _expired(rules: list[dict], images: list[tuple[int, tuple[str, ...]]], today: int) -> set[int]:
+    """The images (pushed on day n, tags) the policy expires, by the evaluation rules of the ECR
+    user guide: rules apply by ascending priority; a rule selects images by tag status/prefix;
+    an image whose tags match a higher-priority rule's selection is never expired by a later
+    rule (it may still be counted); counts keep the newest."""
+
+    def selects(rule: dict, tags: tuple[str, ...]) -> bool:
+        selection = rule["selection"]
+        if selection["tagStatus"] == "untagged":
+            return not tags
+        if selection["tagStatus"] == "tagged":
+            return all(any(tag.startswith(prefix) for tag in tags) for prefix in selection["tagPrefixList"])
+        return True
+
+    expired: set[int] = set()
+    claimed: set[int] = set()
+    for rule in sorted(rules, key=lambda r: r["rulePriority"]):
+        matching = sorted((i for i, (_, tags) in enumerate(images) if selects(rule, tags)), key=lambda i: -images[i][0])
+        selection = rule["selection"]
+        if selection["countType"] == "imageCountMoreThan":
+            candidates = matching[selection["countNumber"]:]
+        else:
+            candidates = [i for i in matching if today - images[i][0] > selection["countNumber"]]
+        expired |= {i for i in candidates if i not in claimed}
+        claimed |= set(matching)
+    return expired
+
+
+def test_release_images_outlive_the_count_and_the_rest_is_pruned():
+    """A year of daily builds: one a day tagged with its commit, a promoted `release-` tag every
+    tenth day, and a failed untagged push every day. The pinned releases stay; the oldest builds
+    beyond the count and old untagged pushes go."""
+    rules = repository_lifecycle_policy(50, 7)["rules"]
+    priorities = [rule["rulePriority"] for rule in rules]
+    assert len(set(priorities)) == len(priorities), "ECR requires unique priorities"
     assert max(rules, key=lambda r: r["rulePriority"])["selection"]["tagStatus"] == "any", "ECR requires `any` last"
+    assert sum(rule["selection"]["tagStatus"] == "untagged" for rule in rules) == 1, "ECR allows one untagged rule"
+    images = []
+    for day in range(365):
+        tags = (f"sha-{day:04x}",) + ((f"{RELEASE_TAG_PREFIX}{day:04x}",) if day % 10 == 0 else ())
+        images += [(day, tags), (day, ())]
+    expired = _expired(rules, images, today=365)
+    releases = {i for i, (_, tags) in enumerate(images) if any(t.startswith(RELEASE_TAG_PREFIX) for t in tags)}
+    assert releases and not releases & expired, "a promoted image expired"
+    assert {i for i, (day, tags) in enumerate(images) if not tags and 365 - day > 7} <= expired
+    assert any(images[i][1] for i in expired), "old unpromoted builds are pruned"
+    oldest_release = min(releases, key=lambda i: images[i][0])
+    assert images[oldest_release][0] == 0, "the first release, a year old, is still there"
 
 
 def test_image_comes_from_the_service_repository(declare):

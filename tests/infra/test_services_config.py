@@ -61,7 +61,17 @@ REFUSALS = {
     "variants on an unexposed service": (
         lambda d: (_variants({"a": 50, "b": 50})(d), _edit("discovery.exposed", "none")(d)),
         f"{KEY}.discovery.exposed",
-        "must be `public` or `internal`",
+        "must be `public`",
+    ),
+    "internal exposure": (
+        _edit("discovery.exposed", "internal"),
+        f"{KEY}.discovery.exposed",
+        "every pod in the VPC past `callers`",
+    ),
+    "exposed preStop shorter than deregistration": (
+        _edit("discovery.preStopSeconds", 5),
+        f"{KEY}.discovery.preStopSeconds",
+        "deregisters it",
     ),
     "unknown caller": (_edit("experiments.callers", ["discovery", "billing"]), f"{KEY}.experiments.callers", "unknown caller 'billing'"),
     "self caller": (_edit("experiments.callers", ["experiments"]), f"{KEY}.experiments.callers", "itself"),

@@ -171,10 +171,40 @@ def test_the_age_alarm_tracks_the_drain_it_must_exceed(stack_document, engine_co
 def test_per_pool_thresholds_override_the_default(stack_document, engine_config):
     document = stack_document("dev")
     document["config"]["ml-platform:interruption"] = {"noticeAlarm": {"threshold": 4, "poolThresholds": {"gpu": 1}}}
-    interruption = load_settings("dev", engine_config(document)).interruption
-    assert interruption.notice_alarm.threshold_for("gpu") == 1
-    assert interruption.notice_alarm.threshold_for("general") == 4
-    assert interruption.unknown_pools({"general"}) == ["gpu"]
+    document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": True}
+    settings = load_settings("dev", engine_config(document))
+    assert settings.notice_alarm_threshold("gpu") == 1
+    assert settings.notice_alarm_threshold("spot") == 4
+    assert settings.interruption.unknown_pools({"general"}) == ["gpu"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_pool_alarm_fires_on_a_normal_scale_in(stack, stack_document, engine_config):
+    """The alarm counts scale-ins too: each committed pool's threshold is above the most a full
+    scale-in from peak terminates."""
+    settings = load_settings(stack, engine_config(stack_document(stack)))
+    for pool, scale_range in settings.worker_pool_scale_ranges().items():
+        assert settings.notice_alarm_threshold(pool) > scale_range, f"{stack}: pool {pool} alarms on a scale-in"
+
+
+def test_a_threshold_for_a_pool_the_stack_lacks_is_refused(stack_document, engine_config):
+    """A typo in `poolThresholds` would otherwise leave the real pool on the default silently."""
+    document = stack_document("prod")
+    document["config"]["ml-platform:interruption"]["noticeAlarm"] = {"poolThresholds": {"spto": 9}}
+    with pytest.raises(ConfigError) as caught:
+        load_settings("prod", engine_config(document))
+    (problem,) = caught.value.problems
+    assert problem.key_path == "ml-platform:interruption.noticeAlarm.poolThresholds", problem.render()
+    assert "spto" in problem.render() and "on-demand, spot" in problem.render(), problem.render()
+
+
+def test_a_threshold_for_the_gpu_pool_needs_the_gpu_pool(stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"] = {"noticeAlarm": {"poolThresholds": {"gpu": 1}}}
+    with pytest.raises(ConfigError):
+        load_settings("dev", engine_config(document))
+    document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": True}
+    assert load_settings("dev", engine_config(document)).notice_alarm_threshold("gpu") == 1
 
 
 def test_the_webhook_url_never_shows_in_settings(stack_document, engine_config):

@@ -1,82 +1,34 @@
-"""The slim footprint `mlp plan` prints: quantities, packing against the instance table, and the
-reading of pods at minimum scale from an inventory."""
+"""The slim footprint `mlp plan` prints: pods at minimum scale, placed and packed exactly as the
+cost estimate places and packs them, plus the nodes a hard zone spread needs."""
 
 from __future__ import annotations
 
-import csv
-import math
+import copy
+from dataclasses import replace
 
 import pytest
 
-from mlp.footprint import (
-    INSTANCE_TABLE,
-    InstanceShape,
-    Pool,
-    footprint,
-    load_instance_table,
-    nodes_needed,
-    quantity,
-    render,
-)
+from components.ml_service_manifests import ServiceSpec, Variant, deployment_manifest
+from components.placement import service_pod_placement
+from mlp.cost.estimate import estimate
+from mlp.cost.stack import stack_settings
+from mlp.footprint import footprint, render, zone_spread
 from mlp.mocks import DeclaredResource
-from mlp.plan import Inventory
+from mlp.plan import PROJECT_DIR, Inventory
 
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [("250m", 0.25), ("1", 1.0), ("1.5", 1.5), ("512Mi", 512 * 2**20), ("1Gi", 2**30), ("128974848", 128974848.0), ("129M", 129e6)],
-)
-def test_quantities_follow_the_kubernetes_suffixes(text, value):
-    assert quantity(text) == pytest.approx(value)
-
-
-def test_a_malformed_quantity_is_refused():
-    with pytest.raises(ValueError, match="not a Kubernetes quantity"):
-        quantity("250 millicores")
-
-
-def _row(instance_type: str) -> dict[str, str]:
-    with INSTANCE_TABLE.open(newline="") as handle:
-        return next(row for row in csv.DictReader(handle) if row["instance_type"] == instance_type)
-
-
-@pytest.mark.parametrize("instance_type", ["t3.medium", "m6i.large", "c6i.xlarge", "r6i.large"])
-def test_identical_pods_pack_to_the_arithmetic_bound(instance_type):
-    """For identical pods, first-fit needs max(ceil(cpu total / vCPU), ceil(mem total / memory))
-    nodes, with vCPU and memory as written in the shipped CSV row."""
-    row = _row(instance_type)
-    shape = load_instance_table()[instance_type]
-    assert (shape.vcpu, shape.memory_gib) == (int(row["vcpu"]), float(row["memory_gib"]))
-    pod = (250.0, 512.0)
-    for count in (1, 4, 7, 23):
-        per_node = min(int(row["vcpu"]) * 1000 // pod[0], float(row["memory_gib"]) * 1024 // pod[1])
-        assert nodes_needed([pod] * count, shape) == math.ceil(count / per_node), f"{count} pods on {instance_type}"
-
-
-def test_a_pod_larger_than_the_instance_does_not_pack():
-    shape = load_instance_table()["t3.micro"]
-    assert nodes_needed([(500.0, 2048.0)], shape) is None
-
-
-def test_mixed_pods_fill_nodes_first_fit():
-    shape = InstanceShape("x", vcpu=2, memory_gib=4)
-    # A big pod and three small ones share one node; a second big pod needs a second.
-    assert nodes_needed([(1500.0, 1024.0), (150.0, 256.0), (150.0, 256.0), (150.0, 256.0)], shape) == 1
-    assert nodes_needed([(1500.0, 1024.0), (1500.0, 1024.0)], shape) == 2
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 
 def _resource(type_: str, name: str, inputs: dict) -> DeclaredResource:
     return DeclaredResource(urn=f"urn:{type_}::{name}", type=type_, name=name, parent=None, provider=None, custom=True, inputs=inputs)
 
 
-def _deployment(name: str, cpu: str, memory: str, replicas: int | None = None, system: bool = False) -> DeclaredResource:
+def _deployment(name: str, cpu: str, memory: str, replicas: int | None = None) -> DeclaredResource:
     pod = {"containers": [{"name": "app", "resources": {"requests": {"cpu": cpu, "memory": memory}}}]}
-    if system:
-        pod["tolerations"] = [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
     spec = {"template": {"spec": pod}}
     if replicas is not None:
         spec["replicas"] = replicas
-    return _resource("kubernetes:apps/v1:Deployment", name, {"kind": "Deployment", "metadata": {"name": name, "namespace": name}, "spec": spec})
+    return _resource(DEPLOYMENT, name, {"kind": "Deployment", "metadata": {"name": name, "namespace": name}, "spec": spec})
 
 
 def _autoscaler(name: str, minimum: int) -> DeclaredResource:
@@ -102,27 +54,65 @@ def test_pods_at_minimum_scale_come_from_the_autoscalers():
     assert result.memory_mib == pytest.approx(3 * 512 + 1024)
 
 
-def test_pods_pack_onto_each_pool_of_their_kind():
-    group = _resource(
-        "aws:autoscaling/group:Group",
-        "spot-pool",
-        {"mixedInstancesPolicy": {"launchTemplate": {"overrides": [{"instanceType": "m6i.large"}, {"instanceType": "t3.medium"}]}}},
-    )
-    system = _resource("eks:index:ManagedNodeGroup", "system", {"instanceTypes": ["t3.large"]})
-    inventory = _inventory(_deployment("a", "250m", "512Mi"), _autoscaler("a", 6), _deployment("addon", "100m", "128Mi", system=True), group, system)
-    result = footprint(inventory)
-    assert set(result.pools) == {Pool("spot-pool", ("m6i.large", "t3.medium"), False), Pool("system", ("t3.large",), True)}
-    packed = {(p.pool, p.instance_type): p.nodes for p in result.packings}
-    # m6i.large: 2 vCPU, 8 GiB -> 8 pods of 250m fit by CPU; t3.medium: 2 vCPU, 4 GiB -> 8 by memory.
-    assert packed == {("spot-pool", "m6i.large"): 1, ("spot-pool", "t3.medium"): 1, ("system", "t3.large"): 1}
-    text = render(result)
-    assert "1 × m6i.large (2 vCPU, 8 GiB)" in text and "7 pods" in text
-
-
-def test_absent_pools_are_reported_not_guessed():
+def test_pods_without_a_pool_are_reported_not_guessed():
     text = render(footprint(_inventory(_deployment("a", "100m", "256Mi"))))
     assert "1 pods" in text
-    assert "no node pool with known instance types" in text
+    assert "a/a: no pool admits its pods" in text
+
+
+def test_the_zone_spread_comes_from_the_rendered_constraint():
+    service = ServiceSpec(name="recs", variants=(Variant(digest="sha256:" + "a" * 64),), zone_count=3)
+    pod = deployment_manifest(service, service.variants[0], "image")["spec"]["template"]["spec"]
+    assert zone_spread(pod) == 3
+    pod["topologySpreadConstraints"] = [c for c in pod["topologySpreadConstraints"] if c["topologyKey"] != "topology.kubernetes.io/zone"]
+    assert zone_spread(pod) == 0, "a best-effort node spread needs no extra node"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pools_are_packed_as_the_cost_estimate_packs_them(stack, plan):
+    """One placement and packing for both reports: the footprint's nodes by requests are the
+    estimate's nodes needed, pool by pool."""
+    inventory = plan(stack)
+    settings = stack_settings(PROJECT_DIR, stack)
+    result = footprint(inventory, usage=settings.cost)
+    needed = {usage.pool: usage.nodes_needed for usage in estimate(inventory.resources, settings.cost, stack=stack).pools}
+    assert result.pools, f"{stack}: no pool sized"
+    for pool in result.pools:
+        assert pool.packed_nodes == needed[pool.pool], f"{stack}: pool {pool.pool}"
+    assert not result.problems, result.problems
+
+
+def test_prod_needs_a_node_in_every_zone_its_services_spread_over(plan):
+    inventory = plan("prod")
+    settings = stack_settings(PROJECT_DIR, "prod")
+    result = footprint(inventory)
+    (spot,) = [pool for pool in result.pools if pool.pool == "spot"]
+    widest = max(w.zones for w in result.workloads if w.pool == "spot")
+    assert widest == settings.network.az_count
+    assert spot.nodes >= settings.network.az_count, f"{spot.nodes} nodes cannot hold a {widest}-zone spread"
+    assert spot.pods == sum(w.pods for w in result.workloads if w.pool == "spot")
+    text = render(result)
+    pool_lines = [line for line in text.splitlines() if line.startswith("  pool ")]
+    assert len(pool_lines) == len(result.pools), "one line per pool, not per instance type"
+    assert f"{spot.nodes} nodes for {spot.pods} pods" in text and "for the zone spread" in text
+
+
+def test_a_workload_lands_where_its_node_affinity_allows(plan):
+    """Switch one prod Deployment to `on-demand` placement: it moves to the on-demand pool."""
+    inventory = plan("prod")
+    resources = []
+    for resource in inventory.resources:
+        if resource.type == DEPLOYMENT and resource.inputs["metadata"]["name"] == "experiments":
+            inputs = copy.deepcopy(resource.inputs)
+            placement = service_pod_placement("on-demand")
+            inputs["spec"]["template"]["spec"].update(affinity=placement["affinity"], tolerations=placement["tolerations"])
+            resource = replace(resource, inputs=inputs)
+        resources.append(resource)
+    moved = footprint(Inventory(project=inventory.project, stack="prod", resources=resources, outputs={}))
+    placed = {w.name: w.pool for w in moved.workloads}
+    assert placed["experiments"] == "on-demand"
+    assert placed["discovery"] == "spot"
+    assert {pool.pool for pool in moved.pools} == {"spot", "on-demand"}
 
 
 def test_mlp_plan_prints_the_footprint(capsys):
@@ -131,3 +121,4 @@ def test_mlp_plan_prints_the_footprint(capsys):
     assert main(["plan", "dev"]) == 0
     printed = capsys.readouterr().out
     assert "footprint at minimum scale (dev):" in printed
+    assert "  pool spot: " in printed
