@@ -189,7 +189,6 @@ class EksCluster(pulumi.ComponentResource):
     service_cidr: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
-    node_security_group_id: pulumi.Output[str]
     cluster_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
@@ -252,6 +251,11 @@ class EksCluster(pulumi.ComponentResource):
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             create_oidc_provider=False,
+            # No security groups of pulumi-eks's own: its node group carries the
+            # `kubernetes.io/cluster/<name>` tag, as does the group EKS creates, and the load
+            # balancer controller refuses a network interface with two such groups. Every node
+            # (and pod) carries the EKS cluster security group only.
+            skip_default_security_groups=True,
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             deletion_protection=args.deletion_protection,
             opts=pulumi.ResourceOptions(
@@ -267,7 +271,6 @@ class EksCluster(pulumi.ComponentResource):
         self.service_cidr = eks_cluster.kubernetes_network_config.apply(lambda config: config.service_ipv4_cidr)
         self.oidc_issuer = eks_cluster.identities.apply(lambda identities: identities[0].oidcs[0].issuer)
         self.cluster_security_group_id = eks_cluster.vpc_config.apply(lambda config: config.cluster_security_group_id)
-        self.node_security_group_id = cluster.node_security_group_id
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
 
         oidc_provider = aws.iam.OpenIdConnectProvider(
@@ -374,7 +377,6 @@ class EksCluster(pulumi.ComponentResource):
                 "service_cidr": self.service_cidr,
                 "oidc_provider_arn": self.oidc_provider_arn,
                 "oidc_issuer": self.oidc_issuer,
-                "node_security_group_id": self.node_security_group_id,
                 "cluster_security_group_id": self.cluster_security_group_id,
             }
         )

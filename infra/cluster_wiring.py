@@ -75,9 +75,11 @@ def declare_worker_pools(
                 service_cidr=cluster.service_cidr,
                 kubernetes_version=cluster.kubernetes_version,
                 subnet_ids=network.private_subnet_ids,
-                # The node group's own SG (control plane to kubelet and webhooks) and the EKS
-                # cluster SG the system pool carries (CoreDNS, metrics-server across pools).
-                security_group_ids=[cluster.node_security_group_id, cluster.cluster_security_group_id],
+                # The EKS cluster SG alone, as on the system pool: it admits the control plane
+                # (kubelet, webhooks) and every node (CoreDNS, metrics-server across pools), and is
+                # the one group tagged `kubernetes.io/cluster/<name>` that the load balancer
+                # controller opens to its ALBs for ip targets.
+                security_group_ids=[cluster.cluster_security_group_id],
                 instance_types=pool.instance_types,
                 on_demand_base_capacity=pool.on_demand_base_capacity,
                 on_demand_percentage_above_base_capacity=pool.on_demand_percentage_above_base_capacity,

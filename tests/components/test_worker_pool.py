@@ -26,7 +26,7 @@ def _args(**overrides):
         service_cidr="172.20.0.0/16",
         kubernetes_version="1.35",
         subnet_ids=["subnet-a", "subnet-b"],
-        security_group_ids=["sg-node", "sg-cluster"],
+        security_group_ids=["sg-cluster"],
         instance_types=SIX_XLARGE,
         min_size=1,
         max_size=6,

@@ -95,6 +95,24 @@ def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory,
         assert f"{CAPACITY_LABEL}=" in flags
 
 
+def test_every_node_carries_exactly_one_cluster_tagged_security_group(stack_inventory):
+    """The load balancer controller opens one security group per network interface to its ALBs
+    (ip targets): the single one tagged `kubernetes.io/cluster/<name>`; two fail every target."""
+    from mlp.mock_eks import cluster_tagged_security_groups
+
+    tagged = cluster_tagged_security_groups(stack_inventory)
+    (eks_group,) = [group for group, what in tagged.items() if what.startswith("EKS cluster security group")]
+    managed_parents = {group.parent for group in stack_inventory.of_type("aws:eks/nodeGroup:NodeGroup")}
+    templates = stack_inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert len(templates) == len(managed_parents) + len(_groups(stack_inventory))
+    for template in templates:
+        groups = template.inputs.get("vpcSecurityGroupIds") or []
+        if not groups and template.parent in managed_parents:
+            groups = [eks_group]  # a managed node group's template names none: EKS attaches its group
+        carrying = [group for group in groups if group in tagged]
+        assert len(carrying) == 1, f"{template.name}: cluster-tagged security groups {carrying} of {groups}"
+
+
 def test_prod_has_a_spot_pool_and_an_on_demand_fallback(plan):
     distributions = [
         g.inputs["mixedInstancesPolicy"]["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"]
