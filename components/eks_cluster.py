@@ -100,6 +100,13 @@ def system_addon_placement() -> dict:
     return {"nodeSelector": {POOL_LABEL: SYSTEM_POOL}, "tolerations": [toleration_for(SYSTEM_TAINT)]}
 
 
+def vpc_cni_configuration() -> dict:
+    """The VPC CNI's network policy agent on: without it NetworkPolicy objects are accepted and
+    never enforced. The add-on's configuration schema takes the flag as the string "true"
+    (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html)."""
+    return {"enableNetworkPolicy": "true"}
+
+
 def coredns_configuration() -> dict:
     return {**system_addon_placement(), "replicaCount": 2}
 
@@ -175,7 +182,7 @@ class EksCluster(pulumi.ComponentResource):
     - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role;
     - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object;
     - managed add-ons at pinned versions: vpc-cni (its own IRSA role with the CNI policy, so
-      nodes do not carry it) and kube-proxy before any node, then the system pool, then
+      nodes do not carry it; network policy enforcement on) and kube-proxy before any node, then the system pool, then
       CoreDNS and the EBS CSI driver (IRSA role) placed on it, and an encrypted gp3 default
       StorageClass.
     """
@@ -317,7 +324,9 @@ class EksCluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        vpc_cni = self._addon(name, "vpc-cni", args.addon_versions.vpc_cni, role_arn=cni_role.role_arn)
+        vpc_cni = self._addon(
+            name, "vpc-cni", args.addon_versions.vpc_cni, role_arn=cni_role.role_arn, configuration=vpc_cni_configuration()
+        )
         kube_proxy = self._addon(name, "kube-proxy", args.addon_versions.kube_proxy)
 
         system_pool = SystemNodePool(

@@ -155,6 +155,8 @@ def test_addons_are_pinned_and_cni_and_ebs_use_their_own_irsa_roles(cluster_run)
     coredns = json.loads(addons["coredns"].inputs["configurationValues"])
     assert coredns["nodeSelector"] == {POOL_LABEL: "system"}
     assert coredns["tolerations"][0]["key"] == "CriticalAddonsOnly"
+    # The add-on schema takes the flag as a string; a boolean would be refused by EKS.
+    assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
 
 
 def test_system_pool_is_on_demand_tainted_and_hardened(cluster_run):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import email
 import json
 
@@ -111,6 +112,29 @@ def test_every_node_carries_exactly_one_cluster_tagged_security_group(stack_inve
             groups = [eks_group]  # a managed node group's template names none: EKS attaches its group
         carrying = [group for group in groups if group in tagged]
         assert len(carrying) == 1, f"{template.name}: cluster-tagged security groups {carrying} of {groups}"
+
+
+def network_policy_problems(inventory) -> list[str]:
+    """NetworkPolicies declared while the VPC CNI would not enforce them."""
+    policies = [r.name for r in inventory.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")]
+    (cni,) = [a for a in inventory.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
+    configuration = json.loads(cni.inputs.get("configurationValues") or "{}")
+    if policies and configuration.get("enableNetworkPolicy") != "true":
+        return [f"{cni.name} does not enable network policy (configurationValues {configuration}); unenforced: {policies}"]
+    return []
+
+
+def test_declared_network_policies_are_enforced(stack_inventory):
+    assert stack_inventory.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy"), "the services declare policies"
+    assert network_policy_problems(stack_inventory) == []
+
+
+def test_network_policies_without_the_cni_flag_are_caught(plan):
+    inventory = copy.deepcopy(plan("dev"))
+    (cni,) = [a for a in inventory.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
+    del cni.inputs["configurationValues"]
+    (problem,) = network_policy_problems(inventory)
+    assert problem.startswith("cluster-vpc-cni does not enable network policy")
 
 
 def test_prod_has_a_spot_pool_and_an_on_demand_fallback(plan):
