@@ -97,7 +97,7 @@ def test_launch_template_is_hardened_and_tags_what_it_launches(declare):
     assert set(kinds) == {"instance", "volume", "network-interface"}
     for tags in kinds.values():
         assert COST_TAGS.items() <= tags.items()
-    assert template.inputs["vpcSecurityGroupIds"] == ["sg-node", "sg-cluster"]
+    assert template.inputs["vpcSecurityGroupIds"] == ["sg-cluster"]
     assert template.inputs["imageId"].startswith("ami-")
 
 
