@@ -217,7 +217,10 @@ class WorkerPool(pulumi.ComponentResource):
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"Worker pool {args.pool_name}: EKS AL2023 nodes",
-            image_id=ami.value,
+            # A public parameter, not a secret. pulumi-aws 7 marks `value` sensitive whatever the
+            # type, and the Python SDK makes a whole invoke result secret when any field is, so
+            # the clear field is taken and unmarked: previews show the AMI that will launch.
+            image_id=pulumi.Output.unsecret(ami.insecure_value),
             user_data=user_data,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=node_role.instance_profile_arn),
             vpc_security_group_ids=list(args.security_group_ids),

@@ -173,3 +173,23 @@ def test_bad_pools_are_refused_before_anything_is_declared(declare, overrides, f
 
     assert not declare(build).resources
     assert declared and fragment in declared[0]
+
+
+def test_the_ami_parameter_reaches_the_template_in_clear(declare):
+    """pulumi-aws 7 answers the parameter's `value` as a secret, and the Python SDK then marks
+    the whole result secret; the template must still get the image id in clear, or every
+    preview shows it as [secret]."""
+    seen = {}
+
+    def build():
+        import pulumi
+        import pulumi_aws as aws
+
+        WorkerPool("pool", _args())
+        answer = aws.ssm.get_parameter_output(name="/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id")
+        pulumi.Output.all(answer.value.is_secret(), answer.insecure_value.is_secret()).apply(lambda v: seen.update(secret=v))
+
+    inventory = declare(build)
+    assert seen["secret"] == [True, True]
+    (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["imageId"].startswith("ami-")
