@@ -193,3 +193,18 @@ def test_the_ami_parameter_reaches_the_template_in_clear(declare):
     assert seen["secret"] == [True, True]
     (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     assert template.inputs["imageId"].startswith("ami-")
+
+
+def test_a_launch_template_change_rolls_the_pool(declare):
+    inventory = _pool(declare)
+    (group,) = inventory.of_type("aws:autoscaling/group:Group")
+    assert group.inputs["instanceRefresh"] == {
+        "strategy": "Rolling",
+        "preferences": {"minHealthyPercentage": 90, "skipMatching": True},
+    }
+    # A refresh starts on any change of the mixed-instances policy: it must name the template's
+    # latest version, so a new template version is such a change.
+    (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    specification = group.inputs["mixedInstancesPolicy"]["launchTemplate"]["launchTemplateSpecification"]
+    assert template.inputs["updateDefaultVersion"] is True
+    assert specification["version"] not in ("$Default", "$Latest")

@@ -79,6 +79,7 @@ def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory,
         assert distribution["onDemandPercentageAboveBaseCapacity"] == pool.on_demand_percentage_above_base_capacity, name
         assert distribution["spotAllocationStrategy"] == "price-capacity-optimized", name
         assert group.inputs["capacityRebalance"] is True, name
+        assert group.inputs["instanceRefresh"]["strategy"] == "Rolling", name
         assert group.ignore_changes == ["desiredCapacity"], name
         types = [o["instanceType"] for o in group.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]]
         assert len({catalog[t].shape for t in types}) == 1, f"{name}: mixed shapes {types}"
