@@ -21,7 +21,7 @@ from components.metrics_server import MetricsServer, MetricsServerArgs
 from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from components.subnet_plan import plan_subnets
-from infra.cluster_wiring import cluster_args, declare_worker_pools, pool_preferences
+from infra.cluster_wiring import cluster_args, declare_gpu_support, declare_worker_pools, pool_preferences
 from infra.providers import account_id, availability_zones, declare_aws_provider
 from infra.services import declare_ml_services
 from infra.stack_config import read_settings
@@ -85,6 +85,9 @@ worker_pools = declare_worker_pools(
     on_aws,
     extra_instance_tags=MANAGED_INSTANCE_TAGS if settings.interruption.enabled else None,
 )
+
+# --- GPU: with ml-platform:cluster.gpuPool, the NVIDIA device plugin on the GPU pool ---------
+gpu_support = declare_gpu_support(settings, on_cluster)
 
 # --- Autoscaling: cluster-autoscaler (priority: spot-heavy first) and metrics-server --------
 autoscaling = settings.cluster.autoscaling

@@ -10,6 +10,7 @@ import pulumi
 from components.cluster_autoscaler import PoolPreference
 from components.eks_cluster import AddonVersions, EksCluster, EksClusterArgs
 from components.network import Network
+from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 from components.worker_pool import WorkerPool, WorkerPoolArgs
 from infra.settings import PlatformSettings
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
@@ -93,6 +94,13 @@ def declare_worker_pools(
             opts=opts,
         )
     return pools
+
+
+def declare_gpu_support(settings: PlatformSettings, opts: pulumi.ResourceOptions) -> NvidiaDevicePlugin | None:
+    """With the GPU pool, what makes its GPUs schedulable: the NVIDIA device plugin on it."""
+    if not settings.cluster.gpu_pool.enabled:
+        return None
+    return NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(gpu_pool=GPU_POOL), opts=opts)
 
 
 def pool_preferences(settings: PlatformSettings, cluster_name: str) -> list[PoolPreference]:

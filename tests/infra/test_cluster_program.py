@@ -32,6 +32,14 @@ def _template_of(inventory, group):
     return template
 
 
+def _taints_of(template) -> set[str]:
+    """The taints a template's nodes register with, as `key=value:Effect`, from its user data."""
+    message = email.message_from_string(base64.b64decode(template.inputs["userData"]).decode())
+    flags = yaml.safe_load(message.get_payload()[0].get_payload())["spec"]["kubelet"]["flags"]
+    (taints,) = [flag.removeprefix("--register-with-taints=") for flag in flags if flag.startswith("--register-with-taints=")]
+    return set(taints.split(","))
+
+
 def test_cluster_is_hardened(stack_inventory, settings_of):
     cluster = settings_of(stack_inventory.stack).cluster
     (component,) = stack_inventory.of_type("eks:index:Cluster")
@@ -205,11 +213,20 @@ def test_gpu_pool_switch(enabled, stack_document, scratch_project):
     document = stack_document("dev")
     document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": enabled}
     project = scratch_project("dev", yaml.safe_dump(document))
-    groups = _groups(build_inventory("dev", project))
+    inventory = build_inventory("dev", project)
+    groups = _groups(inventory)
     assert ("mlp-dev-gpu" in groups) is enabled
+    plugins = [r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "nvidia-device-plugin"]
+    assert len(plugins) == int(enabled)
     if enabled:
         tags = {t["key"]: t["value"] for t in groups["mlp-dev-gpu"].inputs["tags"]}
         assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "1"
+        # The plugin's pods must be able to land exactly where the GPU pool's nodes are.
+        values = plugins[0].inputs["values"]
+        assert values["nodeSelector"] == {POOL_LABEL: "gpu"}
+        node_taints = _taints_of(_template_of(inventory, groups["mlp-dev-gpu"]))
+        tolerated = {f"{t['key']}={t['value']}:{t['effect']}" for t in values["tolerations"] if t["operator"] == "Equal"}
+        assert node_taints and node_taints <= tolerated
 
 
 def test_declared_kubernetes_objects_validate_against_the_cluster_version(stack_inventory, settings_of):
