@@ -30,12 +30,38 @@ STS_AUDIENCE = "sts.amazonaws.com"
 
 @dataclass(frozen=True, kw_only=True)
 class AddonVersions:
-    """EKS managed add-on versions (`aws eks describe-addon-versions --kubernetes-version X`)."""
+    """EKS managed add-on versions (`aws eks describe-addon-versions --kubernetes-version X`).
+    No field has a default here: a version valid for one cluster minor is wrong for another, so
+    the caller always states it (the stacks take theirs from `ml-platform:cluster.addons`, whose
+    defaults are documented in `infra/settings/cluster.py`)."""
 
     vpc_cni: str
+    """vpc-cni add-on version, e.g. "v1.22.3-eksbuild.1" (1.14 or newer for network policy).
+    Required, no default."""
     coredns: str
+    """coredns add-on version, e.g. "v1.13.2-eksbuild.21". Required, no default."""
     kube_proxy: str
+    """kube-proxy add-on version; its minor must equal the cluster's, e.g. "v1.35.3-eksbuild.18".
+    Required, no default."""
     ebs_csi_driver: str
+    """aws-ebs-csi-driver add-on version, e.g. "v1.58.0-eksbuild.1". Required, no default."""
+
+
+PULUMI_EKS_IN_CLUSTER_OPTIONS = (
+    "roleMappings",
+    "userMappings",
+    "instanceRoles",
+    "storageClasses",
+    "vpcCniOptions",
+    "fargate",
+    "enableConfigMapMutable",
+)
+"""pulumi-eks `Cluster` options under which pulumi-eks itself deploys objects into the cluster
+through its own kubeconfig (the aws-auth ConfigMap, StorageClasses, its VPC CNI, the Fargate
+profile's CoreDNS changes; v4 `nodejs/eks/cluster/cluster.ts`). They are the only reason it
+needs the creator-admin grant `disable_creator_admin` removes, so none may be set; nor may
+`useDefaultVpcCni` be false or an authentication mode that uses the ConfigMap be chosen. A test
+holds the declared cluster to that."""
 
 
 def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
@@ -44,7 +70,11 @@ def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.Resource
     mode is set; pulumi-eks nodejs/eks/cluster/cluster.ts, v4.x). That grant is invisible,
     cannot be changed after creation and outlives whoever ran the first deploy, so this
     transform turns it off on the component's `aws:eks/cluster:Cluster` child; admins come
-    only from explicit access entries."""
+    only from explicit access entries.
+
+    pulumi-eks wants the grant only because it may deploy in-cluster objects itself; safe only
+    while none of `PULUMI_EKS_IN_CLUSTER_OPTIONS` is used (every in-cluster object here goes
+    through `EksCluster.kubernetes_provider`, as an admin role from access entries)."""
     if args.type_ != "aws:eks/cluster:Cluster":
         return None
     props = dict(args.props)
@@ -380,6 +410,8 @@ class EksCluster(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
+                "kubernetes_version": self.kubernetes_version,
+                "kubernetes_provider": self.kubernetes_provider,
                 "kubeconfig": self.kubeconfig,
                 "endpoint": self.endpoint,
                 "certificate_authority": self.certificate_authority,

@@ -304,4 +304,12 @@ class WorkerPool(pulumi.ComponentResource):
         self.asg_name = group.name
         self.asg_arn = group.arn
         self.node_role_arn = node_role.role_arn
-        self.register_outputs({"asg_name": self.asg_name, "asg_arn": self.asg_arn, "node_role_arn": self.node_role_arn})
+        self.register_outputs(
+            {
+                "asg_name": self.asg_name,
+                "asg_arn": self.asg_arn,
+                "node_role_arn": self.node_role_arn,
+                "capacity_type": self.capacity_type,
+                "pool_name": self.pool_name,
+            }
+        )

@@ -238,3 +238,33 @@ def test_pulumi_eks_default_groups_would_tag_a_second_group(declare):
     tagged = cluster_tagged_security_groups(inventory)
     assert set(tagged) == {node_sg, vpc_config["cluster_security_group_id"]}
     assert tagged[node_sg] == "defaults-nodeSecurityGroup"
+
+
+def test_pulumi_eks_deploys_nothing_into_the_cluster_itself(cluster_run):
+    """The creator-admin grant is removed; pulumi-eks needs it only for objects it would deploy
+    into the cluster itself, so none of the options that make it do so may be set."""
+    from components.eks_cluster import PULUMI_EKS_IN_CLUSTER_OPTIONS
+
+    inventory, _ = cluster_run
+    (component,) = inventory.of_type("eks:index:Cluster")
+    inputs = component.inputs
+    assert [option for option in PULUMI_EKS_IN_CLUSTER_OPTIONS if inputs.get(option) not in (None, False, [], {})] == []
+    assert inputs["useDefaultVpcCni"] is True, "otherwise pulumi-eks installs its VPC CNI through its kubeconfig"
+    assert inputs["authenticationMode"] == "API", "a ConfigMap mode makes pulumi-eks write aws-auth"
+    assert inputs["skipDefaultNodeGroup"] is True
+
+
+def test_register_outputs_name_exactly_the_typed_outputs():
+    """Each component registers exactly the outputs it declares as typed attributes."""
+    import ast
+    import inspect
+
+    from components import eks_cluster, worker_pool
+
+    for module, cls in ((eks_cluster, "EksCluster"), (worker_pool, "WorkerPool")):
+        tree = ast.parse(inspect.getsource(module))
+        (node,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls]
+        typed = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign)}
+        (call,) = [c for c in ast.walk(node) if isinstance(c, ast.Call) and getattr(c.func, "attr", "") == "register_outputs"]
+        registered = {k.value for k in call.args[0].keys}
+        assert registered == typed, f"{cls}: registered {sorted(registered)}, typed {sorted(typed)}"
