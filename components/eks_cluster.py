@@ -30,12 +30,38 @@ STS_AUDIENCE = "sts.amazonaws.com"
 
 @dataclass(frozen=True, kw_only=True)
 class AddonVersions:
-    """EKS managed add-on versions (`aws eks describe-addon-versions --kubernetes-version X`)."""
+    """EKS managed add-on versions (`aws eks describe-addon-versions --kubernetes-version X`).
+    No field has a default here: a version valid for one cluster minor is wrong for another, so
+    the caller always states it (the stacks take theirs from `ml-platform:cluster.addons`, whose
+    defaults are documented in `infra/settings/cluster.py`)."""
 
     vpc_cni: str
+    """vpc-cni add-on version, e.g. "v1.22.3-eksbuild.1" (1.14 or newer for network policy).
+    Required, no default."""
     coredns: str
+    """coredns add-on version, e.g. "v1.13.2-eksbuild.21". Required, no default."""
     kube_proxy: str
+    """kube-proxy add-on version; its minor must equal the cluster's, e.g. "v1.35.3-eksbuild.18".
+    Required, no default."""
     ebs_csi_driver: str
+    """aws-ebs-csi-driver add-on version, e.g. "v1.58.0-eksbuild.1". Required, no default."""
+
+
+PULUMI_EKS_IN_CLUSTER_OPTIONS = (
+    "roleMappings",
+    "userMappings",
+    "instanceRoles",
+    "storageClasses",
+    "vpcCniOptions",
+    "fargate",
+    "enableConfigMapMutable",
+)
+"""pulumi-eks `Cluster` options under which pulumi-eks itself deploys objects into the cluster
+through its own kubeconfig (the aws-auth ConfigMap, StorageClasses, its VPC CNI, the Fargate
+profile's CoreDNS changes; v4 `nodejs/eks/cluster/cluster.ts`). They are the only reason it
+needs the creator-admin grant `disable_creator_admin` removes, so none may be set; nor may
+`useDefaultVpcCni` be false or an authentication mode that uses the ConfigMap be chosen. A test
+holds the declared cluster to that."""
 
 
 def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
@@ -44,7 +70,11 @@ def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.Resource
     mode is set; pulumi-eks nodejs/eks/cluster/cluster.ts, v4.x). That grant is invisible,
     cannot be changed after creation and outlives whoever ran the first deploy, so this
     transform turns it off on the component's `aws:eks/cluster:Cluster` child; admins come
-    only from explicit access entries."""
+    only from explicit access entries.
+
+    pulumi-eks wants the grant only because it may deploy in-cluster objects itself; safe only
+    while none of `PULUMI_EKS_IN_CLUSTER_OPTIONS` is used (every in-cluster object here goes
+    through `EksCluster.kubernetes_provider`, as an admin role from access entries)."""
     if args.type_ != "aws:eks/cluster:Cluster":
         return None
     props = dict(args.props)
@@ -98,6 +128,13 @@ def secrets_key_use_policy(key_arn: str) -> dict:
 def system_addon_placement() -> dict:
     """nodeSelector and tolerations in the shape EKS add-on configuration schemas take."""
     return {"nodeSelector": {POOL_LABEL: SYSTEM_POOL}, "tolerations": [toleration_for(SYSTEM_TAINT)]}
+
+
+def vpc_cni_configuration() -> dict:
+    """The VPC CNI's network policy agent on: without it NetworkPolicy objects are accepted and
+    never enforced. The add-on's configuration schema takes the flag as the string "true"
+    (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html)."""
+    return {"enableNetworkPolicy": "true"}
 
 
 def coredns_configuration() -> dict:
@@ -175,7 +212,7 @@ class EksCluster(pulumi.ComponentResource):
     - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role;
     - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object;
     - managed add-ons at pinned versions: vpc-cni (its own IRSA role with the CNI policy, so
-      nodes do not carry it) and kube-proxy before any node, then the system pool, then
+      nodes do not carry it; network policy enforcement on) and kube-proxy before any node, then the system pool, then
       CoreDNS and the EBS CSI driver (IRSA role) placed on it, and an encrypted gp3 default
       StorageClass.
     """
@@ -189,7 +226,6 @@ class EksCluster(pulumi.ComponentResource):
     service_cidr: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
-    node_security_group_id: pulumi.Output[str]
     cluster_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
@@ -252,6 +288,11 @@ class EksCluster(pulumi.ComponentResource):
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             create_oidc_provider=False,
+            # No security groups of pulumi-eks's own: its node group carries the
+            # `kubernetes.io/cluster/<name>` tag, as does the group EKS creates, and the load
+            # balancer controller refuses a network interface with two such groups. Every node
+            # (and pod) carries the EKS cluster security group only.
+            skip_default_security_groups=True,
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             deletion_protection=args.deletion_protection,
             opts=pulumi.ResourceOptions(
@@ -267,7 +308,6 @@ class EksCluster(pulumi.ComponentResource):
         self.service_cidr = eks_cluster.kubernetes_network_config.apply(lambda config: config.service_ipv4_cidr)
         self.oidc_issuer = eks_cluster.identities.apply(lambda identities: identities[0].oidcs[0].issuer)
         self.cluster_security_group_id = eks_cluster.vpc_config.apply(lambda config: config.cluster_security_group_id)
-        self.node_security_group_id = cluster.node_security_group_id
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
 
         oidc_provider = aws.iam.OpenIdConnectProvider(
@@ -314,7 +354,9 @@ class EksCluster(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        vpc_cni = self._addon(name, "vpc-cni", args.addon_versions.vpc_cni, role_arn=cni_role.role_arn)
+        vpc_cni = self._addon(
+            name, "vpc-cni", args.addon_versions.vpc_cni, role_arn=cni_role.role_arn, configuration=vpc_cni_configuration()
+        )
         kube_proxy = self._addon(name, "kube-proxy", args.addon_versions.kube_proxy)
 
         system_pool = SystemNodePool(
@@ -368,13 +410,14 @@ class EksCluster(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
+                "kubernetes_version": self.kubernetes_version,
+                "kubernetes_provider": self.kubernetes_provider,
                 "kubeconfig": self.kubeconfig,
                 "endpoint": self.endpoint,
                 "certificate_authority": self.certificate_authority,
                 "service_cidr": self.service_cidr,
                 "oidc_provider_arn": self.oidc_provider_arn,
                 "oidc_issuer": self.oidc_issuer,
-                "node_security_group_id": self.node_security_group_id,
                 "cluster_security_group_id": self.cluster_security_group_id,
             }
         )

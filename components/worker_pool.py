@@ -25,6 +25,9 @@ recommended strategy for most workloads; `lowest-price` chases the pools about t
 ON_DEMAND_ALLOCATION_STRATEGY = "lowest-price"
 """Every type of a pool is the same shape, so the cheapest on-demand one is the best one."""
 
+REFRESH_MIN_HEALTHY_PERCENTAGE = 90
+"""An instance refresh replaces at most a tenth of a pool at a time (AWS's default floor)."""
+
 AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler"
 
 GROUP_METRICS = (
@@ -55,6 +58,20 @@ def ami_parameter_name(kubernetes_version: str, gpu: bool) -> str:
     (https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id.html)."""
     variant = "nvidia" if gpu else "standard"
     return f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/x86_64/{variant}/recommended/image_id"
+
+
+def instance_refresh() -> aws.autoscaling.GroupInstanceRefreshArgs:
+    """Roll the pool when its launch template changes (a new AMI, user data, tags): a refresh
+    starts on any change of the mixed-instances policy, which names the template's latest
+    version. Instances already on that version are skipped; each one leaving goes through the
+    group's termination lifecycle hook, so the termination handler drains its node first."""
+    return aws.autoscaling.GroupInstanceRefreshArgs(
+        strategy="Rolling",
+        preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+            min_healthy_percentage=REFRESH_MIN_HEALTHY_PERCENTAGE,
+            skip_matching=True,
+        ),
+    )
 
 
 def pool_labels(pool_name: str, capacity_type: CapacityType) -> dict[str, str]:
@@ -164,8 +181,8 @@ class WorkerPool(pulumi.ComponentResource):
       nodeadm user data carrying the cluster endpoint, CA, service CIDR, the pool's labels and
       taints, and cost tags on instances, volumes and network interfaces;
     - the Auto Scaling group with a MixedInstancesPolicy (on-demand base and percentage,
-      price-capacity-optimized spot, capacity rebalance), tagged for cluster-autoscaler
-      auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
+      price-capacity-optimized spot, capacity rebalance) and a rolling instance refresh on
+      launch-template changes, tagged for cluster-autoscaler auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
       ignores changes to it.
     """
 
@@ -217,7 +234,10 @@ class WorkerPool(pulumi.ComponentResource):
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"Worker pool {args.pool_name}: EKS AL2023 nodes",
-            image_id=ami.value,
+            # A public parameter, not a secret. pulumi-aws 7 marks `value` sensitive whatever the
+            # type, and the Python SDK makes a whole invoke result secret when any field is, so
+            # the clear field is taken and unmarked: previews show the AMI that will launch.
+            image_id=pulumi.Output.unsecret(ami.insecure_value),
             user_data=user_data,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=node_role.instance_profile_arn),
             vpc_security_group_ids=list(args.security_group_ids),
@@ -268,6 +288,7 @@ class WorkerPool(pulumi.ComponentResource):
             health_check_type="EC2",
             health_check_grace_period=120,
             enabled_metrics=list(GROUP_METRICS),
+            instance_refresh=instance_refresh(),
             # Nodes join asynchronously and spot may take a while; `pulumi up` does not wait for
             # instances, the autoscaler and the node's readiness do.
             wait_for_capacity_timeout="0",
@@ -283,4 +304,12 @@ class WorkerPool(pulumi.ComponentResource):
         self.asg_name = group.name
         self.asg_arn = group.arn
         self.node_role_arn = node_role.role_arn
-        self.register_outputs({"asg_name": self.asg_name, "asg_arn": self.asg_arn, "node_role_arn": self.node_role_arn})
+        self.register_outputs(
+            {
+                "asg_name": self.asg_name,
+                "asg_arn": self.asg_arn,
+                "node_role_arn": self.node_role_arn,
+                "capacity_type": self.capacity_type,
+                "pool_name": self.pool_name,
+            }
+        )

@@ -21,7 +21,7 @@ from components.metrics_server import MetricsServer, MetricsServerArgs
 from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from components.subnet_plan import plan_subnets
-from infra.cluster_wiring import cluster_args, declare_worker_pools, pool_preferences
+from infra.cluster_wiring import cluster_args, declare_gpu_support, declare_worker_pools, pool_preferences
 from infra.providers import account_id, availability_zones, declare_aws_provider
 from infra.services import declare_ml_services
 from infra.stack_config import read_settings
@@ -85,6 +85,9 @@ worker_pools = declare_worker_pools(
     on_aws,
     extra_instance_tags=MANAGED_INSTANCE_TAGS if settings.interruption.enabled else None,
 )
+
+# --- GPU: with ml-platform:cluster.gpuPool, the NVIDIA device plugin on the GPU pool ---------
+gpu_support = declare_gpu_support(settings, on_cluster)
 
 # --- Autoscaling: cluster-autoscaler (priority: spot-heavy first) and metrics-server --------
 autoscaling = settings.cluster.autoscaling
@@ -178,7 +181,7 @@ search = SearchDomain(
         engine_version=settings.search.engine_version,
         vpc_id=network.vpc_id,
         subnet_ids=network.private_subnet_ids,
-        client_security_group_ids=[cluster.node_security_group_id, cluster.cluster_security_group_id],
+        client_security_group_ids=[cluster.cluster_security_group_id],  # every node and pod carries it
         access_role_arns=[services[name].role_arn for name, service in settings.services.items() if service.search],
         alarm_topic_arn=alerting.topic_arn,
         sizing=settings.search.sizing(),

@@ -10,6 +10,7 @@ import pulumi
 from components.cluster_autoscaler import PoolPreference
 from components.eks_cluster import AddonVersions, EksCluster, EksClusterArgs
 from components.network import Network
+from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 from components.worker_pool import WorkerPool, WorkerPoolArgs
 from infra.settings import PlatformSettings
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
@@ -75,9 +76,11 @@ def declare_worker_pools(
                 service_cidr=cluster.service_cidr,
                 kubernetes_version=cluster.kubernetes_version,
                 subnet_ids=network.private_subnet_ids,
-                # The node group's own SG (control plane to kubelet and webhooks) and the EKS
-                # cluster SG the system pool carries (CoreDNS, metrics-server across pools).
-                security_group_ids=[cluster.node_security_group_id, cluster.cluster_security_group_id],
+                # The EKS cluster SG alone, as on the system pool: it admits the control plane
+                # (kubelet, webhooks) and every node (CoreDNS, metrics-server across pools), and is
+                # the one group tagged `kubernetes.io/cluster/<name>` that the load balancer
+                # controller opens to its ALBs for ip targets.
+                security_group_ids=[cluster.cluster_security_group_id],
                 instance_types=pool.instance_types,
                 on_demand_base_capacity=pool.on_demand_base_capacity,
                 on_demand_percentage_above_base_capacity=pool.on_demand_percentage_above_base_capacity,
@@ -91,6 +94,13 @@ def declare_worker_pools(
             opts=opts,
         )
     return pools
+
+
+def declare_gpu_support(settings: PlatformSettings, opts: pulumi.ResourceOptions) -> NvidiaDevicePlugin | None:
+    """With the GPU pool, what makes its GPUs schedulable: the NVIDIA device plugin on it."""
+    if not settings.cluster.gpu_pool.enabled:
+        return None
+    return NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(gpu_pool=GPU_POOL), opts=opts)
 
 
 def pool_preferences(settings: PlatformSettings, cluster_name: str) -> list[PoolPreference]:

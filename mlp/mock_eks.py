@@ -10,6 +10,14 @@ in the inventory under the component, registers it so `getResource` can rehydrat
 returns the component's outputs with `eksCluster` as a reference to it. So the program reads
 the endpoint, CA, service CIDR and OIDC issuer through the same attribute paths as in AWS, and
 the kubeconfig has the shape pulumi-eks generates.
+
+Security groups are modelled as far as the cluster tag goes (`kubernetes.io/cluster/<name>`,
+which the AWS Load Balancer Controller needs on exactly one group per network interface):
+EKS creates the cluster security group and tags it `owned` itself
+(https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html); unless
+`skipDefaultSecurityGroups` is set, pulumi-eks also declares its own cluster group and a node
+group tagged `owned` (v4 `nodejs/eks/nodes/securitygroup.ts`), recorded here as its children.
+`cluster_tagged_security_groups` answers which group ids carry the tag.
 """
 
 from __future__ import annotations
@@ -26,10 +34,39 @@ if TYPE_CHECKING:
     from pulumi.runtime.mocks import MockResourceArgs
 
     from mlp.mocks import RecordingMonitor
+    from mlp.plan import Inventory
 
 SERVICE_CIDR = "172.20.0.0/16"
 """What EKS picks when the VPC is in 10.0.0.0/8 and no range is given."""
+COMPONENT_TYPE = "eks:index:Cluster"
 CHILD_TYPE = "aws:eks/cluster:Cluster"
+SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup"
+CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+
+
+def eks_security_group_id(component_urn: str) -> str:
+    """The id of the security group EKS creates for the cluster of a pulumi-eks component."""
+    return f"sg-{MockContext(region='', urn=component_urn, name='', inputs={}).hex(17, salt='eks-cluster-sg')}"
+
+
+def declared_security_group_id(urn: str) -> str:
+    """The id the mocks give a declared `aws.ec2.SecurityGroup` (mock_state's `_ec2`)."""
+    return f"sg-{MockContext(region='', urn=urn, name='', inputs={}).hex()}"
+
+
+def cluster_tagged_security_groups(inventory: Inventory) -> dict[str, str]:
+    """Security group id -> what it is, for every group carrying a `kubernetes.io/cluster/` tag:
+    the group EKS creates for each cluster (tagged by EKS), and every declared group whose tags
+    include it (pulumi-eks's node group, or one of the program's own)."""
+    tagged = {}
+    for child in inventory.of_type(CHILD_TYPE):
+        if child.parent and inventory.by_urn(child.parent).type == COMPONENT_TYPE:
+            tagged[eks_security_group_id(child.parent)] = f"EKS cluster security group of {child.inputs['name']}"
+    for group in inventory.of_type(SECURITY_GROUP_TYPE):
+        tags = group.inputs.get("tags") or {}
+        if any(key.startswith(CLUSTER_TAG_PREFIX) for key in tags):
+            tagged[declared_security_group_id(group.urn)] = group.name
+    return tagged
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> dict[str, Any]:
@@ -101,14 +138,77 @@ def _transformed(args: MockResourceArgs, child_name: str, props: dict[str, Any])
     return props
 
 
+def _default_security_groups(
+    monitor: RecordingMonitor, ctx: MockContext, name: str, cluster_name: str
+) -> tuple[str, str] | None:
+    """pulumi-eks's own cluster and node security groups, recorded as its children, unless
+    `skipDefaultSecurityGroups` is set; their ids (cluster, node)."""
+    if ctx.inputs.get("skipDefaultSecurityGroups"):
+        return None
+    common = ctx.inputs.get("tags") or {}
+    groups = {
+        "eksClusterSecurityGroup": {
+            "Name": f"{name}-eksClusterSecurityGroup",
+            **(ctx.inputs.get("clusterSecurityGroupTags") or {}),
+            **common,
+        },
+        "nodeSecurityGroup": {
+            "Name": f"{name}-nodeSecurityGroup",
+            f"{CLUSTER_TAG_PREFIX}{cluster_name}": "owned",
+            **(ctx.inputs.get("nodeSecurityGroupTags") or {}),
+            **common,
+        },
+    }
+    ids = []
+    for role, tags in groups.items():
+        group_name = f"{name}-{role}"
+        urn = monitor.make_urn(ctx.urn, SECURITY_GROUP_TYPE, group_name)
+        group_id = declared_security_group_id(urn)
+        inputs = {"vpcId": ctx.inputs.get("vpcId"), "revokeRulesOnDelete": True, "tags": tags}
+        _record_child(monitor, ctx, urn, SECURITY_GROUP_TYPE, group_name, group_id, inputs, {**inputs, "id": group_id})
+        ids.append(group_id)
+    return ids[0], ids[1]
+
+
+def _record_child(
+    monitor: RecordingMonitor,
+    ctx: MockContext,
+    urn: str,
+    type_: str,
+    name: str,
+    resource_id: str,
+    inputs: dict[str, Any],
+    state: dict[str, Any],
+) -> None:
+    from mlp.mocks import DeclaredResource, wire_to_plain
+
+    monitor.register_synthetic(urn, resource_id, state)
+    monitor.recorder.resources.append(
+        DeclaredResource(
+            urn=urn,
+            type=type_,
+            name=name,
+            parent=ctx.urn,
+            provider=monitor.component_provider("aws"),
+            custom=True,
+            inputs=wire_to_plain(inputs),
+        )
+    )
+
+
 def eks_cluster_hook(monitor: RecordingMonitor, ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-    from mlp.mocks import DeclaredResource, resource_reference, wire_to_plain
+    from mlp.mocks import resource_reference
 
     cluster_name = ctx.inputs.get("name") or ctx.physical_name()
     region = ctx.region
+    eks_group_id = eks_security_group_id(ctx.urn)
+    default_groups = _default_security_groups(monitor, ctx, args.name, cluster_name)
     child_name = f"{args.name}-eksCluster"
     child_urn = monitor.make_urn(ctx.urn, CHILD_TYPE, child_name)
-    props = _transformed(args, child_name, _child_inputs(ctx.inputs, cluster_name))
+    child_inputs = _child_inputs(ctx.inputs, cluster_name)
+    if default_groups:
+        child_inputs["vpcConfig"]["securityGroupIds"] = [default_groups[0]]
+    props = _transformed(args, child_name, child_inputs)
 
     endpoint_id = ctx.hex(32, salt="endpoint").upper()
     oidc_id = ctx.hex(32, salt="oidc").upper()
@@ -125,33 +225,20 @@ def eks_cluster_hook(monitor: RecordingMonitor, ctx: MockContext, args: MockReso
         "certificateAuthority": {"data": ca_data},
         "kubernetesNetworkConfig": {"serviceIpv4Cidr": SERVICE_CIDR, "ipFamily": "ipv4"},
         "identities": [{"oidcs": [{"issuer": issuer}]}],
-        "vpcConfig": {
-            **props["vpcConfig"],
-            "clusterSecurityGroupId": f"sg-{ctx.hex(17, salt='eks-cluster-sg')}",
-            "vpcId": ctx.inputs.get("vpcId"),
-        },
+        "vpcConfig": {**props["vpcConfig"], "clusterSecurityGroupId": eks_group_id, "vpcId": ctx.inputs.get("vpcId")},
         "platformVersion": "eks.1",
         "status": "ACTIVE",
     }
-    monitor.register_synthetic(child_urn, cluster_name, state)
-    monitor.recorder.resources.append(
-        DeclaredResource(
-            urn=child_urn,
-            type=CHILD_TYPE,
-            name=child_name,
-            parent=ctx.urn,
-            provider=monitor.component_provider("aws"),
-            custom=True,
-            inputs=wire_to_plain(props),
-        )
-    )
+    _record_child(monitor, ctx, child_urn, CHILD_TYPE, child_name, cluster_name, props, state)
     config = kubeconfig(cluster_name, endpoint, ca_data, region)
     outputs = {
         "eksCluster": resource_reference(child_urn, cluster_name),
         "kubeconfig": config,
         "kubeconfigJson": json.dumps(config),
-        "clusterSecurityGroupId": f"sg-{ctx.hex(17, salt='component-cluster-sg')}",
-        "nodeSecurityGroupId": f"sg-{ctx.hex(17, salt='component-node-sg')}",
+        # Without its default groups pulumi-eks answers the EKS-created group for both (v4
+        # `nodejs/eks/cluster/cluster.ts`, `createCluster`'s return value).
+        "clusterSecurityGroupId": default_groups[0] if default_groups else eks_group_id,
+        "nodeSecurityGroupId": default_groups[1] if default_groups else eks_group_id,
         # pulumi-eks answers "" when it did not create the OIDC provider itself.
         "oidcProviderArn": "",
         "oidcProviderUrl": issuer,

@@ -290,11 +290,20 @@ def _region(region: str, _args: dict[str, Any]) -> dict[str, Any]:
     return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com"}
 
 
+def secret_wire_value(value: Any) -> dict[str, Any]:
+    """`value` as a secret in the Pulumi wire format, as a provider returns a sensitive field."""
+    from mlp.mocks import _SECRET_SIG, _SPECIAL_SIG
+
+    return {_SPECIAL_SIG: _SECRET_SIG, "value": value}
+
+
 def _ssm_parameter(_region: str, args: dict[str, Any]) -> dict[str, Any]:
     name = args["name"]
     digest = hashlib.sha256(name.encode()).hexdigest()
     value = f"ami-{digest[:17]}" if name.endswith("image_id") else f"mock-{digest[:12]}"
-    return {"id": name, "name": name, "value": value, "insecureValue": value, "type": "String", "version": 1}
+    # pulumi-aws 7 always marks `value` sensitive, whatever the parameter's type; only
+    # `insecureValue` comes back in clear.
+    return {"id": name, "name": name, "value": secret_wire_value(value), "insecureValue": value, "type": "String", "version": 1}
 
 
 INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {

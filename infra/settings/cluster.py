@@ -139,8 +139,10 @@ class GpuPoolSettings(Section):
         ("g6.xlarge", "g5.xlarge", "g4dn.xlarge"),
         min_length=1,
         description="Single-GPU types of one shape. Default `g6.xlarge, g5.xlarge, g4dn.xlarge` "
-        "(4 vCPU, 16 GiB, 1 GPU): every such type in the price table, so a spot GPU pool needs "
-        "3, not 4.",
+        "(4 vCPU, 16 GiB, 1 GPU). A deliberate deviation from the 4-type rule for spot pools: a "
+        "spot GPU pool needs 3, because the price table holds exactly three single-GPU types of "
+        "each shape and a fourth would mix shapes, which the autoscaler cannot size; fewer spot "
+        "capacity pools means more interruptions, offset by the on-demand settings below.",
     )
     on_demand_base_capacity: int = Field(0, ge=0, le=20, description="On-demand GPU instances before any spot. Default `0`.")
     on_demand_percentage_above_base_capacity: int = Field(

@@ -62,7 +62,6 @@ def cluster_run():
             cluster.service_cidr,
             cluster.oidc_provider_arn,
             cluster.oidc_issuer,
-            cluster.node_security_group_id,
             cluster.cluster_security_group_id,
             cluster.kubeconfig,
         ).apply(lambda values: seen.update(outputs=values))
@@ -115,13 +114,13 @@ def test_admins_come_only_from_access_entries(cluster_run):
 
 def test_outputs_resolve_to_aws_shaped_values(cluster_run):
     _, seen = cluster_run
-    name, endpoint, ca, cidr, oidc_arn, issuer, node_sg, cluster_sg, kubeconfig = seen["outputs"]
+    name, endpoint, ca, cidr, oidc_arn, issuer, cluster_sg, kubeconfig = seen["outputs"]
     assert name == "mlp-unit" and seen["kubernetes_version"] == "1.35"
     assert endpoint.startswith("https://") and endpoint.endswith(".eks.amazonaws.com")
     assert cidr == "172.20.0.0/16" and ca
     assert issuer.startswith("https://oidc.eks.us-east-1.amazonaws.com/id/")
     assert oidc_arn == f"arn:aws:iam::123456789012:oidc-provider/{issuer.removeprefix('https://')}"
-    assert node_sg.startswith("sg-") and cluster_sg.startswith("sg-") and node_sg != cluster_sg
+    assert cluster_sg.startswith("sg-")
     config = json.loads(kubeconfig)
     assert config["clusters"][0]["cluster"] == {"server": endpoint, "certificate-authority-data": ca}
     assert "get-token" in config["users"][0]["user"]["exec"]["args"]
@@ -156,6 +155,8 @@ def test_addons_are_pinned_and_cni_and_ebs_use_their_own_irsa_roles(cluster_run)
     coredns = json.loads(addons["coredns"].inputs["configurationValues"])
     assert coredns["nodeSelector"] == {POOL_LABEL: "system"}
     assert coredns["tolerations"][0]["key"] == "CriticalAddonsOnly"
+    # The add-on schema takes the flag as a string; a boolean would be refused by EKS.
+    assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
 
 
 def test_system_pool_is_on_demand_tainted_and_hardened(cluster_run):
@@ -206,3 +207,64 @@ def test_a_public_endpoint_is_limited_to_the_given_cidrs(declare):
     (component,) = inventory.of_type("eks:index:Cluster")
     assert component.inputs["endpointPublicAccess"] is True
     assert component.inputs["publicAccessCidrs"] == ["203.0.113.0/24"]
+
+
+def test_pulumi_eks_declares_no_security_groups_and_answers_the_eks_group(cluster_run):
+    from mlp.mock_eks import cluster_tagged_security_groups
+
+    inventory, seen = cluster_run
+    (component,) = inventory.of_type("eks:index:Cluster")
+    assert component.inputs["skipDefaultSecurityGroups"] is True
+    assert inventory.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+    cluster_sg = seen["outputs"][6]
+    assert cluster_tagged_security_groups(inventory) == {cluster_sg: "EKS cluster security group of mlp-unit"}
+
+
+def test_pulumi_eks_default_groups_would_tag_a_second_group(declare):
+    """What skipping the defaults avoids: pulumi-eks's node group carries the cluster tag too,
+    so a node given it and the EKS cluster group would have two tagged groups."""
+    import pulumi_eks as eks
+
+    from mlp.mock_eks import cluster_tagged_security_groups
+
+    seen = {}
+
+    def build():
+        cluster = eks.Cluster("defaults", name="mlp-defaults", vpc_id="vpc-1", private_subnet_ids=["subnet-a"], skip_default_node_group=True)
+        pulumi.Output.all(cluster.node_security_group_id, cluster.eks_cluster.vpc_config).apply(lambda v: seen.update(ids=v))
+
+    inventory = declare(build)
+    node_sg, vpc_config = seen["ids"]
+    tagged = cluster_tagged_security_groups(inventory)
+    assert set(tagged) == {node_sg, vpc_config["cluster_security_group_id"]}
+    assert tagged[node_sg] == "defaults-nodeSecurityGroup"
+
+
+def test_pulumi_eks_deploys_nothing_into_the_cluster_itself(cluster_run):
+    """The creator-admin grant is removed; pulumi-eks needs it only for objects it would deploy
+    into the cluster itself, so none of the options that make it do so may be set."""
+    from components.eks_cluster import PULUMI_EKS_IN_CLUSTER_OPTIONS
+
+    inventory, _ = cluster_run
+    (component,) = inventory.of_type("eks:index:Cluster")
+    inputs = component.inputs
+    assert [option for option in PULUMI_EKS_IN_CLUSTER_OPTIONS if inputs.get(option) not in (None, False, [], {})] == []
+    assert inputs["useDefaultVpcCni"] is True, "otherwise pulumi-eks installs its VPC CNI through its kubeconfig"
+    assert inputs["authenticationMode"] == "API", "a ConfigMap mode makes pulumi-eks write aws-auth"
+    assert inputs["skipDefaultNodeGroup"] is True
+
+
+def test_register_outputs_name_exactly_the_typed_outputs():
+    """Each component registers exactly the outputs it declares as typed attributes."""
+    import ast
+    import inspect
+
+    from components import eks_cluster, worker_pool
+
+    for module, cls in ((eks_cluster, "EksCluster"), (worker_pool, "WorkerPool")):
+        tree = ast.parse(inspect.getsource(module))
+        (node,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls]
+        typed = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign)}
+        (call,) = [c for c in ast.walk(node) if isinstance(c, ast.Call) and getattr(c.func, "attr", "") == "register_outputs"]
+        registered = {k.value for k in call.args[0].keys}
+        assert registered == typed, f"{cls}: registered {sorted(registered)}, typed {sorted(typed)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import email
 import json
 
@@ -29,6 +30,14 @@ def _template_of(inventory, group):
     (template,) = [t for t in inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate") if t.parent == group.parent]
     assert template_id.startswith("lt-")
     return template
+
+
+def _taints_of(template) -> set[str]:
+    """The taints a template's nodes register with, as `key=value:Effect`, from its user data."""
+    message = email.message_from_string(base64.b64decode(template.inputs["userData"]).decode())
+    flags = yaml.safe_load(message.get_payload()[0].get_payload())["spec"]["kubelet"]["flags"]
+    (taints,) = [flag.removeprefix("--register-with-taints=") for flag in flags if flag.startswith("--register-with-taints=")]
+    return set(taints.split(","))
 
 
 def test_cluster_is_hardened(stack_inventory, settings_of):
@@ -78,6 +87,7 @@ def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory,
         assert distribution["onDemandPercentageAboveBaseCapacity"] == pool.on_demand_percentage_above_base_capacity, name
         assert distribution["spotAllocationStrategy"] == "price-capacity-optimized", name
         assert group.inputs["capacityRebalance"] is True, name
+        assert group.inputs["instanceRefresh"]["strategy"] == "Rolling", name
         assert group.ignore_changes == ["desiredCapacity"], name
         types = [o["instanceType"] for o in group.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]]
         assert len({catalog[t].shape for t in types}) == 1, f"{name}: mixed shapes {types}"
@@ -93,6 +103,47 @@ def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory,
         assert config["spec"]["cluster"]["apiServerEndpoint"].startswith("https://")
         assert config["spec"]["cluster"]["cidr"] == "172.20.0.0/16"
         assert f"{CAPACITY_LABEL}=" in flags
+
+
+def test_every_node_carries_exactly_one_cluster_tagged_security_group(stack_inventory):
+    """The load balancer controller opens one security group per network interface to its ALBs
+    (ip targets): the single one tagged `kubernetes.io/cluster/<name>`; two fail every target."""
+    from mlp.mock_eks import cluster_tagged_security_groups
+
+    tagged = cluster_tagged_security_groups(stack_inventory)
+    (eks_group,) = [group for group, what in tagged.items() if what.startswith("EKS cluster security group")]
+    managed_parents = {group.parent for group in stack_inventory.of_type("aws:eks/nodeGroup:NodeGroup")}
+    templates = stack_inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert len(templates) == len(managed_parents) + len(_groups(stack_inventory))
+    for template in templates:
+        groups = template.inputs.get("vpcSecurityGroupIds") or []
+        if not groups and template.parent in managed_parents:
+            groups = [eks_group]  # a managed node group's template names none: EKS attaches its group
+        carrying = [group for group in groups if group in tagged]
+        assert len(carrying) == 1, f"{template.name}: cluster-tagged security groups {carrying} of {groups}"
+
+
+def network_policy_problems(inventory) -> list[str]:
+    """NetworkPolicies declared while the VPC CNI would not enforce them."""
+    policies = [r.name for r in inventory.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")]
+    (cni,) = [a for a in inventory.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
+    configuration = json.loads(cni.inputs.get("configurationValues") or "{}")
+    if policies and configuration.get("enableNetworkPolicy") != "true":
+        return [f"{cni.name} does not enable network policy (configurationValues {configuration}); unenforced: {policies}"]
+    return []
+
+
+def test_declared_network_policies_are_enforced(stack_inventory):
+    assert stack_inventory.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy"), "the services declare policies"
+    assert network_policy_problems(stack_inventory) == []
+
+
+def test_network_policies_without_the_cni_flag_are_caught(plan):
+    inventory = copy.deepcopy(plan("dev"))
+    (cni,) = [a for a in inventory.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
+    del cni.inputs["configurationValues"]
+    (problem,) = network_policy_problems(inventory)
+    assert problem.startswith("cluster-vpc-cni does not enable network policy")
 
 
 def test_prod_has_a_spot_pool_and_an_on_demand_fallback(plan):
@@ -162,11 +213,20 @@ def test_gpu_pool_switch(enabled, stack_document, scratch_project):
     document = stack_document("dev")
     document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": enabled}
     project = scratch_project("dev", yaml.safe_dump(document))
-    groups = _groups(build_inventory("dev", project))
+    inventory = build_inventory("dev", project)
+    groups = _groups(inventory)
     assert ("mlp-dev-gpu" in groups) is enabled
+    plugins = [r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "nvidia-device-plugin"]
+    assert len(plugins) == int(enabled)
     if enabled:
         tags = {t["key"]: t["value"] for t in groups["mlp-dev-gpu"].inputs["tags"]}
         assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "1"
+        # The plugin's pods must be able to land exactly where the GPU pool's nodes are.
+        values = plugins[0].inputs["values"]
+        assert values["nodeSelector"] == {POOL_LABEL: "gpu"}
+        node_taints = _taints_of(_template_of(inventory, groups["mlp-dev-gpu"]))
+        tolerated = {f"{t['key']}={t['value']}:{t['effect']}" for t in values["tolerations"] if t["operator"] == "Equal"}
+        assert node_taints and node_taints <= tolerated
 
 
 def test_declared_kubernetes_objects_validate_against_the_cluster_version(stack_inventory, settings_of):

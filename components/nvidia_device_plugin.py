@@ -1,0 +1,74 @@
+"""The NVIDIA device plugin: advertises `nvidia.com/gpu` on the GPU pool's nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.placement import GPU_TAINT, POOL_LABEL, SPOT_TAINT, toleration_for
+
+CHART = "nvidia-device-plugin"
+CHART_REPOSITORY = "https://nvidia.github.io/k8s-device-plugin"
+CHART_VERSION = "0.20.0"
+"""NVIDIA/k8s-device-plugin tag v0.20.0 (1b826ac, 2026-08-19),
+deployments/helm/nvidia-device-plugin/Chart.yaml: version 0.20.0, appVersion 0.20.0."""
+NAMESPACE = "kube-system"
+
+
+def device_plugin_values(gpu_pool: str) -> dict:
+    """Helm values: the DaemonSet on the GPU pool's nodes only, whatever capacity they are.
+
+    The chart's default affinity asks for Node Feature Discovery labels, which nothing in the
+    platform sets (the chart's NFD dependency is off), so it is replaced by the pool label; its
+    default tolerations are replaced by the two taints a GPU pool can carry (GPU, and spot when
+    it buys spot). A DaemonSet that does not tolerate a node's taints never runs there."""
+    return {
+        "nodeSelector": {POOL_LABEL: gpu_pool},
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchExpressions": [{"key": POOL_LABEL, "operator": "In", "values": [gpu_pool]}]}]
+                }
+            }
+        },
+        "tolerations": [toleration_for(GPU_TAINT), toleration_for(SPOT_TAINT)],
+        "priorityClassName": "system-node-critical",
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class NvidiaDevicePluginArgs:
+    """Inputs of `NvidiaDevicePlugin`."""
+
+    gpu_pool: str = "gpu"
+    """`POOL_LABEL` value of the GPU nodes. Default "gpu"."""
+
+
+class NvidiaDevicePlugin(pulumi.ComponentResource):
+    """The NVIDIA device plugin from its official chart (version pinned), on the GPU pool's
+    nodes only. The EKS-optimized NVIDIA AMI carries the driver and container runtime, not the
+    plugin; without it no node advertises `nvidia.com/gpu` and GPU pods stay pending. Needs a
+    Kubernetes provider in `opts.providers`."""
+
+    release_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NvidiaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("mlplatform:compute:NvidiaDevicePlugin", name, None, opts)
+        release = k8s.helm.v3.Release(
+            f"{name}-release",
+            name="nvidia-device-plugin",
+            chart=CHART,
+            version=CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
+            namespace=NAMESPACE,
+            values=device_plugin_values(args.gpu_pool),
+            # A DaemonSet on a pool scaled to zero is ready at once (no node wants a pod).
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.release_name = release.name
+        self.register_outputs({"release_name": self.release_name})
