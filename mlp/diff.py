@@ -2,7 +2,7 @@
 
 The stack is planned twice, offline: at REF, in a temporary `git worktree`, by that revision's
 own `mlp plan` in a subprocess (its code first on PYTHONPATH, so the old program and the old
-harness run), and in the working tree. Both inventories are priced with the working tree's price
+harness run; when its `uv.lock` differs, in its own locked environment), and in the working tree. Both inventories are priced with the working tree's price
 table, each with its own stack file's cost assumptions. No credentials, no network: it serves
 pull requests from forks as well.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,29 @@ def _base_cost_settings(worktree: Path, stack: str, fallback: PlatformSettings) 
     return fallback.model_copy(update={"cost": cost})
 
 
+def _lock(directory: Path) -> bytes | None:
+    path = directory / "uv.lock"
+    return path.read_bytes() if path.is_file() else None
+
+
+def base_plan_command(project_dir: Path, worktree: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The Python that plans the base revision, and its environment.
+
+    With the working tree's `uv.lock` (the common case) the current interpreter does: its
+    packages are the base's packages. When the base's lock differs, the base's own locked
+    packages are installed into an environment inside its worktree by `uv run --frozen` (from
+    uv's cache; without network, only packages already cached can be installed, otherwise uv
+    says which one is missing), so a dependency bump is priced against the old dependencies.
+    """
+    if _lock(worktree) == _lock(project_dir):
+        return [sys.executable], env
+    uv = shutil.which("uv")
+    runner = [uv] if uv else [sys.executable, "-m", "uv"]
+    # The caller's virtual environment must not stand in for the base's.
+    base_env = {key: value for key, value in env.items() if key not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
+    return [*runner, "run", "--frozen", "--no-dev", "--project", str(worktree), "python"], base_env
+
+
 def plan_base(project_dir: Path, ref: str, stack: str, fallback: PlatformSettings) -> tuple[list[DeclaredResource], PlatformSettings]:
     """Plan `stack` at `ref` in a temporary worktree with that revision's own code."""
     with tempfile.TemporaryDirectory(prefix="mlp-diff-") as scratch:
@@ -156,8 +180,9 @@ def plan_base(project_dir: Path, ref: str, stack: str, fallback: PlatformSetting
                 return [], fallback  # the stack is new in this change
             out = Path(scratch) / "base.json"
             env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(worktree), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+            command, env = base_plan_command(project_dir, worktree, env)
             planned = subprocess.run(
-                [sys.executable, "-m", "mlp.cli", "--project-dir", str(worktree), "plan", stack, "--json", str(out)],
+                [*command, "-m", "mlp.cli", "--project-dir", str(worktree), "plan", stack, "--json", str(out)],
                 cwd=worktree,
                 env=env,
                 capture_output=True,

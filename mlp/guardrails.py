@@ -1,7 +1,12 @@
 """Checks of the cost posture on a declared inventory: every taggable resource carries the
-cost-allocation tags, and nothing grows without bound. Pure functions over resources (urn, type,
-name, parent, provider, inputs), used by the tests and meant for the policy pack: each returns
-one message per offending resource, naming it.
+cost-allocation tags, and nothing grows without bound.
+
+One definition of each rule: pure functions over anything shaped like `ResourceView` (urn, type,
+parent URN, provider URN, inputs). The offline inventory's `DeclaredResource` is one; the policy
+pack (`policy/mlplatform_policy/rules.py`, rules `required-tags` and `bounded-growth`) hands its
+own view of the engine's resources to the very same functions. `tag_findings` and
+`growth_findings` return `(urn, message)` pairs; `missing_tags` and `unbounded_growth` the same
+as one line each, naming the resource.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any, Protocol
@@ -27,13 +33,25 @@ SERVICE_COMPONENT_SUFFIX = ":MlService"
 LAUNCHED_RESOURCE_TYPES = ("volume", "network-interface")
 
 
-class DeclaredView(Protocol):
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    provider: str | None
-    inputs: dict[str, Any]
+class ResourceView(Protocol):
+    """What the checks read of a resource. `parent` and `provider` are URNs (a provider reference
+    may also be the engine's `URN::ID` form); inputs are keyed by schema (camelCase) names and
+    read through `Mapping`/`Sequence` only, so the policy engine's property proxies work too."""
+
+    @property
+    def urn(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def provider(self) -> str | None: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+
+
+Finding = tuple[str, str]
+"""(urn of the offending resource, what is wrong)."""
 
 
 @cache
@@ -46,32 +64,64 @@ def is_taggable(type_token: str) -> bool:
         return False
     module_path, _, class_name = rest.partition(":")
     module = module_path.split("/")[0]
-    try:
-        sdk = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
-        args_class = getattr(sdk, f"{class_name}Args")
-    except (ImportError, AttributeError):
-        return False
+    # Importing a module (lazily, on first attribute access) announces its deprecated resources,
+    # which is noise in the policy engine's output.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            sdk = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
+            args_class = getattr(sdk, f"{class_name}Args")
+        except (ImportError, AttributeError):
+            return False
     return "tags" in inspect.signature(args_class.__init__).parameters
 
 
-def _default_tags(provider: DeclaredView | None) -> dict[str, str]:
+def _is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _tag_map(tags: Any) -> dict[str, str]:
+    """A `tags` input as key -> value (None as blank)."""
+    if not isinstance(tags, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in tags.items()}
+
+
+def _lacking(required: Iterable[str], tags: Mapping[str, str] | None) -> list[str]:
+    """Required keys absent or blank (a blank tag attributes nothing) in `tags`."""
+    return [k for k in required if tags is None or not str(tags.get(k) or "").strip()]
+
+
+def _default_tags(provider: ResourceView | None) -> dict[str, str]:
     if provider is None:
         return {}
     raw = provider.inputs.get("defaultTags")
-    document = json.loads(raw) if isinstance(raw, str) else (raw or {})
-    return dict(document.get("tags") or {})
+    document = json.loads(raw) if isinstance(raw, str) else raw
+    return _tag_map(document.get("tags")) if isinstance(document, Mapping) else {}
+
+
+def _propagated(value: Any) -> bool:
+    # The engine sends booleans; some schemas spell them as strings.
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _tag_list(tags: Any) -> dict[str, tuple[str, bool]]:
-    """ASG tags: key -> (value, propagated at launch)."""
+    """ASG tags: key -> (value, propagated at launch), without blank values."""
     return {
-        str(t.get("key")): (str(t.get("value")), bool(t.get("propagateAtLaunch")))
-        for t in tags or []
-        if isinstance(t, Mapping)
+        str(t.get("key")): (str(t.get("value")), _propagated(t.get("propagateAtLaunch")))
+        for t in (tags if _is_list(tags) else [])
+        if isinstance(t, Mapping) and str(t.get("value") or "").strip()
     }
 
 
-def _ancestors(resource: DeclaredView, by_urn: Mapping[str, DeclaredView]) -> list[DeclaredView]:
+def _provider_of(resource: ResourceView, by_urn: Mapping[str, ResourceView]) -> ResourceView | None:
+    reference = resource.provider
+    if not reference:
+        return None
+    return by_urn.get(reference) or by_urn.get(reference.rsplit("::", 1)[0])
+
+
+def _ancestors(resource: ResourceView, by_urn: Mapping[str, ResourceView]) -> list[ResourceView]:
     found, current = [], resource
     while current.parent and current.parent in by_urn:
         current = by_urn[current.parent]
@@ -79,16 +129,18 @@ def _ancestors(resource: DeclaredView, by_urn: Mapping[str, DeclaredView]) -> li
     return found
 
 
-def _required_for(resource: DeclaredView, by_urn: Mapping[str, DeclaredView]) -> tuple[str, ...]:
+def _required_for(resource: ResourceView, by_urn: Mapping[str, ResourceView]) -> tuple[str, ...]:
     in_service = any(a.type.endswith(SERVICE_COMPONENT_SUFFIX) for a in _ancestors(resource, by_urn))
     return (*REQUIRED_TAG_KEYS, SERVICE_TAG_KEY) if in_service else REQUIRED_TAG_KEYS
 
 
-def missing_tags(resources: Sequence[DeclaredView]) -> list[str]:
-    """One message per taggable AWS resource lacking a required tag, counting the provider's
-    default tags where they apply."""
+def tag_findings(resources: Sequence[ResourceView]) -> list[Finding]:
+    """One finding per taggable AWS resource lacking a required tag (blank values count as
+    missing), counting the provider's default tags where they apply. Resources of an ML service
+    (under an `MlService` component) also need the `service` tag, and a launch template must tag
+    the volumes and network interfaces it launches."""
     by_urn = {r.urn: r for r in resources}
-    problems = []
+    findings: list[Finding] = []
     for resource in resources:
         if not is_taggable(resource.type):
             continue
@@ -99,39 +151,44 @@ def missing_tags(resources: Sequence[DeclaredView]) -> list[str]:
             tags = _tag_list(resource.inputs.get("tags"))
             absent = [k for k in required if k not in tags or not tags[k][1]]
             if absent:
-                problems.append(f"{resource.urn}: tags not propagated at launch: {', '.join(absent)}")
+                findings.append((resource.urn, f"tags not propagated at launch: {', '.join(absent)}"))
             continue
-        effective = {**_default_tags(by_urn.get(resource.provider or "")), **(resource.inputs.get("tags") or {})}
-        absent = [k for k in required if k not in effective]
+        # A resource's own tag overrides the provider's default tag of the same key, blank or not.
+        effective = {**_default_tags(_provider_of(resource, by_urn)), **_tag_map(resource.inputs.get("tags"))}
+        absent = _lacking(required, effective)
         if absent:
-            problems.append(f"{resource.urn}: missing tags {', '.join(absent)}")
+            findings.append((resource.urn, f"missing tags {', '.join(absent)}"))
         if resource.type == LAUNCH_TEMPLATE:
-            problems += _launch_template_problems(resource, required)
-    return problems
+            findings += [(resource.urn, problem) for problem in _launch_template_problems(resource, required)]
+    return findings
 
 
-def _launch_template_problems(resource: DeclaredView, required: Iterable[str]) -> list[str]:
+def missing_tags(resources: Sequence[ResourceView]) -> list[str]:
+    """`tag_findings` as one line per finding: `<urn>: <what is missing>`."""
+    return [f"{urn}: {message}" for urn, message in tag_findings(resources)]
+
+
+def _launch_template_problems(resource: ResourceView, required: Iterable[str]) -> list[str]:
     specifications = {
-        spec.get("resourceType"): spec.get("tags") or {}
-        for spec in resource.inputs.get("tagSpecifications") or []
+        spec.get("resourceType"): _tag_map(spec.get("tags"))
+        for spec in (resource.inputs.get("tagSpecifications") or [])
         if isinstance(spec, Mapping)
     }
     problems = []
     for launched in LAUNCHED_RESOURCE_TYPES:
-        tags = specifications.get(launched)
-        absent = [k for k in required if tags is None or k not in tags]
+        absent = _lacking(required, specifications.get(launched))
         if absent:
-            problems.append(f"{resource.urn}: tag specification for {launched} lacks {', '.join(absent)}")
+            problems.append(f"tag specification for {launched} lacks {', '.join(absent)}")
     return problems
 
 
-def unbounded_growth(resources: Sequence[DeclaredView]) -> list[str]:
+def growth_findings(resources: Sequence[ResourceView]) -> list[Finding]:
     """Log groups without retention and ECR repositories without a lifecycle policy. A policy
     covers a repository when it is declared under it or names it (`repository` = its name)."""
-    problems = []
+    findings: list[Finding] = []
     for group in (r for r in resources if r.type == LOG_GROUP):
         if not group.inputs.get("retentionInDays"):
-            problems.append(f"{group.urn}: log group keeps logs forever (set retentionInDays)")
+            findings.append((group.urn, "log group keeps logs forever (set retentionInDays)"))
     policies = [r for r in resources if r.type == ECR_LIFECYCLE_POLICY]
     for repository in (r for r in resources if r.type == ECR_REPOSITORY):
         names = {repository.inputs.get("name"), repository.urn}
@@ -140,5 +197,10 @@ def unbounded_growth(resources: Sequence[DeclaredView]) -> list[str]:
             for p in policies
         )
         if not covered:
-            problems.append(f"{repository.urn}: ECR repository without a lifecycle policy")
-    return problems
+            findings.append((repository.urn, "ECR repository without a lifecycle policy"))
+    return findings
+
+
+def unbounded_growth(resources: Sequence[ResourceView]) -> list[str]:
+    """`growth_findings` as one line per finding: `<urn>: <what grows>`."""
+    return [f"{urn}: {message}" for urn, message in growth_findings(resources)]

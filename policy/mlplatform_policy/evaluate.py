@@ -30,17 +30,24 @@ class Finding:
 
 
 def from_inventory(records: Iterable[Mapping[str, Any]]) -> list[PlannedResource]:
-    """Plan inventory records (`{"urn", "type", "name", "provider", "inputs"}`, as written by
+    """Plan inventory records (`{"urn", "type", "name", "parent", "provider", "inputs"}`, as written by
     `mlp plan --json`) as planned resources, each with its provider's inputs attached. The
     provider reference may be a URN or the engine's `URN::ID` form."""
     records = list(records)
     by_urn = {record["urn"]: record for record in records}
 
-    def provider_inputs(reference: str | None) -> Mapping[str, Any] | None:
+    def provider_record(reference: str | None) -> Mapping[str, Any] | None:
         if not reference:
             return None
-        provider = by_urn.get(reference) or by_urn.get(reference.rsplit("::", 1)[0])
+        return by_urn.get(reference) or by_urn.get(reference.rsplit("::", 1)[0])
+
+    def provider_inputs(reference: str | None) -> Mapping[str, Any] | None:
+        provider = provider_record(reference)
         return provider["inputs"] if provider else None
+
+    def provider_urn(reference: str | None) -> str | None:
+        provider = provider_record(reference)
+        return provider["urn"] if provider else reference
 
     return [
         PlannedResource(
@@ -49,6 +56,8 @@ def from_inventory(records: Iterable[Mapping[str, Any]]) -> list[PlannedResource
             urn=record["urn"],
             props=record.get("inputs") or {},
             provider_props=provider_inputs(record.get("provider")),
+            parent=record.get("parent"),
+            provider=provider_urn(record.get("provider")),
         )
         for record in records
     ]

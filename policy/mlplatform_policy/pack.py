@@ -33,12 +33,16 @@ ENFORCEMENT = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementL
 def planned(resource: ResourceValidationArgs | PolicyResource) -> PlannedResource:
     """The engine's view of a resource as the rules' plain view."""
     provider = resource.provider
+    # Only stack validation sees parents (`PolicyResource.parent`); a resource validation has none.
+    parent = getattr(resource, "parent", None)
     return PlannedResource(
         type=resource.resource_type,
         name=resource.name,
         urn=resource.urn,
         props=resource.props,
         provider_props=provider.props if provider is not None else None,
+        parent=parent.urn if parent is not None else None,
+        provider=provider.urn if provider is not None else None,
     )
 
 

@@ -18,14 +18,23 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PlannedResource:
-    """One resource as a rule sees it: its type token, name, URN, inputs, and the inputs of the
-    provider that manages it (for the AWS provider's `defaultTags`), if any."""
+    """One resource as a rule sees it: its type token, name, URN, inputs, the inputs of the
+    provider that manages it (for the AWS provider's `defaultTags`), if any, and the URNs of its
+    parent and provider (the shared cost checks in `mlp.guardrails` walk parents to find the
+    resources of an ML service)."""
 
     type: str
     name: str
     urn: str
     props: Mapping[str, Any]
     provider_props: Mapping[str, Any] | None = None
+    parent: str | None = None
+    provider: str | None = None
+
+    @property
+    def inputs(self) -> Mapping[str, Any]:
+        """The props under the name `mlp.guardrails.ResourceView` reads."""
+        return self.props
 
 
 @dataclass(frozen=True)

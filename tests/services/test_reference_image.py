@@ -48,6 +48,16 @@ def test_the_runtime_stage_runs_as_a_non_root_user_without_build_tools():
     assert "HEALTHCHECK" in runtime
 
 
+def test_the_runtime_stage_drops_the_package_manager_of_its_base_before_dropping_root():
+    runtime = stages()[-1]
+    removal = re.search(r"^RUN python -m pip uninstall --yes[^\n]* pip\b", runtime, flags=re.MULTILINE)
+    assert removal, "the python base image ships pip: the runtime stage must uninstall it"
+    assert "rm -rf /usr/local/lib/python3.13/ensurepip" in runtime, "ensurepip would bring pip back"
+    assert removal.start() < runtime.index("\nUSER "), "pip must be removed while the stage still runs as root"
+    base = runtime.split()[1]
+    assert base.startswith("python:3.13-"), f"the ensurepip path assumes Python 3.13, the base is {base}"
+
+
 def run_checkov(*files) -> list[dict]:
     if shutil.which("uvx") is None:
         pytest.skip("uvx is not installed: checkov runs in its own environment through uvx")
