@@ -130,6 +130,22 @@ def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory,
             assert f"{CAPACITY_LABEL}=" in flags
 
 
+def test_each_pool_alarm_sits_above_a_full_scale_in_of_its_zonal_groups(stack_inventory, settings_of):
+    """Scale-ins are lifecycle actions too: a pool's termination alarm must not fire when the
+    autoscaler empties every zonal group from its declared maxSize down to its minSize."""
+    settings = settings_of(stack_inventory.stack)
+    alarms = {
+        json.loads(stack_inventory.by_urn(a.parent).inputs["eventPattern"])["detail"]["AutoScalingGroupName"][0]: a
+        for a in stack_inventory.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["metricName"] == "TriggeredRules"
+    }
+    for name in settings.node_pools:
+        groups = _pool_groups(stack_inventory, name)
+        scale_in = sum(g.inputs["maxSize"] - g.inputs["minSize"] for g in groups.values())
+        (alarm,) = [alarms[g] for g in groups if g in alarms]
+        assert alarm.inputs["threshold"] > scale_in, f"{name}: alarm at {alarm.inputs['threshold']}, a scale-in terminates {scale_in}"
+
+
 def test_every_node_carries_exactly_one_cluster_tagged_security_group(stack_inventory):
     """The load balancer controller opens one security group per network interface to its ALBs
     (ip targets): the single one tagged `kubernetes.io/cluster/<name>`; two fail every target."""
