@@ -3,8 +3,8 @@ on-demand capacity."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
