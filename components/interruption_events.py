@@ -60,14 +60,14 @@ def scheduled_change_pattern() -> dict:
     }
 
 
-def terminate_lifecycle_pattern(asg_name: str) -> dict:
-    """A termination lifecycle action of one Auto Scaling group. One rule per worker group: the
-    handler only hears about this cluster's groups, and each rule's `TriggeredRules` metric
-    counts one pool's terminations."""
+def terminate_lifecycle_pattern(asg_names: Sequence[str]) -> dict:
+    """A termination lifecycle action of one pool's Auto Scaling groups (one per zone). One rule
+    per pool: the handler only hears about this cluster's groups, and each rule's
+    `TriggeredRules` metric counts one pool's terminations, whatever zone they are in."""
     return {
         "source": ["aws.autoscaling"],
         "detail-type": [TERMINATE_LIFECYCLE_ACTION],
-        "detail": {"AutoScalingGroupName": [asg_name]},
+        "detail": {"AutoScalingGroupName": sorted(asg_names)},
     }
 
 

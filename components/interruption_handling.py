@@ -45,14 +45,16 @@ WEBHOOK_SECRET_NAME = f"{RELEASE_NAME}-webhook"
 
 @dataclass(frozen=True, kw_only=True)
 class WorkerGroup:
-    """One self-managed worker pool's Auto Scaling group."""
+    """One self-managed worker pool's Auto Scaling groups, one per availability zone."""
 
-    asg_name: pulumi.Input[str]
-    """The group's name."""
-    asg_arn: pulumi.Input[str]
-    """The group's ARN; the handler may complete lifecycle actions of this group only."""
+    asg_names: Mapping[str, pulumi.Input[str]]
+    """Zone -> that zone's group name; each gets the drain lifecycle hook."""
+    asg_arns: Mapping[str, pulumi.Input[str]]
+    """Zone -> that zone's group ARN; the handler may complete lifecycle actions of these groups
+    only."""
     notice_alarm_threshold: int = 6
-    """Terminations within the notice alarm period that raise the pool's alarm. Default 6."""
+    """Terminations of the whole pool (all its zones) within the notice alarm period that raise
+    the pool's alarm. Default 6."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,8 +66,8 @@ class InterruptionHandlingArgs:
     region: str
     """The AWS region of the queue, for the handler's SQS client."""
     worker_groups: Mapping[str, WorkerGroup]
-    """Self-managed worker groups by pool name. Each gets a termination lifecycle hook, its own
-    lifecycle rule and a termination alarm. The EKS-managed system pool is not listed: EKS
+    """Self-managed worker pools by pool name. Each zonal group gets a termination lifecycle
+    hook; each pool gets one lifecycle rule over its zonal groups and a termination alarm. The EKS-managed system pool is not listed: EKS
     drains it."""
     kubernetes_provider: k8s.Provider
     """The cluster's provider; the Helm release and the webhook Secret use it."""
@@ -96,9 +98,10 @@ class InterruptionHandling(pulumi.ComponentResource):
       over TLS;
     - EventBridge rules into it: spot interruption warnings, rebalance recommendations, instance
       stopping/terminating, AWS Health EC2 scheduled changes, and one terminate-lifecycle rule per
-      worker group (so the handler hears only this cluster's groups, and each rule's
-      `TriggeredRules` metric counts one pool's terminations);
-    - a termination lifecycle hook on every worker group (default result CONTINUE, timeout =
+      worker pool listing its zonal groups (so the handler hears only this cluster's groups, and
+      each rule's `TriggeredRules` metric counts one pool's terminations across its zones, with
+      no metric math and no threshold split per zone);
+    - a termination lifecycle hook on every zonal worker group (default result CONTINUE, timeout =
       detection + node drain) so a group waits for the drain;
     - the AWS Node Termination Handler (official chart, pinned) in queue-processor mode on the
       system pool, two replicas with a PDB, `system-cluster-critical`, with an IRSA role
@@ -153,18 +156,19 @@ class InterruptionHandling(pulumi.ComponentResource):
 
         timeout = args.drain_budget.lifecycle_timeout_seconds()
         for pool, group in args.worker_groups.items():
-            aws.autoscaling.LifecycleHook(
-                f"{name}-hook-{pool}",
-                name=LIFECYCLE_HOOK_NAME,
-                autoscaling_group_name=group.asg_name,
-                lifecycle_transition="autoscaling:EC2_INSTANCE_TERMINATING",
-                default_result="CONTINUE",
-                heartbeat_timeout=timeout,
-                notification_metadata=pulumi.Output.from_input(args.cluster_name).apply(
-                    lambda cluster, pool=pool: json.dumps({"cluster": cluster, "pool": pool})
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            for zone, asg_name in group.asg_names.items():
+                aws.autoscaling.LifecycleHook(
+                    f"{name}-hook-{pool}-{zone}",
+                    name=LIFECYCLE_HOOK_NAME,
+                    autoscaling_group_name=asg_name,
+                    lifecycle_transition="autoscaling:EC2_INSTANCE_TERMINATING",
+                    default_result="CONTINUE",
+                    heartbeat_timeout=timeout,
+                    notification_metadata=pulumi.Output.from_input(args.cluster_name).apply(
+                        lambda cluster, pool=pool: json.dumps({"cluster": cluster, "pool": pool})
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
 
         role = WorkloadRole(
             f"{name}-handler",
@@ -175,7 +179,7 @@ class InterruptionHandling(pulumi.ComponentResource):
                 service_account=SERVICE_ACCOUNT,
                 inline_policies={
                     "drain": pulumi.Output.all(
-                        queue.arn, *[group.asg_arn for group in args.worker_groups.values()]
+                        queue.arn, *[arn for group in args.worker_groups.values() for arn in group.asg_arns.values()]
                     ).apply(lambda arns: json.dumps(handler_policy(arns[0], arns[1:]))),
                 },
                 description="AWS Node Termination Handler: consume the interruption queue, "
@@ -263,7 +267,7 @@ class InterruptionHandling(pulumi.ComponentResource):
 
     def _rules(self, name: str, args: InterruptionHandlingArgs) -> dict[str, aws.cloudwatch.EventRule]:
         """The rules into the queue by kind: account-wide EC2/Health rules, one lifecycle rule per
-        worker group."""
+        worker pool matching all its zonal groups (so the pool's alarm counts the pool)."""
         rules = {
             kind: aws.cloudwatch.EventRule(
                 f"{name}-{kind}",
@@ -277,8 +281,8 @@ class InterruptionHandling(pulumi.ComponentResource):
             rules[f"lifecycle-{pool}"] = aws.cloudwatch.EventRule(
                 f"{name}-lifecycle-{pool}",
                 description=f"Interruption handling: termination lifecycle actions of pool {pool}",
-                event_pattern=pulumi.Output.from_input(group.asg_name).apply(
-                    lambda asg: json.dumps(terminate_lifecycle_pattern(asg))
+                event_pattern=pulumi.Output.all(*group.asg_names.values()).apply(
+                    lambda asgs: json.dumps(terminate_lifecycle_pattern(asgs))
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

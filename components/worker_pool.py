@@ -1,7 +1,9 @@
-"""A self-managed worker pool: one Auto Scaling group mixing spot and on-demand capacity."""
+"""A self-managed worker pool: one Auto Scaling group per availability zone, each mixing spot and
+on-demand capacity."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +39,36 @@ GROUP_METRICS = (
     "GroupTotalInstances",
 )
 """Auto Scaling group metrics (free at one-minute granularity), for the capacity dashboards."""
+
+
+@dataclass(frozen=True)
+class ZoneSizes:
+    """One zonal group's share of a pool's sizes."""
+
+    min_size: int
+    max_size: int
+    on_demand_base_capacity: int
+
+
+def zone_sizes(*, min_size: int, max_size: int, on_demand_base_capacity: int, zone_count: int) -> ZoneSizes:
+    """Split a pool's sizes over its zonal groups, rounding up: every zonal group gets
+    ceil(size / zones), so the pool's floor, ceiling and on-demand base are at least what was
+    configured and every zone gets the same share (cluster-autoscaler's
+    `balance-similar-node-groups` keeps similar groups level, which only works if each zone may
+    grow as far as the others). A `min_size` that is not a multiple of the zone count therefore
+    buys more floor than asked: 1 in three zones is 3 instances, one per zone."""
+    if zone_count < 1:
+        raise ValueError("a worker pool needs at least one zone")
+    return ZoneSizes(
+        min_size=math.ceil(min_size / zone_count),
+        max_size=math.ceil(max_size / zone_count),
+        on_demand_base_capacity=math.ceil(on_demand_base_capacity / zone_count),
+    )
+
+
+def zonal_group_name(group_name: str, zone: str) -> str:
+    """The Auto Scaling group of one pool in one zone: the pool's group name, then the zone."""
+    return f"{group_name}-{zone}"
 
 
 def capacity_type_of(on_demand_base_capacity: int, on_demand_percentage_above_base_capacity: int) -> CapacityType:
@@ -117,7 +149,8 @@ class WorkerPoolArgs:
     pool_name: str
     """The pool's name, its `POOL_LABEL` value."""
     group_name: str
-    """Name of the Auto Scaling group; the autoscaler's priority expander matches it."""
+    """Prefix of the zonal Auto Scaling groups' names (`zonal_group_name`); the autoscaler's
+    priority expander matches each of them."""
     cluster_name: pulumi.Input[str]
     """The EKS cluster the nodes join."""
     cluster_endpoint: pulumi.Input[str]
@@ -128,20 +161,24 @@ class WorkerPoolArgs:
     """The cluster's Kubernetes service CIDR (nodeadm derives the DNS address from it)."""
     kubernetes_version: str
     """Cluster minor version, e.g. "1.35"; selects the AMI parameter."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Private subnets to launch into, one per zone."""
+    zone_subnet_ids: Mapping[str, pulumi.Input[str]]
+    """Availability zone -> the private subnet to launch into there; one Auto Scaling group per
+    entry."""
     security_group_ids: Sequence[pulumi.Input[str]]
     """Security groups of the nodes (and, under the VPC CNI, of their pods)."""
     instance_types: Sequence[str]
     """Interchangeable types, all one shape; at least four for a pool that carries spot."""
     on_demand_base_capacity: int = 0
-    """Instances always bought on-demand before any spot. Default 0."""
+    """Instances of the pool always bought on-demand before any spot, split over its zones by
+    `zone_sizes` (rounded up per zone). Default 0."""
     on_demand_percentage_above_base_capacity: int = 0
     """On-demand share of capacity above the base, 0-100. Default 0 (all spot)."""
     min_size: int = 0
-    """Fewest instances. Default 0 (the autoscaler scales up from zero)."""
+    """Fewest instances of the pool, split over its zones by `zone_sizes` (rounded up per zone).
+    Default 0 (the autoscaler scales up from zero)."""
     max_size: int = 3
-    """Most instances; the autoscaler's ceiling. Default 3."""
+    """Most instances of the pool, split over its zones by `zone_sizes` (rounded up per zone);
+    the autoscaler's ceiling. Default 3."""
     root_volume_gib: int = 40
     """gp3 root volume size (images and ephemeral storage). Default 40 GiB."""
     gpu: bool = False
@@ -165,13 +202,17 @@ class WorkerPoolArgs:
             found.append(f"sizes must satisfy 0 <= min_size <= max_size and max_size >= 1 (got {self.min_size}..{self.max_size})")
         if self.on_demand_base_capacity > self.max_size:
             found.append("on_demand_base_capacity exceeds max_size")
+        if not self.zone_subnet_ids:
+            found.append("zone_subnet_ids must name at least one zone")
         if self.root_volume_gib < 20:
             found.append("root_volume_gib must be at least 20 (the AMI's snapshot size)")
         return found
 
 
 class WorkerPool(pulumi.ComponentResource):
-    """A self-managed node group for workloads, spot and on-demand in one Auto Scaling group.
+    """A self-managed node group for workloads: one Auto Scaling group per availability zone,
+    spot and on-demand in each. Zonal groups let cluster-autoscaler add a node in the very zone a
+    pending pod's topology spread needs (a group spanning zones lets AWS pick the zone).
 
     Creates:
     - a node role (kubelet and image pulls only) with its instance profile, and the EC2_LINUX
@@ -180,14 +221,17 @@ class WorkerPool(pulumi.ComponentResource):
       cluster version (standard or NVIDIA), IMDSv2 with hop limit 1, an encrypted gp3 root,
       nodeadm user data carrying the cluster endpoint, CA, service CIDR, the pool's labels and
       taints, and cost tags on instances, volumes and network interfaces;
-    - the Auto Scaling group with a MixedInstancesPolicy (on-demand base and percentage,
+    - per zone, an Auto Scaling group (`zonal_group_name`, sizes from `zone_sizes`) launching
+      into that zone's subnet, all from the one template, with a MixedInstancesPolicy (on-demand base and percentage,
       price-capacity-optimized spot, capacity rebalance) and a rolling instance refresh on
       launch-template changes, tagged for cluster-autoscaler auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
       ignores changes to it.
     """
 
-    asg_name: pulumi.Output[str]
-    asg_arn: pulumi.Output[str]
+    asg_names: dict[str, pulumi.Output[str]]
+    """Availability zone -> that zone's Auto Scaling group name."""
+    asg_arns: dict[str, pulumi.Output[str]]
+    """Availability zone -> that zone's Auto Scaling group ARN."""
     node_role_arn: pulumi.Output[str]
     capacity_type: CapacityType
     pool_name: str
@@ -259,55 +303,64 @@ class WorkerPool(pulumi.ComponentResource):
                 for key, value in autoscaler_tags(cluster, labels, taints, gpu_count).items()
             ]
         )
-        group = aws.autoscaling.Group(
-            f"{name}-asg",
-            name=args.group_name,
+        sizes = zone_sizes(
             min_size=args.min_size,
             max_size=args.max_size,
-            desired_capacity=args.min_size,
-            vpc_zone_identifiers=args.subnet_ids,
-            capacity_rebalance=True,
-            mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(
-                instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
-                    on_demand_allocation_strategy=ON_DEMAND_ALLOCATION_STRATEGY,
-                    on_demand_base_capacity=args.on_demand_base_capacity,
-                    on_demand_percentage_above_base_capacity=args.on_demand_percentage_above_base_capacity,
-                    spot_allocation_strategy=SPOT_ALLOCATION_STRATEGY,
-                ),
-                launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
-                    launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
-                        launch_template_id=template.id,
-                        version=template.latest_version.apply(str),
-                    ),
-                    overrides=[
-                        aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=instance_type)
-                        for instance_type in args.instance_types
-                    ],
-                ),
-            ),
-            health_check_type="EC2",
-            health_check_grace_period=120,
-            enabled_metrics=list(GROUP_METRICS),
-            instance_refresh=instance_refresh(),
-            # Nodes join asynchronously and spot may take a while; `pulumi up` does not wait for
-            # instances, the autoscaler and the node's readiness do.
-            wait_for_capacity_timeout="0",
-            tags=group_tags,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # The autoscaler owns the desired capacity; a deploy must not reset it.
-                ignore_changes=["desiredCapacity"],
-                # Instances must not launch before their role may join the cluster.
-                depends_on=[access],
-            ),
+            on_demand_base_capacity=args.on_demand_base_capacity,
+            zone_count=len(args.zone_subnet_ids),
         )
-        self.asg_name = group.name
-        self.asg_arn = group.arn
+        self.asg_names = {}
+        self.asg_arns = {}
+        for zone, subnet_id in args.zone_subnet_ids.items():
+            group = aws.autoscaling.Group(
+                f"{name}-asg-{zone}",
+                name=zonal_group_name(args.group_name, zone),
+                min_size=sizes.min_size,
+                max_size=sizes.max_size,
+                desired_capacity=sizes.min_size,
+                vpc_zone_identifiers=[subnet_id],
+                capacity_rebalance=True,
+                mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(
+                    instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+                        on_demand_allocation_strategy=ON_DEMAND_ALLOCATION_STRATEGY,
+                        on_demand_base_capacity=sizes.on_demand_base_capacity,
+                        on_demand_percentage_above_base_capacity=args.on_demand_percentage_above_base_capacity,
+                        spot_allocation_strategy=SPOT_ALLOCATION_STRATEGY,
+                    ),
+                    launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                        launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                            launch_template_id=template.id,
+                            version=template.latest_version.apply(str),
+                        ),
+                        overrides=[
+                            aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=instance_type)
+                            for instance_type in args.instance_types
+                        ],
+                    ),
+                ),
+                health_check_type="EC2",
+                health_check_grace_period=120,
+                enabled_metrics=list(GROUP_METRICS),
+                instance_refresh=instance_refresh(),
+                # Nodes join asynchronously and spot may take a while; `pulumi up` does not wait for
+                # instances, the autoscaler and the node's readiness do.
+                wait_for_capacity_timeout="0",
+                tags=group_tags,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # The autoscaler owns the desired capacity; a deploy must not reset it.
+                    ignore_changes=["desiredCapacity"],
+                    # Instances must not launch before their role may join the cluster.
+                    depends_on=[access],
+                ),
+            )
+            self.asg_names[zone] = group.name
+            self.asg_arns[zone] = group.arn
         self.node_role_arn = node_role.role_arn
         self.register_outputs(
             {
-                "asg_name": self.asg_name,
-                "asg_arn": self.asg_arn,
+                "asg_names": self.asg_names,
+                "asg_arns": self.asg_arns,
                 "node_role_arn": self.node_role_arn,
                 "capacity_type": self.capacity_type,
                 "pool_name": self.pool_name,

@@ -73,7 +73,7 @@ pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
 
-# --- Worker pools: self-managed mixed spot/on-demand groups, one per ml-platform:nodePools ----
+# --- Worker pools: self-managed mixed spot/on-demand groups, per ml-platform:nodePools and zone
 # Only these groups carry the termination handler's managed tag: the EKS-managed system pool is
 # drained by EKS itself, so the handler must never act on it.
 worker_pools = declare_worker_pools(
@@ -100,7 +100,7 @@ autoscaler = ClusterAutoscaler(
         account_id=account,
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_issuer=cluster.oidc_issuer,
-        pools=pool_preferences(settings, cluster_name),
+        pools=pool_preferences(settings, cluster_name, network.availability_zones),
         replicas=autoscaling.autoscaler_replicas,
         scale_down_unneeded_minutes=autoscaling.scale_down_unneeded_minutes,
         max_node_provision_minutes=autoscaling.max_node_provision_minutes,
@@ -119,8 +119,8 @@ interruption = InterruptionHandling(
         region=settings.region,
         worker_groups={
             name: WorkerGroup(
-                asg_name=pool.asg_name,
-                asg_arn=pool.asg_arn,
+                asg_names=pool.asg_names,
+                asg_arns=pool.asg_arns,
                 notice_alarm_threshold=settings.notice_alarm_threshold(name),
             )
             for name, pool in worker_pools.items()

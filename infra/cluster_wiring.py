@@ -3,7 +3,7 @@ autoscaler's view of them; kept out of `__main__.py` so the program stays a tabl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 
@@ -11,7 +11,7 @@ from components.cluster_autoscaler import PoolPreference
 from components.eks_cluster import AddonVersions, EksCluster, EksClusterArgs
 from components.network import Network
 from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
-from components.worker_pool import WorkerPool, WorkerPoolArgs
+from components.worker_pool import WorkerPool, WorkerPoolArgs, zonal_group_name
 from infra.settings import PlatformSettings
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.node_pools import NodePoolSettings
@@ -50,6 +50,14 @@ def pool_settings(settings: PlatformSettings) -> dict[str, NodePoolSettings | Gp
     return pools
 
 
+def zone_subnet_ids(network: Network) -> dict[str, pulumi.Output[str]]:
+    """Availability zone -> its private subnet (the network declares them in zone order)."""
+    return {
+        zone: network.private_subnet_ids.apply(lambda ids, index=index: ids[index])
+        for index, zone in enumerate(network.availability_zones)
+    }
+
+
 def group_name(cluster_name: str, pool_name: str) -> str:
     return f"{cluster_name}-{pool_name}"
 
@@ -75,7 +83,7 @@ def declare_worker_pools(
                 cluster_certificate_authority=cluster.certificate_authority,
                 service_cidr=cluster.service_cidr,
                 kubernetes_version=cluster.kubernetes_version,
-                subnet_ids=network.private_subnet_ids,
+                zone_subnet_ids=zone_subnet_ids(network),
                 # The EKS cluster SG alone, as on the system pool: it admits the control plane
                 # (kubelet, webhooks) and every node (CoreDNS, metrics-server across pools), and is
                 # the one group tagged `kubernetes.io/cluster/<name>` that the load balancer
@@ -103,12 +111,14 @@ def declare_gpu_support(settings: PlatformSettings, opts: pulumi.ResourceOptions
     return NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(gpu_pool=GPU_POOL), opts=opts)
 
 
-def pool_preferences(settings: PlatformSettings, cluster_name: str) -> list[PoolPreference]:
+def pool_preferences(settings: PlatformSettings, cluster_name: str, zones: Sequence[str]) -> list[PoolPreference]:
+    """One preference per zonal group: every zone's group of a pool ranks as the pool does."""
     return [
         PoolPreference(
-            group_name=group_name(cluster_name, pool_name),
+            group_name=zonal_group_name(group_name(cluster_name, pool_name), zone),
             on_demand_base_capacity=pool.on_demand_base_capacity,
             on_demand_percentage_above_base_capacity=pool.on_demand_percentage_above_base_capacity,
         )
         for pool_name, pool in pool_settings(settings).items()
+        for zone in zones
     ]

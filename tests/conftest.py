@@ -94,9 +94,14 @@ def interruption_example(declare) -> Callable[..., Inventory]:
     from components.drain_budget import DrainBudget
     from components.interruption_handling import InterruptionHandling, InterruptionHandlingArgs, WorkerGroup
 
-    def asg(name: str) -> WorkerGroup:
-        arn = f"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:{name}-0000:autoScalingGroupName/{name}"
-        return WorkerGroup(asg_name=name, asg_arn=arn, notice_alarm_threshold=2 if "gpu" in name else 6)
+    def asg(prefix: str) -> WorkerGroup:
+        """A pool's zonal groups, as `WorkerPool` names them (one per zone)."""
+        names = {zone: f"{prefix}-{zone}" for zone in ("us-east-1a", "us-east-1b")}
+        arns = {
+            zone: f"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:{name}-0000:autoScalingGroupName/{name}"
+            for zone, name in names.items()
+        }
+        return WorkerGroup(asg_names=names, asg_arns=arns, notice_alarm_threshold=2 if "gpu" in prefix else 6)
 
     def _build(**overrides: Any) -> Inventory:
         def build() -> None:

@@ -144,12 +144,12 @@ class GpuPoolSettings(Section):
         "each shape and a fourth would mix shapes, which the autoscaler cannot size; fewer spot "
         "capacity pools means more interruptions, offset by the on-demand settings below.",
     )
-    on_demand_base_capacity: int = Field(0, ge=0, le=20, description="On-demand GPU instances before any spot. Default `0`.")
+    on_demand_base_capacity: int = Field(0, ge=0, le=20, description="On-demand GPU instances before any spot (ceil(base / zones) per zonal group). Default `0`.")
     on_demand_percentage_above_base_capacity: int = Field(
         0, ge=0, le=100, description="On-demand share above the base, in percent. Default `0` (spot-first)."
     )
-    min_size: int = Field(0, ge=0, le=20, description="Fewest GPU nodes. Default `0` (scale from zero).")
-    max_size: int = Field(2, ge=1, le=20, description="Most GPU nodes. Default `2`.")
+    min_size: int = Field(0, ge=0, le=20, description="Fewest GPU nodes (ceil(minSize / zones) per zonal group). Default `0` (scale from zero).")
+    max_size: int = Field(2, ge=1, le=20, description="Most GPU nodes (ceil(maxSize / zones) per zonal group). Default `2`.")
     root_volume_gib: int = Field(100, ge=50, le=1000, description="gp3 root volume (model images are large). Default `100`.")
 
     @model_validator(mode="after")

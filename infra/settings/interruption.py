@@ -14,7 +14,7 @@ class NoticeAlarmSettings(Section):
     """The per-pool alarm on terminations, so a pool whose instance types keep being reclaimed
     shows up. It counts the pool's termination lifecycle actions, which include the autoscaler's
     scale-ins, so by default each pool's threshold sits above the most a full scale-in can
-    terminate (its maxSize - minSize)."""
+    terminate (its zonal groups' summed maxSize - minSize)."""
 
     threshold: int | None = Field(
         None,
@@ -24,8 +24,9 @@ class NoticeAlarmSettings(Section):
         "alarm, for every pool. It counts every termination lifecycle action of the pool: spot "
         "reclaims, rebalances, health replacements and the cluster autoscaler's scale-ins alike "
         "(spot warnings carry no group, so they cannot be counted apart). Default none: each "
-        "pool's threshold is derived as its scale range (`maxSize - minSize`, the most a full "
-        "scale-in from peak terminates) plus `reclaimMargin`, so a normal scale-in never fires it.",
+        "pool's threshold is derived as its scale range (its zonal groups' summed `maxSize - "
+        "minSize` after rounding up per zone, the most a full scale-in from peak terminates) plus "
+        "`reclaimMargin`, so a normal scale-in never fires it.",
     )
     reclaim_margin: int = Field(
         3,

@@ -1,4 +1,5 @@
-"""Worker pools: self-managed Auto Scaling groups mixing spot and on-demand capacity."""
+"""Worker pools: self-managed Auto Scaling groups (one per availability zone) mixing spot and
+on-demand capacity."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ RESERVED_POOL_NAMES = ("system", "gpu")
 
 
 class NodePoolSettings(Section):
-    """One worker pool (an Auto Scaling group with a MixedInstancesPolicy)."""
+    """One worker pool: an Auto Scaling group with a MixedInstancesPolicy in each availability
+    zone (`network.azCount`), all from one launch template. Sizes are the pool's; each zonal group
+    gets ceil(size / zones)."""
 
     instance_types: tuple[str, ...] = Field(
         description="Interchangeable instance types, all the same vCPU and memory (checked "
@@ -23,7 +26,11 @@ class NodePoolSettings(Section):
         min_length=1,
     )
     on_demand_base_capacity: int = Field(
-        0, ge=0, le=100, description="Instances always bought on-demand, before any spot. Default `0`."
+        0,
+        ge=0,
+        le=100,
+        description="Instances always bought on-demand, before any spot, for the whole pool: each "
+        "zonal group gets ceil(base / zones), so the pool's base is at least this. Default `0`.",
     )
     on_demand_percentage_above_base_capacity: int = Field(
         0,
@@ -33,9 +40,20 @@ class NodePoolSettings(Section):
         "(capacity type `spot`), `100` = all on-demand (`on-demand`), between = `mixed`. A pool "
         "below 100 carries spot and is tainted `ml-platform.io/spot`. Default `0`.",
     )
-    min_size: int = Field(0, ge=0, le=100, description="Fewest instances. Default `0`.")
+    min_size: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="Fewest instances of the pool. Each zonal group gets ceil(minSize / zones), so "
+        "the floor you pay is rounded up to a multiple of the zone count (1 in three zones is 3 "
+        "nodes, one per zone). Default `0`.",
+    )
     max_size: int = Field(
-        3, ge=1, le=100, description="Most instances: the autoscaler's ceiling for this pool. Default `3`."
+        3,
+        ge=1,
+        le=100,
+        description="Most instances: the autoscaler's ceiling for this pool. Each zonal group gets "
+        "ceil(maxSize / zones), so every zone may grow as far as the others. Default `3`.",
     )
     root_volume_gib: int = Field(
         40, ge=20, le=1000, description="Encrypted gp3 root volume per node, in GiB. Default `40`."

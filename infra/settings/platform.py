@@ -6,9 +6,10 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
+from components.worker_pool import zone_sizes
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
-from infra.settings.cluster import ClusterSettings
+from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
 from infra.settings.network import NetworkSettings
@@ -116,11 +117,23 @@ class PlatformSettings(Section):
         return self
 
     def worker_pool_scale_ranges(self) -> dict[str, int]:
-        """maxSize - minSize of every worker pool; the GPU pool is the worker pool `gpu` when
+        """The most instances a full scale-in from peak terminates in every worker pool: over its
+        zonal groups (one per `network.azCount` zone, sizes split by `zone_sizes`, rounding up),
+        the summed maxSize minus the summed minSize. The GPU pool is the worker pool `gpu` when
         switched on (`cluster.gpuPool`)."""
-        ranges = {name: pool.max_size - pool.min_size for name, pool in self.node_pools.items()}
+        pools: dict[str, NodePoolSettings | GpuPoolSettings] = dict(self.node_pools)
         if self.cluster.gpu_pool.enabled:
-            ranges["gpu"] = self.cluster.gpu_pool.max_size - self.cluster.gpu_pool.min_size
+            pools["gpu"] = self.cluster.gpu_pool
+        zones = self.network.az_count
+        ranges = {}
+        for name, pool in pools.items():
+            sizes = zone_sizes(
+                min_size=pool.min_size,
+                max_size=pool.max_size,
+                on_demand_base_capacity=pool.on_demand_base_capacity,
+                zone_count=zones,
+            )
+            ranges[name] = zones * (sizes.max_size - sizes.min_size)
         return ranges
 
     def notice_alarm_threshold(self, pool: str) -> int:

@@ -67,6 +67,8 @@ def estimate(
         except UnpricedError as error:
             ctx.unpriced.append(f"{pool.resource.name}: {error}")
             priced[pool.resource.urn] = Priced(0.0, f"UNPRICED: {error}")
+            for zonal in pool.zonal_groups:
+                priced[zonal.urn] = Priced(0.0, f"zonal group of pool {pool.name}, which is UNPRICED")
             for group in mine:
                 priced[group.resource.urn] = Priced(0.0, f"on pool {pool.name}, which is UNPRICED")
             continue
@@ -88,6 +90,8 @@ def estimate(
                 basis += f" and maxSize {pool.max_size}"
         basis += f"; workloads request {usd(requested)} (charged to their Deployments), idle {usd(cost.monthly_usd - requested)}"
         priced[pool.resource.urn] = Priced(cost.monthly_usd - requested, basis)
+        for zonal in pool.zonal_groups:
+            priced[zonal.urn] = Priced(0.0, f"zonal group of pool {pool.name} (the pool is priced on {pool.resource.name})")
         usages.append(PoolUsage(pool=pool.name, nodes=nodes, nodes_needed=needed, monthly_usd=cost.monthly_usd, requested_usd=requested))
     for group in groups:
         if group.placed_on is None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import mean
 from typing import Any
 
@@ -67,6 +67,9 @@ class NodePool:
     volume_note: str = ""
     taint_keys: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    zonal_groups: tuple[Resource, ...] = ()
+    """The pool's other Auto Scaling groups (one per zone; `resource` is the first), whose sizes
+    and on-demand bases are summed into this one's."""
 
     @property
     def system(self) -> bool:
@@ -189,8 +192,6 @@ def _asg_pool(resource: Resource, ctx: PricingContext, by_urn: Mapping[str, Reso
 
 
 def _with_taints(pool: NodePool, taints: set[str]) -> NodePool:
-    from dataclasses import replace
-
     return replace(pool, taint_keys=frozenset(taints))
 
 
@@ -225,9 +226,46 @@ def _managed_pool(resource: Resource, ctx: PricingContext) -> NodePool:
     return _with_taints(pool, {t for t in taints if t})
 
 
+def _same_shape(a: NodePool, b: NodePool) -> bool:
+    return (a.instance_types, a.on_demand_percentage, a.on_demand_strategy, a.volumes, a.taint_keys) == (
+        b.instance_types,
+        b.on_demand_percentage,
+        b.on_demand_strategy,
+        b.volumes,
+        b.taint_keys,
+    )
+
+
+def merge_zonal_groups(pools: Sequence[NodePool]) -> list[NodePool]:
+    """One pool per pool name: the zonal Auto Scaling groups of one worker pool (same types, mix
+    and volumes) priced as that pool, their desired, min, max and on-demand base summed. Each
+    zonal group applies its base and percentage to its own instances, so summed bases are
+    exact and the percentage split is the pool-level one."""
+    position: dict[str, int] = {}
+    result: list[NodePool] = []
+    for pool in pools:
+        index = position.get(pool.name)
+        if index is not None and _same_shape(result[index], pool):
+            first = result[index]
+            result[index] = replace(
+                first,
+                desired=first.desired + pool.desired,
+                min_size=first.min_size + pool.min_size,
+                max_size=first.max_size + pool.max_size,
+                on_demand_base=first.on_demand_base + pool.on_demand_base,
+                zonal_groups=(*first.zonal_groups, pool.resource),
+            )
+            continue
+        position.setdefault(pool.name, len(result))
+        result.append(pool)
+    return result
+
+
 def node_pools(ctx: PricingContext) -> list[NodePool]:
     by_urn = ctx.by_urn()
-    pools = [_asg_pool(r, ctx, by_urn) for r in ctx.of_type(ASG)]
+    # In URN order, so the group a pool is priced on does not depend on declaration order.
+    groups = sorted(ctx.of_type(ASG), key=lambda r: r.urn)
+    pools = merge_zonal_groups([_asg_pool(r, ctx, by_urn) for r in groups])
     pools += [_managed_pool(r, ctx) for r in ctx.of_type(*MANAGED_NODE_GROUPS)]
     return pools
 

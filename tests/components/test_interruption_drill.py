@@ -149,9 +149,15 @@ def test_each_pool_is_counted_by_its_own_rule(interruption_example):
     inventory = interruption_example()
     with mock_aws():
         drill = Drill(inventory)
-        event = for_group(sample("asg-instance-terminate-lifecycle-action"), "mlp-unit-gpu-asg", drill.region)
-        (rule,) = drill.rules_matching(event)
-        assert drill.patterns[rule]["detail"]["AutoScalingGroupName"] == ["mlp-unit-gpu-asg"]
+        zonal = ["mlp-unit-gpu-asg-us-east-1a", "mlp-unit-gpu-asg-us-east-1b"]  # the fixture's gpu pool
+        matched = set()
+        for asg in zonal:
+            event = for_group(sample("asg-instance-terminate-lifecycle-action"), asg, drill.region)
+            (rule,) = drill.rules_matching(event)
+            matched.add(rule)
+        # Both zones' terminations land on the one pool rule, so its alarm counts the pool.
+        (rule,) = matched
+        assert drill.patterns[rule]["detail"]["AutoScalingGroupName"] == zonal
 
 
 def test_drill_against_each_stack(stack_inventory):

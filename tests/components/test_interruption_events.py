@@ -32,13 +32,14 @@ def test_no_pattern_relies_on_arrays_of_objects():
             assert isinstance(node, list) and all(isinstance(item, str) for item in node), path
             yield path
 
-    patterns = [pattern() for pattern in ACCOUNT_WIDE_PATTERNS.values()] + [terminate_lifecycle_pattern("g")]
+    patterns = [pattern() for pattern in ACCOUNT_WIDE_PATTERNS.values()] + [terminate_lifecycle_pattern(["g-a", "g-b"])]
     paths = [path for pattern in patterns for path in leaves(pattern)]
     assert ("detail", "affectedEntities") not in [p[:2] for p in paths]
 
 
 def test_lifecycle_pattern_names_one_group():
-    assert terminate_lifecycle_pattern("mlp-general")["detail"] == {"AutoScalingGroupName": ["mlp-general"]}
+    zonal = ["mlp-general-us-east-1b", "mlp-general-us-east-1a"]
+    assert terminate_lifecycle_pattern(zonal)["detail"] == {"AutoScalingGroupName": sorted(zonal)}
 
 
 def test_queue_policy_denies_plain_http_and_pins_the_rules():

@@ -16,7 +16,10 @@ RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 RELEASE = "kubernetes:helm.sh/v3:Release"
-GROUPS = {"general": "mlp-unit-general-asg", "gpu": "mlp-unit-gpu-asg"}
+ZONES = ("us-east-1a", "us-east-1b")  # as in the `interruption_example` fixture
+GROUPS = {pool: [f"mlp-unit-{pool}-asg-{zone}" for zone in ZONES] for pool in ("general", "gpu")}
+"""Each pool's zonal Auto Scaling groups."""
+ALL_GROUPS = sorted(name for names in GROUPS.values() for name in names)
 
 
 @pytest.fixture
@@ -69,7 +72,7 @@ def test_every_rule_feeds_the_queue_once(inventory):
         assert len(targets) == 1, f"{rule.name} has {len(targets)} targets"
     queue_arns = {t.inputs["arn"] for t in inventory.of_type(TARGET)}
     assert len(queue_arns) == 1 and next(iter(queue_arns)).startswith("arn:aws:sqs:"), queue_arns
-    # four account-wide kinds plus one lifecycle rule per worker group
+    # four account-wide kinds plus one lifecycle rule per worker pool (over its zonal groups)
     assert len(rules) == 4 + len(GROUPS)
 
 
@@ -79,12 +82,12 @@ def test_lifecycle_rules_are_scoped_to_each_worker_group(inventory):
         pattern = json.loads(rule.inputs["eventPattern"])
         if pattern["source"] == ["aws.autoscaling"]:
             scoped[rule.name] = pattern["detail"]["AutoScalingGroupName"]
-    assert sorted(scoped.values()) == sorted([asg] for asg in GROUPS.values())
+    assert sorted(scoped.values()) == sorted(sorted(names) for names in GROUPS.values())
 
 
 def test_every_worker_group_waits_for_the_drain(inventory):
     hooks = {h.inputs["autoscalingGroupName"]: h.inputs for h in inventory.of_type(HOOK)}
-    assert set(hooks) == set(GROUPS.values())
+    assert sorted(hooks) == ALL_GROUPS, "every zonal group of every pool waits for the drain"
     for asg, hook in hooks.items():
         assert hook["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING", asg
         assert hook["defaultResult"] == "CONTINUE", f"{asg}: a lost handler must not block termination"
@@ -138,7 +141,7 @@ def test_handler_permissions_are_exactly_the_listed_ones(inventory):
     }
     assert granted["sqs:ReceiveMessage"].startswith("arn:aws:sqs:")
     lifecycle = granted["autoscaling:CompleteLifecycleAction"]
-    assert sorted(arn.rsplit("/", 1)[1] for arn in lifecycle) == sorted(GROUPS.values()), lifecycle
+    assert sorted(arn.rsplit("/", 1)[1] for arn in lifecycle) == ALL_GROUPS, lifecycle
     star = sorted(a for a, resource in granted.items() if resource == "*")
     assert star == ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeTags", "ec2:DescribeInstances"]
 
@@ -183,11 +186,14 @@ def test_one_termination_alarm_per_pool_counting_its_own_rule(inventory):
         rule = inventory.by_urn(alarm.parent)
         assert rule.type == RULE, f"{alarm.name} is not attached to a rule"
         assert alarm.inputs["namespace"] == "AWS/Events"
-        asg = json.loads(rule.inputs["eventPattern"])["detail"]["AutoScalingGroupName"][0]
-        by_rule[asg] = alarm.inputs
+        # One rule per pool names all its zonal groups, so the alarm counts the whole pool at
+        # the pool's threshold.
+        asgs = json.loads(rule.inputs["eventPattern"])["detail"]["AutoScalingGroupName"]
+        (pool,) = [pool for pool, names in GROUPS.items() if sorted(names) == asgs]
+        by_rule[pool] = alarm.inputs
         assert alarm.inputs["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:alerts"], alarm.name
-    assert set(by_rule) == set(GROUPS.values())
-    assert by_rule["mlp-unit-gpu-asg"]["threshold"] == 2 and by_rule["mlp-unit-general-asg"]["threshold"] == 6
+    assert set(by_rule) == set(GROUPS)
+    assert by_rule["gpu"]["threshold"] == 2 and by_rule["general"]["threshold"] == 6
 
 
 @pytest.mark.parametrize(

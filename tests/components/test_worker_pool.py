@@ -9,11 +9,13 @@ import yaml
 
 from components.node_role import NODE_MANAGED_POLICIES
 from components.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
-from components.worker_pool import WorkerPool, WorkerPoolArgs, capacity_type_of
+from components.worker_pool import WorkerPool, WorkerPoolArgs, capacity_type_of, zone_sizes
 
 SIX_XLARGE = ["m6i.xlarge", "m6a.xlarge", "m7a.xlarge", "m5a.xlarge", "m5.xlarge", "m7i.xlarge"]
 COST_TAGS = {"project": "ml-platform", "environment": "unit", "cost-center": "ml-unit"}
 ENDPOINT = "https://ABCDEF.gr7.us-east-1.eks.amazonaws.com"
+ZONE_SUBNETS = {"us-east-1a": "subnet-a", "us-east-1b": "subnet-b", "us-east-1c": "subnet-c"}
+GROUP = "aws:autoscaling/group:Group"
 
 
 def _args(**overrides):
@@ -25,7 +27,7 @@ def _args(**overrides):
         cluster_certificate_authority="Q0EK",
         service_cidr="172.20.0.0/16",
         kubernetes_version="1.35",
-        subnet_ids=["subnet-a", "subnet-b"],
+        zone_subnet_ids=ZONE_SUBNETS,
         security_group_ids=["sg-cluster"],
         instance_types=SIX_XLARGE,
         min_size=1,
@@ -54,23 +56,51 @@ def test_capacity_type_follows_the_mix(base, percentage, expected):
 
 def test_group_mixes_spot_and_on_demand_as_configured(declare):
     inventory = _pool(declare, on_demand_base_capacity=1, on_demand_percentage_above_base_capacity=20)
-    (group,) = inventory.of_type("aws:autoscaling/group:Group")
-    policy = group.inputs["mixedInstancesPolicy"]
-    assert policy["instancesDistribution"] == {
-        "onDemandAllocationStrategy": "lowest-price",
-        "onDemandBaseCapacity": 1,
-        "onDemandPercentageAboveBaseCapacity": 20,
-        "spotAllocationStrategy": "price-capacity-optimized",
-    }
-    assert [o["instanceType"] for o in policy["launchTemplate"]["overrides"]] == SIX_XLARGE
-    assert group.inputs["capacityRebalance"] is True
-    assert group.inputs["name"] == "mlp-unit-spot"
-    assert group.ignore_changes == ["desiredCapacity"], "the autoscaler must own desired capacity"
+    groups = inventory.of_type(GROUP)
+    assert len(groups) == len(ZONE_SUBNETS), "one group per zone"
+    for group in groups:
+        policy = group.inputs["mixedInstancesPolicy"]
+        assert policy["instancesDistribution"] == {
+            "onDemandAllocationStrategy": "lowest-price",
+            "onDemandBaseCapacity": 1,  # ceil(1 / 3 zones): every zone keeps an on-demand base
+            "onDemandPercentageAboveBaseCapacity": 20,
+            "spotAllocationStrategy": "price-capacity-optimized",
+        }, group.name
+        assert [o["instanceType"] for o in policy["launchTemplate"]["overrides"]] == SIX_XLARGE, group.name
+        assert group.inputs["capacityRebalance"] is True, group.name
+        assert group.ignore_changes == ["desiredCapacity"], f"{group.name}: the autoscaler must own desired capacity"
+
+
+def test_one_group_per_zone_from_one_template(declare):
+    inventory = _pool(declare, min_size=4, max_size=7)
+    assert len(inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")) == 1
+    by_zone, templates = {}, set()
+    for group in inventory.of_type(GROUP):
+        (subnet,) = group.inputs["vpcZoneIdentifiers"]
+        by_zone[subnet] = group
+        spec = group.inputs["mixedInstancesPolicy"]["launchTemplate"]["launchTemplateSpecification"]
+        templates.add(spec["launchTemplateId"])
+        # ceil(4 / 3) = 2 and ceil(7 / 3) = 3 per zone: the pool floor and ceiling are at least
+        # what was configured, and every zone may grow as far as the others.
+        assert (group.inputs["minSize"], group.inputs["maxSize"], group.inputs["desiredCapacity"]) == (2, 3, 2), group.name
+    assert len(templates) == 1, f"the zonal groups launch from one template, got {templates}"
+    assert sorted(by_zone) == sorted(ZONE_SUBNETS.values()), "every zone's subnet has exactly one group"
+    names = {zone: by_zone[subnet].inputs["name"] for zone, subnet in ZONE_SUBNETS.items()}
+    assert names == {zone: f"mlp-unit-spot-{zone}" for zone in ZONE_SUBNETS}
+
+
+@pytest.mark.parametrize(
+    ("size", "zones", "per_zone"), [(0, 3, 0), (1, 3, 1), (3, 3, 1), (4, 3, 2), (6, 2, 3), (5, 1, 5)]
+)
+def test_zone_sizes_round_up_so_the_pool_gets_at_least_its_size(size, zones, per_zone):
+    sizes = zone_sizes(min_size=size, max_size=size, on_demand_base_capacity=size, zone_count=zones)
+    assert sizes.min_size == sizes.max_size == sizes.on_demand_base_capacity == per_zone
+    assert per_zone * zones >= size and (per_zone - 1) * zones < size
 
 
 def test_group_is_discoverable_and_carries_cost_and_extra_tags_to_instances(declare):
     inventory = _pool(declare, extra_instance_tags={"aws-node-termination-handler/managed": "true"})
-    (group,) = inventory.of_type("aws:autoscaling/group:Group")
+    group = inventory.of_type(GROUP)[0]
     tags = {t["key"]: (t["value"], t["propagateAtLaunch"]) for t in group.inputs["tags"]}
     assert tags["k8s.io/cluster-autoscaler/enabled"] == ("true", False)
     assert tags["k8s.io/cluster-autoscaler/mlp-unit"] == ("owned", False)
@@ -149,9 +179,9 @@ def test_gpu_switch_selects_ami_taint_and_node_template(declare, gpu, monkeypatc
     (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     taint_flag = _node_config(template)["spec"]["kubelet"]["flags"][1]
     assert (f"{GPU_TAINT['key']}=true:NoSchedule" in taint_flag) is gpu
-    (group,) = inventory.of_type("aws:autoscaling/group:Group")
-    keys = {t["key"] for t in group.inputs["tags"]}
-    assert ("k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu" in keys) is gpu
+    for group in inventory.of_type(GROUP):
+        keys = {t["key"] for t in group.inputs["tags"]}
+        assert ("k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu" in keys) is gpu, group.name
 
 
 @pytest.mark.parametrize(
@@ -197,7 +227,7 @@ def test_the_ami_parameter_reaches_the_template_in_clear(declare):
 
 def test_a_launch_template_change_rolls_the_pool(declare):
     inventory = _pool(declare)
-    (group,) = inventory.of_type("aws:autoscaling/group:Group")
+    group = inventory.of_type(GROUP)[0]
     assert group.inputs["instanceRefresh"] == {
         "strategy": "Rolling",
         "preferences": {"minHealthyPercentage": 90, "skipMatching": True},

@@ -6,6 +6,8 @@ import base64
 import copy
 import email
 import json
+import math
+import re
 
 import pytest
 import yaml
@@ -23,6 +25,17 @@ def settings_of(stack_document, engine_config):
 
 def _groups(inventory):
     return {g.inputs["name"]: g for g in inventory.of_type("aws:autoscaling/group:Group")}
+
+
+def _pool_groups(inventory, pool: str) -> dict:
+    """One pool's zonal groups by name (`mlp-<stack>-<pool>-<zone>`), found by the pool label the
+    autoscaler's node template carries (names alone would confuse pools sharing a prefix)."""
+    label = f"k8s.io/cluster-autoscaler/node-template/label/{POOL_LABEL}"
+    return {
+        name: group
+        for name, group in _groups(inventory).items()
+        if {t["key"]: t["value"] for t in group.inputs["tags"]}.get(label) == pool
+    }
 
 
 def _template_of(inventory, group):
@@ -77,32 +90,60 @@ def test_system_pool_spans_zones_and_prod_has_two_nodes(stack_inventory, setting
 
 def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory, settings_of):
     settings = settings_of(stack_inventory.stack)
-    groups = _groups(stack_inventory)
-    assert set(groups) == {f"mlp-{stack_inventory.stack}-{name}" for name in settings.node_pools}
+    stack = stack_inventory.stack
+    zones = settings.network.az_count
+    all_groups = _groups(stack_inventory)
+    zonal = {name: _pool_groups(stack_inventory, name) for name in settings.node_pools}
+    assert sorted(all_groups) == sorted(g for groups in zonal.values() for g in groups), "a group outside the pools"
     catalog = instance_catalog()
     for name, pool in settings.node_pools.items():
-        group = groups[f"mlp-{stack_inventory.stack}-{name}"]
-        distribution = group.inputs["mixedInstancesPolicy"]["instancesDistribution"]
-        assert distribution["onDemandBaseCapacity"] == pool.on_demand_base_capacity, name
-        assert distribution["onDemandPercentageAboveBaseCapacity"] == pool.on_demand_percentage_above_base_capacity, name
-        assert distribution["spotAllocationStrategy"] == "price-capacity-optimized", name
-        assert group.inputs["capacityRebalance"] is True, name
-        assert group.inputs["instanceRefresh"]["strategy"] == "Rolling", name
-        assert group.ignore_changes == ["desiredCapacity"], name
-        types = [o["instanceType"] for o in group.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]]
-        assert len({catalog[t].shape for t in types}) == 1, f"{name}: mixed shapes {types}"
-        spot = pool.on_demand_percentage_above_base_capacity < 100
-        if spot:
-            assert len(types) >= MIN_SPOT_INSTANCE_TYPES, name
-        message = email.message_from_string(base64.b64decode(_template_of(stack_inventory, group).inputs["userData"]).decode())
-        config = yaml.safe_load(message.get_payload()[0].get_payload())
-        flags = " ".join(config["spec"]["kubelet"]["flags"])
-        assert f"{POOL_LABEL}={name}" in flags, name
-        assert (f"{SPOT_TAINT['key']}=true:NoSchedule" in flags) is spot, name
-        assert config["spec"]["cluster"]["name"] == f"mlp-{stack_inventory.stack}"
-        assert config["spec"]["cluster"]["apiServerEndpoint"].startswith("https://")
-        assert config["spec"]["cluster"]["cidr"] == "172.20.0.0/16"
-        assert f"{CAPACITY_LABEL}=" in flags
+        groups = zonal[name]
+        assert len(groups) == zones, f"{name}: {sorted(groups)} is not one group per zone"
+        assert len({tuple(g.inputs["vpcZoneIdentifiers"]) for g in groups.values()}) == zones, f"{name}: zones share a subnet"
+        assert sum(g.inputs["minSize"] for g in groups.values()) >= pool.min_size, name
+        assert sum(g.inputs["maxSize"] for g in groups.values()) >= pool.max_size, name
+        for group_name, group in groups.items():
+            assert len(group.inputs["vpcZoneIdentifiers"]) == 1, f"{group_name} spans zones"
+            assert group_name.startswith(f"mlp-{stack}-{name}-"), group_name
+            assert group.inputs["minSize"] == math.ceil(pool.min_size / zones), group_name
+            assert group.inputs["maxSize"] == math.ceil(pool.max_size / zones), group_name
+            distribution = group.inputs["mixedInstancesPolicy"]["instancesDistribution"]
+            assert distribution["onDemandBaseCapacity"] == math.ceil(pool.on_demand_base_capacity / zones), group_name
+            assert distribution["onDemandPercentageAboveBaseCapacity"] == pool.on_demand_percentage_above_base_capacity, name
+            assert distribution["spotAllocationStrategy"] == "price-capacity-optimized", name
+            assert group.inputs["capacityRebalance"] is True, name
+            assert group.inputs["instanceRefresh"]["strategy"] == "Rolling", name
+            assert group.ignore_changes == ["desiredCapacity"], name
+            types = [o["instanceType"] for o in group.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]]
+            assert len({catalog[t].shape for t in types}) == 1, f"{name}: mixed shapes {types}"
+            spot = pool.on_demand_percentage_above_base_capacity < 100
+            if spot:
+                assert len(types) >= MIN_SPOT_INSTANCE_TYPES, name
+            message = email.message_from_string(base64.b64decode(_template_of(stack_inventory, group).inputs["userData"]).decode())
+            config = yaml.safe_load(message.get_payload()[0].get_payload())
+            flags = " ".join(config["spec"]["kubelet"]["flags"])
+            assert f"{POOL_LABEL}={name}" in flags, name
+            assert (f"{SPOT_TAINT['key']}=true:NoSchedule" in flags) is spot, name
+            assert config["spec"]["cluster"]["name"] == f"mlp-{stack_inventory.stack}"
+            assert config["spec"]["cluster"]["apiServerEndpoint"].startswith("https://")
+            assert config["spec"]["cluster"]["cidr"] == "172.20.0.0/16"
+            assert f"{CAPACITY_LABEL}=" in flags
+
+
+def test_each_pool_alarm_sits_above_a_full_scale_in_of_its_zonal_groups(stack_inventory, settings_of):
+    """Scale-ins are lifecycle actions too: a pool's termination alarm must not fire when the
+    autoscaler empties every zonal group from its declared maxSize down to its minSize."""
+    settings = settings_of(stack_inventory.stack)
+    alarms = {
+        json.loads(stack_inventory.by_urn(a.parent).inputs["eventPattern"])["detail"]["AutoScalingGroupName"][0]: a
+        for a in stack_inventory.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["metricName"] == "TriggeredRules"
+    }
+    for name in settings.node_pools:
+        groups = _pool_groups(stack_inventory, name)
+        scale_in = sum(g.inputs["maxSize"] - g.inputs["minSize"] for g in groups.values())
+        (alarm,) = [alarms[g] for g in groups if g in alarms]
+        assert alarm.inputs["threshold"] > scale_in, f"{name}: alarm at {alarm.inputs['threshold']}, a scale-in terminates {scale_in}"
 
 
 def test_every_node_carries_exactly_one_cluster_tagged_security_group(stack_inventory):
@@ -114,7 +155,8 @@ def test_every_node_carries_exactly_one_cluster_tagged_security_group(stack_inve
     (eks_group,) = [group for group, what in tagged.items() if what.startswith("EKS cluster security group")]
     managed_parents = {group.parent for group in stack_inventory.of_type("aws:eks/nodeGroup:NodeGroup")}
     templates = stack_inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
-    assert len(templates) == len(managed_parents) + len(_groups(stack_inventory))
+    pools = {group.parent for group in _groups(stack_inventory).values()}  # one template per pool, for all its zones
+    assert len(templates) == len(managed_parents) + len(pools)
     for template in templates:
         groups = template.inputs.get("vpcSecurityGroupIds") or []
         if not groups and template.parent in managed_parents:
@@ -175,6 +217,13 @@ def test_autoscaler_discovers_every_worker_group_and_prefers_spot(stack_inventor
         if g.inputs["mixedInstancesPolicy"]["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"] == 0
     ]
     assert sorted(top) == sorted(f"^{name.replace('-', chr(92) + '-')}$" for name in spot_groups)
+    # Every zonal group of a pool ranks where its pool does: matched by a regex of its pool's tier
+    # and by no regex of another tier above the catch-all (the expander takes the highest match).
+    for name, group in _groups(stack_inventory).items():
+        percentage = group.inputs["mixedInstancesPolicy"]["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"]
+        ranked = [priority for priority, regexes in tiers.items() if any(re.fullmatch(r, name) for r in regexes) and regexes != [".*"]]
+        assert len(ranked) == 1, f"{name} matches tiers {ranked}"
+        assert (ranked[0] == max(tiers)) is (percentage == 0), f"{name} ranks {ranked[0]}"
     policy = json.loads(next(p for p in stack_inventory.of_type("aws:iam/rolePolicy:RolePolicy") if "cluster-autoscaler" in p.inputs["policy"]).inputs["policy"])
     (scale,) = [s for s in policy["Statement"] if s["Sid"] == "ScaleOwnGroupsOnly"]
     assert scale["Condition"]["StringEquals"] == {f"aws:ResourceTag/k8s.io/cluster-autoscaler/mlp-{stack}": "owned"}
@@ -214,17 +263,18 @@ def test_gpu_pool_switch(enabled, stack_document, scratch_project):
     document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": enabled}
     project = scratch_project("dev", yaml.safe_dump(document))
     inventory = build_inventory("dev", project)
-    groups = _groups(inventory)
-    assert ("mlp-dev-gpu" in groups) is enabled
+    groups = _pool_groups(inventory, "gpu")
+    assert bool(groups) is enabled
     plugins = [r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "nvidia-device-plugin"]
     assert len(plugins) == int(enabled)
     if enabled:
-        tags = {t["key"]: t["value"] for t in groups["mlp-dev-gpu"].inputs["tags"]}
-        assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "1"
+        for name, group in groups.items():
+            tags = {t["key"]: t["value"] for t in group.inputs["tags"]}
+            assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "1", name
         # The plugin's pods must be able to land exactly where the GPU pool's nodes are.
         values = plugins[0].inputs["values"]
         assert values["nodeSelector"] == {POOL_LABEL: "gpu"}
-        node_taints = _taints_of(_template_of(inventory, groups["mlp-dev-gpu"]))
+        node_taints = _taints_of(_template_of(inventory, next(iter(groups.values()))))
         tolerated = {f"{t['key']}={t['value']}:{t['effect']}" for t in values["tolerations"] if t["operator"] == "Equal"}
         assert node_taints and node_taints <= tolerated
 

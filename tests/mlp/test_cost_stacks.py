@@ -105,3 +105,24 @@ def test_cost_attribution_does_not_depend_on_declaration_order(stack_inventory):
     by_urn = {item.urn: item.monthly_usd for item in ordered.estimate.items}
     # Equal up to float summation order, which does follow the input.
     assert {item.urn: item.monthly_usd for item in reordered.estimate.items} == pytest.approx(by_urn)
+
+
+def test_each_worker_pool_is_priced_once_over_all_its_zonal_groups(priced, stack_inventory):
+    """A pool is one Auto Scaling group per zone: the estimate prices it as one pool whose size
+    is the sum of its zonal groups, and every zonal group is on the bill exactly once."""
+    result, _ = priced
+    estimate = result.estimate
+    label = "k8s.io/cluster-autoscaler/node-template/label/ml-platform.io/pool"
+    groups: dict[str, list] = {}
+    for group in stack_inventory.of_type("aws:autoscaling/group:Group"):
+        pool = {t["key"]: t["value"] for t in group.inputs["tags"]}[label]
+        groups.setdefault(pool, []).append(group)
+    usage = {u.pool: u for u in estimate.pools}
+    assert len(estimate.pools) == len(usage), f"a pool is priced twice: {[u.pool for u in estimate.pools]}"
+    billed = {item.urn: item for item in estimate.items}
+    for pool, zonal in groups.items():
+        assert len(zonal) > 1, f"{pool}: one group, not one per zone"
+        floor = sum(g.inputs["desiredCapacity"] for g in zonal)
+        assert usage[pool].nodes >= floor, f"{pool}: priced {usage[pool].nodes} nodes below its zonal floors {floor}"
+        assert all(g.urn in billed for g in zonal), f"{pool}: a zonal group is missing from the bill"
+        assert sum(billed[g.urn].monthly_usd > 0 for g in zonal) <= 1, f"{pool}: priced on more than one zonal group"
