@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from components.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES, MIN_SPOT_INSTANCE_TYPES, instance_catalog
 from components.search_engine_support import extended_support_since
 from infra.tags import REQUIRED_TAG_KEYS
 from mlplatform_policy import iam_documents
@@ -51,7 +52,6 @@ NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 
 # Minimum instance types a spot-bearing pool must be able to use, so one reclaimed spot pool
 # cannot take the whole node pool with it.
-MIN_SPOT_INSTANCE_TYPES = 4
 # TLS security policies of OpenSearch endpoints that refuse anything older than TLS 1.2.
 TLS12_POLICY_PREFIX = "Policy-Min-TLS-1-2"
 OPEN_TO_THE_WORLD = ("0.0.0.0/0", "::/0")
@@ -197,10 +197,15 @@ def check_spot_diversification(resource: PlannedResource, context: StackContext)
     if any(is_mapping(o) and o.get("instanceRequirements") for o in overrides):
         return []  # attribute-based selection lets EC2 pick from every matching type
     types = {str(o.get("instanceType")) for o in overrides if is_mapping(o) and o.get("instanceType")}
-    if len(types) < MIN_SPOT_INSTANCE_TYPES:
+    # The same floor config validation applies (components/instance_catalog.py): 4 types, or 3
+    # for single-GPU shapes, of which the price table has exactly three.
+    catalog = instance_catalog()
+    gpu = bool(types) and all(name in catalog and catalog[name].gpu_count > 0 for name in types)
+    floor = MIN_SPOT_GPU_INSTANCE_TYPES if gpu else MIN_SPOT_INSTANCE_TYPES
+    if len(types) < floor:
         return [
             f"spot-bearing group can use {len(types)} instance type(s) ({', '.join(sorted(types)) or 'none'}); "
-            f"list at least {MIN_SPOT_INSTANCE_TYPES} in `mixedInstancesPolicy.launchTemplate.overrides`"
+            f"list at least {floor} in `mixedInstancesPolicy.launchTemplate.overrides`"
         ]
     return []
 

@@ -229,6 +229,11 @@ CASES: dict[str, dict[str, tuple[list[PlannedResource], list[PlannedResource]]]]
             [resource("aws:autoscaling/group:Group", worker_group(["m7i.large"], 80.0))],
             [resource("aws:autoscaling/group:Group", worker_group(["m7i.large"], 100.0))],
         ),
+        # Single-GPU shapes: the same 3-type floor config validation applies.
+        "two-gpu-types": (
+            [resource("aws:autoscaling/group:Group", worker_group(["g6.xlarge", "g5.xlarge"], 0.0))],
+            [resource("aws:autoscaling/group:Group", worker_group(["g6.xlarge", "g5.xlarge", "g4dn.xlarge"], 0.0))],
+        ),
     },
     "deployment-resources": {
         "no-limits": (

@@ -59,3 +59,18 @@ def test_the_plans_are_what_the_rules_read(plan):
     resources = from_inventory(plan("dev").to_json()["resources"])
     vpc = next(r for r in resources if r.type == "aws:ec2/vpc:Vpc")
     assert vpc.provider_props is not None and "defaultTags" in vpc.provider_props
+
+
+def test_the_gpu_pool_passes_the_mandatory_rules_when_switched_on(stack_document, scratch_project):
+    """Config validation and the policy pack apply one diversification floor: a GPU pool that
+    config accepts must not be blocked at preview."""
+    import yaml
+
+    from mlp.plan import build_inventory
+
+    document = stack_document("dev")
+    document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": True}
+    inventory = build_inventory("dev", scratch_project("dev", yaml.safe_dump(document)))
+    assert any("gpu" in r.name for r in inventory.of_type("aws:autoscaling/group:Group"))
+    findings = [str(f) for f in stack_findings(lambda _: inventory, "dev") if f.enforcement == "mandatory"]
+    assert findings == [], "\n".join(findings)
