@@ -13,7 +13,8 @@ from dataclasses import replace
 
 from infra.settings.cost import CostSettings
 from mlp.cost.model import Resource
-from mlp.cost.pools import ASG, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
+from components.placement import CAPACITY_LABEL
+from mlp.cost.pools import ASG, DEPLOYMENT, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
 from mlp.mocks import DeclaredResource
 
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -33,6 +34,24 @@ def _rewrite(resource: Resource, inputs: dict) -> DeclaredResource:
         custom=getattr(resource, "custom", True),
         inputs=inputs,
     )
+
+
+def _drop_capacity_affinity(deployment: dict) -> None:
+    """In the naive posture every pool is on-demand, so a service that asks for spot-bearing
+    capacity runs on the same pools bought on demand: drop its capacity-type requirement and
+    preference (pool and system-pool rules stay)."""
+    affinity = ((deployment.get("spec") or {}).get("template") or {}).get("spec", {}).get("affinity") or {}
+    node_affinity = affinity.get("nodeAffinity") or {}
+    required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    for term in required.get("nodeSelectorTerms") or []:
+        term["matchExpressions"] = [e for e in term.get("matchExpressions") or [] if e.get("key") != CAPACITY_LABEL]
+    preferred = node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution")
+    if preferred:
+        node_affinity["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            p
+            for p in preferred
+            if not any(e.get("key") == CAPACITY_LABEL for e in (p.get("preference") or {}).get("matchExpressions") or [])
+        ]
 
 
 def naive_posture(resources: Sequence[Resource], usage: CostSettings) -> tuple[list[DeclaredResource], CostSettings]:
@@ -56,6 +75,8 @@ def naive_posture(resources: Sequence[Resource], usage: CostSettings) -> tuple[l
             inputs["capacityType"] = "ON_DEMAND"
         elif resource.type == LAUNCH_TEMPLATE:
             inputs.pop("instanceMarketOptions", None)
+        elif resource.type == DEPLOYMENT:
+            _drop_capacity_affinity(inputs)
         elif resource.type == ENDPOINT and inputs.get("vpcEndpointType") == "Interface":
             endpoints += 1
             continue  # no endpoints: their traffic goes through NAT instead

@@ -126,3 +126,11 @@ def test_each_worker_pool_is_priced_once_over_all_its_zonal_groups(priced, stack
         assert usage[pool].nodes >= floor, f"{pool}: priced {usage[pool].nodes} nodes below its zonal floors {floor}"
         assert all(g.urn in billed for g in zonal), f"{pool}: a zonal group is missing from the bill"
         assert sum(billed[g.urn].monthly_usd > 0 for g in zonal) <= 1, f"{pool}: priced on more than one zonal group"
+
+
+def test_the_naive_posture_prices_every_workload(stack_inventory):
+    """The comparison is only fair if the naive side prices the same workloads: services that
+    ask for spot run on the same pools there, bought on demand."""
+    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
+    naive = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, naive=True, as_of=date(2026, 11, 28))
+    assert naive.estimate.unpriced == ()
