@@ -266,6 +266,8 @@ def test_images_build_every_service_through_the_reusable_build():
     assert build["strategy"]["matrix"]["service"] == "${{ fromJSON(needs.services.outputs.services) }}"
     assert build["uses"] == "./.github/workflows/image_build.yml"
     assert build["with"]["context"] == "services/${{ matrix.service }}"
+    # One build pushed to the repository each stack creates and pins (image.repository).
+    assert build["with"]["repositories"] == "ml-platform-dev/${{ matrix.service }} ml-platform-prod/${{ matrix.service }}"
 
 
 def test_the_service_list_holds_every_folder_with_a_dockerfile(tmp_path):
@@ -280,20 +282,51 @@ def test_the_service_list_holds_every_folder_with_a_dockerfile(tmp_path):
     assert listed == expected and "reference" in listed
 
 
-def test_the_reusable_image_build_takes_a_context_and_a_repository():
+def test_stack_repositories_match_what_images_yml_pushes_to():
+    """Each stack pins images from `ml-platform-<stack>/<service>`; the build pushes there."""
+    import yaml as _yaml
+
+    for stack in ("dev", "prod"):
+        services = _yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]["ml-platform:services"]
+        for name, service in services.items():
+            assert service["image"]["repository"] == f"ml-platform-{stack}/{name}", (stack, name)
+
+
+def test_the_reusable_image_build_takes_a_context_and_repositories():
     document = workflow("image_build.yml")
     inputs = document["on"]["workflow_call"]["inputs"]
-    assert {"context", "repository"} <= set(inputs)
+    assert {"context", "repositories"} <= set(inputs)
     job = document["jobs"]["build"]
     assert steps_using(job, "docker/setup-buildx-action")
     (build,) = steps_using(job, "docker/build-push-action")
     assert build["with"]["context"] == "${{ inputs.context }}"
     cache_to = build["with"]["cache-to"]
-    assert cache_to.startswith("type=registry,ref=") and cache_to.split(",")[1].endswith(":buildcache")
+    assert cache_to.startswith("type=registry,ref=${{ steps.names.outputs.cache }},")
+    assert build["with"]["tags"] == "${{ steps.names.outputs.tags }}"
     assert {"mode=max", "image-manifest=true", "oci-mediatypes=true"} <= set(cache_to.split(","))
     assert build["with"]["push"] is True
     printed = "\n".join(str(step.get("run", "")) for step in job["steps"])
-    assert "$REPOSITORY@$DIGEST" in printed
+    assert "$repository@$DIGEST" in printed
+
+
+def test_the_image_build_names_a_tag_per_repository_and_the_cache_in_the_first(tmp_path):
+    (step,) = [s for s in workflow("image_build.yml")["jobs"]["build"]["steps"] if s.get("id") == "names"]
+    output = tmp_path / "output"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_OUTPUT": str(output),
+        "REPOSITORIES": "ml-platform-dev/reference ml-platform-prod/reference",
+        "REGISTRY": "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "SHA": "abc123",
+    }
+    subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], env=env, check=True, capture_output=True, timeout=30)
+    text = output.read_text()
+    assert "cache=123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:buildcache" in text
+    tags = text.split("tags<<EOF\n", 1)[1].split("EOF", 1)[0].split()
+    assert tags == [
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:abc123",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-prod/reference:abc123",
+    ]
 
 
 # --- .ci/run ---------------------------------------------------------------------------------
