@@ -68,7 +68,7 @@ class PlatformSettings(Section):
     node_pools: dict[str, NodePoolSettings] = Field(
         min_length=1,
         description="Worker pools by name (lower-case, up to 20 characters; `system` and `gpu` "
-        "are reserved). Each becomes a self-managed Auto Scaling group. Required, at least one.",
+        "are reserved). Each becomes one self-managed Auto Scaling group per zone. Required, at least one.",
     )
 
     @field_validator("region")
