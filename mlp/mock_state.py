@@ -306,11 +306,20 @@ def _ssm_parameter(_region: str, args: dict[str, Any]) -> dict[str, Any]:
     return {"id": name, "name": name, "value": secret_wire_value(value), "insecureValue": value, "type": "String", "version": 1}
 
 
+def _role(_region: str, args: dict[str, Any]) -> dict[str, Any]:
+    # An account where the role exists; a service-linked role lives under its service's path.
+    name = args["name"]
+    path = "/aws-service-role/opensearchservice.amazonaws.com/" if name.startswith("AWSServiceRoleFor") else "/"
+    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}"
+    return {"id": name, "name": name, "arn": arn, "path": path, "uniqueId": "AROAMLPLATFORMROLE0000"}
+
+
 INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getRegion:getRegion": _region,
+    "aws:iam/getRole:getRole": _role,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
 }
 

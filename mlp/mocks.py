@@ -73,6 +73,10 @@ class DeclaredResource:
     inputs: dict[str, Any]
     ignore_changes: list[str] = field(default_factory=list)
     """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs it waits for (`dependsOn`, as the engine receives them)."""
+    retain_on_delete: bool = False
+    """The engine drops it from state on delete instead of deleting it (`retainOnDelete`)."""
 
 
 @dataclass
@@ -81,6 +85,8 @@ class Recorder:
 
     resources: list[DeclaredResource] = field(default_factory=list)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """Data sources read, in call order: (token, arguments)."""
 
 
 # A hook answers a resource type that needs more than echoed inputs, e.g. a remote component
@@ -116,6 +122,8 @@ class PlatformMocks(Mocks):
         return resource_state(args.typ, ctx)
 
     def call(self, args: MockCallArgs) -> dict:
+        if self.monitor is not None:
+            self.monitor.recorder.invokes.append((args.token, dict(args.args)))
         return invoke_result(args.token, self.region, args.args)
 
 
@@ -166,6 +174,8 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
                 ignore_changes=list(request.ignoreChanges),
+                dependencies=list(request.dependencies),
+                retain_on_delete=bool(request.retainOnDelete),
             )
         )
         return super().RegisterResource(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import runpy
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -32,13 +32,15 @@ class Inventory:
     stack: str
     resources: list[DeclaredResource]
     outputs: dict[str, Any]
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """Data sources the program read (token, arguments), in call order."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "project": self.project,
             "stack": self.stack,
             "resources": [
-                {key: value for key, value in asdict(resource).items() if key not in ("custom", "ignore_changes")}
+                {key: value for key, value in asdict(resource).items() if key not in ("custom", "ignore_changes", "dependencies", "retain_on_delete")}
                 for resource in self.resources
             ],
             "outputs": self.outputs,
@@ -124,7 +126,9 @@ def declare_offline(
         await collect_outputs()
 
     _sync_await(run_pulumi_func(run))
-    return Inventory(project=project, stack=stack, resources=recorder.resources, outputs=recorder.stack_outputs)
+    return Inventory(
+        project=project, stack=stack, resources=recorder.resources, outputs=recorder.stack_outputs, invokes=recorder.invokes
+    )
 
 
 def build_inventory(stack: str, project_dir: Path = PROJECT_DIR) -> Inventory:
