@@ -32,6 +32,7 @@ def _plan(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(component_tree(inventory))
     print(render(footprint(inventory)))
+    _first_deploy_notices(args)
     if args.json:
         Path(args.json).write_text(json.dumps(inventory.to_json(), indent=2, sort_keys=False) + "\n")
         print(f"inventory written to {args.json}")
@@ -41,6 +42,17 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"planned offline in {elapsed:.2f}s")
     _cost_guardrails(inventory, args)
     return 0
+
+
+def _first_deploy_notices(args: argparse.Namespace) -> None:
+    """What the stack cannot deploy yet and why (the same lines `pulumi up` logs)."""
+    from infra.services import pending_images
+    from mlp.cost.stack import stack_settings
+
+    notices = pending_images(stack_settings(Path(args.project_dir), args.stack))
+    if notices:
+        print("first deploy:")
+        print("\n".join(f"  {notice}" for notice in notices))
 
 
 def _cost_guardrails(inventory, args: argparse.Namespace) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from infra.settings.cost import CostSettings
 from mlp.cost.model import PricingContext, lookup
-from mlp.cost.pools import NodePool, PodGroup, node_pools, pack, place, pod_groups
+from mlp.cost.pools import DEPLOYMENT, NodePool, PodGroup, node_pools, pack, place, pod_groups
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.plan import Inventory
 
@@ -77,6 +77,8 @@ class Footprint:
     pools: tuple[PoolFootprint, ...]
     problems: tuple[str, ...] = ()
     """Pools that could not be sized (no known instance type), workloads no pool admits."""
+    without_workload: tuple[str, ...] = ()
+    """Services declared without a Deployment (no image pushed yet, the first deploy)."""
 
     @property
     def pods(self) -> int:
@@ -167,9 +169,18 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
             sized.append(_pool_footprint(pool, [groups[i] for i in members], [workloads[i] for i in members], ctx))
         except (UnpricedError, IndexError):
             problems.append(f"pool {pool.name}: no instance type in the price table to size it on")
+    services = inventory.of_type(SERVICE_COMPONENT)
+    without_workload = tuple(
+        sorted(
+            service.name
+            for service in services
+            if not any(child.type == DEPLOYMENT for child in inventory.children_of(service.urn))
+        )
+    )
     return Footprint(
         stack=inventory.stack,
-        services=len(inventory.of_type(SERVICE_COMPONENT)),
+        services=len(services),
+        without_workload=without_workload,
         workloads=tuple(workloads),
         pools=tuple(sized),
         problems=tuple(problems),
@@ -182,6 +193,11 @@ def render(result: Footprint) -> str:
         f"requests {result.cpu_millicores / 1000:.2f} vCPU and {result.memory_mib / 1024:.2f} GiB"
     )
     lines = [headline]
+    if result.without_workload:
+        lines.append(
+            f"  {len(result.without_workload)} of {result.services} services have no workload yet "
+            f"(no image pinned): {', '.join(result.without_workload)}"
+        )
     for workload in sorted(result.workloads, key=lambda w: (w.namespace, w.name)):
         spread = f", over {workload.zones} zones" if workload.zones > 1 else ""
         lines.append(

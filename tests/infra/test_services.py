@@ -18,6 +18,7 @@ from infra.services import callees_of, declare_ml_services
 from infra.settings import load_settings
 from mlp.footprint import footprint
 from mlp.plan import PROJECT_DIR, Inventory
+from tests.conftest import pin_images
 from tests.kubernetes_checks import (
     CHECKOV_CONFIG,
     KUBECONFIG,
@@ -34,7 +35,9 @@ OIDC_ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF01234
 
 
 def _settings(stack: str):
-    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    """The stack's settings with its images pinned (`tests/data/pinned-images.yaml`), so every
+    service declares its workload."""
+    document = pin_images(yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()), stack)
     config = {k: json.dumps(v) if isinstance(v, (dict, list)) else str(v) for k, v in document["config"].items()}
     return load_settings(stack, config)
 
@@ -81,10 +84,12 @@ def test_configured_services_validate_strictly(stack, stack_services):
     assert schema_problems(objects, kubernetes_version(inventory)) == []
 
 
+@pytest.mark.parametrize("images", ["shipped", "pinned"])
 @pytest.mark.parametrize("stack", STACKS)
-def test_planned_stack_objects_validate_strictly(stack, plan):
-    """Every Kubernetes object `mlp plan --manifests` writes for the stack."""
-    inventory = plan(stack)
+def test_planned_stack_objects_validate_strictly(stack, images, plan):
+    """Every Kubernetes object `mlp plan --manifests` writes for the stack, on its first deploy
+    and with its images pinned."""
+    inventory = plan(stack, images=images)
     objects = [r.inputs for r in inventory.kubernetes_objects()]
     assert objects, f"{stack} declares no Kubernetes objects: the services are wired to the cluster in the program"
     assert schema_problems(objects, kubernetes_version(inventory)) == []
@@ -157,6 +162,7 @@ def test_rendered_manifests_pass_checkov(stack_services, plan, tmp_path: Path):
     for stack in STACKS:
         write_objects([r.inputs for r in stack_services(stack).kubernetes_objects()], tmp_path / f"services-{stack}")
         write_objects([r.inputs for r in plan(stack).kubernetes_objects()], tmp_path / f"stack-{stack}")
+        write_objects([r.inputs for r in plan(stack, images="pinned").kubernetes_objects()], tmp_path / f"pinned-{stack}")
     report = run_checkov(tmp_path)
     assert report["summary"]["resource_count"] > 0, "checkov scanned nothing"
     assert report["summary"]["parsing_errors"] == 0

@@ -72,7 +72,7 @@ def test_the_zone_spread_comes_from_the_rendered_constraint():
 def test_pools_are_packed_as_the_cost_estimate_packs_them(stack, plan):
     """One placement and packing for both reports: the footprint's nodes by requests are the
     estimate's nodes needed, pool by pool."""
-    inventory = plan(stack)
+    inventory = plan(stack, images="pinned")
     settings = stack_settings(PROJECT_DIR, stack)
     result = footprint(inventory, usage=settings.cost)
     needed = {usage.pool: usage.nodes_needed for usage in estimate(inventory.resources, settings.cost, stack=stack).pools}
@@ -83,7 +83,7 @@ def test_pools_are_packed_as_the_cost_estimate_packs_them(stack, plan):
 
 
 def test_prod_needs_a_node_in_every_zone_its_services_spread_over(plan):
-    inventory = plan("prod")
+    inventory = plan("prod", images="pinned")
     settings = stack_settings(PROJECT_DIR, "prod")
     result = footprint(inventory)
     (spot,) = [pool for pool in result.pools if pool.pool == "spot"]
@@ -99,7 +99,7 @@ def test_prod_needs_a_node_in_every_zone_its_services_spread_over(plan):
 
 def test_a_workload_lands_where_its_node_affinity_allows(plan):
     """Switch one prod Deployment to `on-demand` placement: it moves to the on-demand pool."""
-    inventory = plan("prod")
+    inventory = plan("prod", images="pinned")
     resources = []
     for resource in inventory.resources:
         if resource.type == DEPLOYMENT and resource.inputs["metadata"]["name"] == "experiments":
@@ -115,10 +115,35 @@ def test_a_workload_lands_where_its_node_affinity_allows(plan):
     assert {pool.pool for pool in moved.pools} == {"spot", "on-demand"}
 
 
-def test_mlp_plan_prints_the_footprint(capsys):
+def test_mlp_plan_prints_the_footprint(capsys, scratch_project, stack_document):
+    import yaml
+
     from mlp.cli import main
 
-    assert main(["plan", "dev"]) == 0
+    project = scratch_project("dev", yaml.safe_dump(stack_document("dev", images="pinned"), sort_keys=False))
+    assert main(["--project-dir", str(project), "plan", "dev"]) == 0
     printed = capsys.readouterr().out
     assert "footprint at minimum scale (dev):" in printed
     assert "  pool spot: " in printed
+    assert "first deploy:" not in printed
+
+
+def test_mlp_plan_says_which_services_wait_for_an_image(capsys):
+    """The shipped stacks pin no image: the plan names each service, what was declared for it,
+    and the key to pin."""
+    from mlp.cli import main
+
+    assert main(["plan", "prod"]) == 0
+    printed = capsys.readouterr().out
+    assert "4 of 4 services have no workload yet (no image pinned)" in printed
+    assert (
+        "service discovery: no image digest yet: repository ml-platform-prod/discovery and role declared, "
+        "workload not deployed; push the image, pin ml-platform:services.discovery.image.digest, run pulumi up again"
+    ) in printed
+    assert "pin ml-platform:services.recommendations.variants.<control|candidate>.digest" in printed
+
+
+def test_a_shipped_stack_runs_no_pod_before_its_images_are_pushed(stack_inventory):
+    result = footprint(stack_inventory)
+    assert result.pods == 0 and result.workloads == ()
+    assert result.without_workload == ("discovery", "experiments", "recommendations", "search-autocomplete")
