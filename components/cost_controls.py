@@ -67,9 +67,10 @@ class CostControls(pulumi.ComponentResource):
     - one active cost allocation tag per given key, so the budget's tag filter and Cost Explorer
       can see the platform's tags. Activation is account-wide, only from the payer (management)
       account, and AWS accepts a key only after billing has seen it on a resource, up to a day
-      after the first tagged resource (hashicorp/terraform-provider-aws #29068: "empty result";
-      #31442; AWS Billing user guide, "Activating user-defined cost allocation tags"), so the
-      program passes keys only when a stack opts in, after its first `up`.
+      after the first tagged resource (hashicorp/terraform-provider-aws #29068, "empty result",
+      and #31442), and a member account gets "Linked account doesn't have access to cost
+      allocation tags" (terraform-provider-aws #37636), so the program passes keys only when a
+      stack opts in, after its first `up`.
     """
 
     budget_name: pulumi.Output[str]

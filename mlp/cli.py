@@ -45,11 +45,18 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _first_deploy_notices(args: argparse.Namespace) -> None:
-    """What the stack cannot deploy yet and why (the same lines `pulumi up` logs)."""
+    """What the stack expects outside itself, with its keys, and what it cannot deploy yet (the
+    same lines `pulumi up` logs)."""
+    from infra.first_deploy import serving_prerequisites
     from infra.services import pending_images
     from mlp.cost.stack import stack_settings
 
-    notices = pending_images(stack_settings(Path(args.project_dir), args.stack))
+    settings = stack_settings(Path(args.project_dir), args.stack)
+    prerequisites = serving_prerequisites(settings)
+    if prerequisites:
+        print("prerequisites outside the stack (stack-file key: what):")
+        print("\n".join(f"  {item.key}: {item.what}" for item in prerequisites))
+    notices = pending_images(settings)
     if notices:
         print("first deploy:")
         print("\n".join(f"  {notice}" for notice in notices))

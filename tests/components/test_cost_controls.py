@@ -66,8 +66,8 @@ def test_each_stack_declares_its_budget_to_the_alert_topic(stack_inventory, stac
 
 def test_no_shipped_stack_activates_cost_allocation_tags_on_its_first_up(plan, stack_document):
     """Cost Explorer refuses a key billing has not seen yet (up to a day after the first tagged
-    resource: hashicorp/terraform-provider-aws #29068) and any activation from an Organizations
-    member account (#31442), so a first `up` that declares one fails. Activation is a later,
+    resource: hashicorp/terraform-provider-aws #29068, #31442) and any activation from an
+    Organizations member account (#37636), so a first `up` that declares one fails. Activation is a later,
     opt-in step (README "Deploying for real")."""
     for stack in ("dev", "prod"):
         assert stack_document(stack)["config"]["ml-platform:cost"]["activateCostAllocationTags"] is False, stack
