@@ -30,10 +30,11 @@ def serving_prerequisites(settings: PlatformSettings) -> list[Prerequisite]:
         )
     for name, service in settings.services.items():
         if service.certificate_arn is not None:
+            dns = "" if settings.dns is not None else "; its DNS record is yours (no ml-platform:dns zone)"
             items.append(
                 Prerequisite(
                     f"{NAMESPACE}:services.{name}.certificateArn",
-                    f"issued ACM certificate for {service.host} in {settings.region}; the DNS record is yours",
+                    f"issued ACM certificate for {service.host} in {settings.region}{dns}",
                 )
             )
     if settings.search.service_linked_role == "existing":

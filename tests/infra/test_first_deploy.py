@@ -37,5 +37,5 @@ def test_an_issued_certificate_is_listed_in_place_of_the_zone(stack_document, en
         document["config"]["ml-platform:services"][name]["certificateArn"] = arn
     items = serving_prerequisites(load_settings("dev", engine_config(document)))
     certificates = [item for item in items if item.key.endswith("certificateArn")]
-    assert len(certificates) == 3 and "the DNS record is yours" in certificates[0].what
+    assert len(certificates) == 3 and "its DNS record is yours" in certificates[0].what
     assert not [item for item in items if item.key.startswith("ml-platform:dns")]
