@@ -207,8 +207,9 @@ class MlService(pulumi.ComponentResource):
             type=option.resource_record_type,
             records=[option.resource_record_value],
             ttl=300,
-            # ACM's CNAME for a name is the same for every certificate of it in the account, so a
-            # replacement certificate finds its record already there (written by the old one).
+            # The CNAME is "created specifically for your domain and your account" and serves
+            # replacement certificates of the same name (ACM user guide, "DNS validation"), so a
+            # replacement finds the old certificate's record in place: take it over, not fail.
             allow_overwrite=True,
             opts=pulumi.ResourceOptions(parent=certificate),
         )

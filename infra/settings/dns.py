@@ -21,7 +21,8 @@ class DnsSettings(Section):
     hosted_zone_id: str = Field(
         description="Id of the public Route 53 hosted zone, e.g. `Z0123456789ABCDEFGHIJ`. It "
         "must be delegated (the parent domain's NS records point at it) before the first `up`, "
-        "or certificate validation waits until it times out. Required."
+        "or certificate validation waits until it times out; ACM cannot validate in a private "
+        "hosted zone. Required."
     )
     hosted_zone_name: str = Field(
         description="The zone's domain name, e.g. `ml-platform.example.com`; every exposed "
