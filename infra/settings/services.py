@@ -205,8 +205,8 @@ class ServiceSettings(Section):
     certificate_arn: str | None = Field(
         None,
         description="An issued ACM certificate for `host`, in the stack's region, to use instead "
-        "of one the stack requests (then the stack needs no `dns` for this service, and its DNS "
-        "record is yours to point at the load balancer). Default none.",
+        "of one the stack requests; the service then needs no `dns`, and without `dns` its DNS "
+        "record is yours to point at the load balancer. Default none.",
     )
     callers: tuple[str, ...] = Field(
         (), description="Other services allowed to call this one (network policy). Default none."
