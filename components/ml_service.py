@@ -161,9 +161,10 @@ class MlService(pulumi.ComponentResource):
         in_namespace = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object])
         for manifest in manifests[1:]:
             if manifest["kind"] == "Ingress":
-                # The controller builds the HTTPS listener as soon as the Ingress exists; with a
-                # certificate still pending validation, CreateListener fails and the controller
-                # backs off. Waiting for the validation keeps the ALB's first build a good one.
+                # The controller builds the HTTPS listener as soon as the Ingress exists, and a
+                # listener takes only an issued certificate (elbv2 CreateListener errors include
+                # CertificateNotFound: botocore's elbv2 model); the controller would retry with
+                # backoff. Waiting for the validation (ISSUED) makes the ALB's first build good.
                 ingress = _declare(
                     name, spec.name, manifest, pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=issued))
                 )
@@ -175,7 +176,6 @@ class MlService(pulumi.ComponentResource):
         self.repository_url = repository.repository_url
         self.namespace = spec.namespace
         self.register_outputs({"role_arn": self.role_arn, "repository_url": self.repository_url, "namespace": self.namespace})
-
 
     def _certificate(self, name: str, spec: ServiceSpec, args: MlServiceArgs) -> tuple[pulumi.Input[str] | None, list[pulumi.Resource]]:
         """The host's certificate ARN and what the Ingress must wait for. Requested even before
