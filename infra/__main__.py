@@ -22,7 +22,7 @@ from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from components.subnet_plan import plan_subnets
 from infra.cluster_wiring import cluster_args, declare_gpu_support, declare_worker_pools, pool_preferences
-from infra.providers import account_id, availability_zones, declare_aws_provider
+from infra.providers import account_id, availability_zones, declare_aws_provider, declare_eks_provider
 from infra.services import declare_ml_services
 from infra.stack_config import read_settings
 from infra.tags import COST_ALLOCATION_TAG_KEYS, platform_tags
@@ -66,7 +66,8 @@ cluster_name = f"mlp-{stack}"
 cluster = EksCluster(
     "cluster",
     cluster_args(settings.cluster, cluster_name, account, network, tags),
-    opts=on_aws,
+    # pulumi-eks's remote component takes the `eks` provider; its AWS children the AWS one.
+    opts=pulumi.ResourceOptions(providers=[aws_provider, declare_eks_provider()]),
 )
 on_cluster = pulumi.ResourceOptions(providers=[aws_provider, cluster.kubernetes_provider], depends_on=[cluster])
 pulumi.export("clusterName", cluster.cluster_name)

@@ -19,6 +19,8 @@ from infra.settings import ConfigError
 
 EXIT_CONFIG = 2
 EXIT_DIFF = 3
+EXIT_ENGINE = 4
+"""The program declares something the Pulumi engine would refuse (`mlp.default_providers`)."""
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -176,12 +178,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mlp.default_providers import DefaultProviderDenied
+
     args = parser().parse_args(argv)
     try:
         return args.handler(args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except DefaultProviderDenied as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ENGINE
 
 
 if __name__ == "__main__":
