@@ -10,7 +10,13 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
-from mlp.default_providers import DefaultProviderPolicy, denied_message, is_provider_type, needs_provider, package_of
+from mlp.default_providers import (
+    DefaultProviderPolicy,
+    denied_message,
+    is_provider_type,
+    needs_provider,
+    package_of,
+)
 from mlp.mock_state import MockContext, invoke_result, resource_state
 from mlp.trees import replace_matching
 

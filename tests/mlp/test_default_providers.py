@@ -110,10 +110,11 @@ def test_an_invoke_without_a_provider_is_refused(declare):
 
     with pytest.raises(DefaultProviderDenied) as refused:
         declare(build, config=DISABLE_ALL)
-    assert refused.value.refusals == [
+    expected = (
         "invoke: Default provider for 'aws' disabled. "
         "'aws:index/getCallerIdentity:getCallerIdentity' must use an explicit provider."
-    ]
+    )
+    assert refused.value.refusals == [expected]
 
 
 def test_the_rule_follows_the_listed_packages(declare):
