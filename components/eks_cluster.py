@@ -84,6 +84,17 @@ def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.Resource
     return pulumi.ResourceTransformResult(props=props, opts=args.opts)
 
 
+def admin_entries(admin_role_arns: Sequence[str], deployer_principal_arn: str | None) -> dict[str, str]:
+    """Access entry name -> principal: `admin-<index>` per admin role, and `deployer` for the
+    identity running `pulumi up` unless it is one of them. An IAM principal can be in one access
+    entry only (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so
+    a second entry for the same ARN would fail the update with ResourceInUseException."""
+    entries = {f"admin-{index}": arn for index, arn in enumerate(dict.fromkeys(admin_role_arns))}
+    if deployer_principal_arn and deployer_principal_arn not in entries.values():
+        entries["deployer"] = deployer_principal_arn
+    return entries
+
+
 def cluster_trust_policy() -> dict:
     return {
         "Version": "2012-10-17",
@@ -164,8 +175,12 @@ class EksClusterArgs:
     addon_versions: AddonVersions
     """Pinned versions of the managed add-ons."""
     admin_role_arns: Sequence[str]
-    """IAM roles given cluster-admin through access entries (include the role deployments run
-    as: nothing else is admin)."""
+    """IAM roles given cluster-admin through access entries (people and break-glass roles)."""
+    deployer_principal_arn: str | None = None
+    """The IAM role (or user) that runs `pulumi up`, given cluster-admin too: it installs every
+    Kubernetes object through `kubernetes_provider`, and nothing else makes it admin. One entry
+    only when it is also an admin role (EKS refuses a second entry for a principal). Default
+    none (a component test's cluster; the program always passes it)."""
     system_instance_types: Sequence[str]
     """On-demand types of the system pool, one shape, in order of preference."""
     system_min_size: int = 2
@@ -209,8 +224,10 @@ class EksCluster(pulumi.ComponentResource):
     - the pulumi-eks `Cluster`: authentication mode `API` (access entries, no aws-auth
       ConfigMap), no creator-admin grant (`disable_creator_admin`), private endpoint on, public
       endpoint off or limited to CIDRs, no default node group, no add-ons of its own;
-    - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role;
-    - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object;
+    - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role and for the
+      deployer (`admin_entries`);
+    - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object, once the
+      admin grants exist;
     - managed add-ons at pinned versions: vpc-cni (its own IRSA role with the CNI policy, so
       nodes do not carry it; network policy enforcement on) and kube-proxy before any node, then the system pool, then
       CoreDNS and the EBS CSI driver (IRSA role) placed on it, and an encrypted gp3 default
@@ -318,28 +335,20 @@ class EksCluster(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = oidc_provider.arn
 
-        for index, role_arn in enumerate(args.admin_role_arns):
-            entry = aws.eks.AccessEntry(
-                f"{name}-admin-{index}",
-                cluster_name=self.cluster_name,
-                principal_arn=role_arn,
-                type="STANDARD",
-                opts=child,
-            )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{index}-policy",
-                cluster_name=self.cluster_name,
-                principal_arn=entry.principal_arn,
-                policy_arn=CLUSTER_ADMIN_POLICY,
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=pulumi.ResourceOptions(parent=entry),
-            )
+        admin_grants = [
+            self._cluster_admin(f"{name}-{entry_name}", principal)
+            for entry_name, principal in admin_entries(args.admin_role_arns, args.deployer_principal_arn).items()
+        ]
 
+        # Every in-cluster object goes through this provider with the deployer's credentials;
+        # waiting for the admin grants keeps its first call from racing the deployer's access
+        # entry and policy association (EKS authorizes a principal only once both exist:
+        # https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html).
         self.kubernetes_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             enable_server_side_apply=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=admin_grants),
         )
 
         cni_role = WorkloadRole(
@@ -420,6 +429,24 @@ class EksCluster(pulumi.ComponentResource):
                 "oidc_issuer": self.oidc_issuer,
                 "cluster_security_group_id": self.cluster_security_group_id,
             }
+        )
+
+    def _cluster_admin(self, name: str, principal_arn: str) -> aws.eks.AccessPolicyAssociation:
+        """A STANDARD access entry for one principal and the cluster-admin policy on it."""
+        entry = aws.eks.AccessEntry(
+            name,
+            cluster_name=self.cluster_name,
+            principal_arn=principal_arn,
+            type="STANDARD",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.eks.AccessPolicyAssociation(
+            f"{name}-policy",
+            cluster_name=self.cluster_name,
+            principal_arn=entry.principal_arn,
+            policy_arn=CLUSTER_ADMIN_POLICY,
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=pulumi.ResourceOptions(parent=entry),
         )
 
     def _addon(

@@ -22,6 +22,7 @@ from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from components.subnet_plan import plan_subnets
 from infra.cluster_wiring import cluster_args, declare_gpu_support, declare_worker_pools, pool_preferences
+from infra.deployer import resolve_deployer
 from infra.providers import account_id, availability_zones, declare_aws_provider, declare_eks_provider
 from infra.services import declare_ml_services
 from infra.stack_config import read_settings
@@ -33,6 +34,8 @@ tags = platform_tags(stack, settings)
 aws_provider = declare_aws_provider(settings.region, tags)
 on_aws = pulumi.ResourceOptions(providers=[aws_provider])
 account = account_id(aws_provider)
+# Who runs this update: it gets a cluster-admin access entry (an unusable caller stops here).
+deployer = resolve_deployer(aws_provider, stack, settings.cluster.deployer_role_arn)
 
 # --- Network: VPC, subnets per AZ, NAT, endpoints, flow logs ---------------------------------
 network = Network(
@@ -65,7 +68,7 @@ pulumi.export("alertTopicArn", alerting.topic_arn)
 cluster_name = f"mlp-{stack}"
 cluster = EksCluster(
     "cluster",
-    cluster_args(settings.cluster, cluster_name, account, network, tags),
+    cluster_args(settings.cluster, cluster_name, account, network, tags, deployer),
     # pulumi-eks's remote component takes the `eks` provider; its AWS children the AWS one.
     opts=pulumi.ResourceOptions(providers=[aws_provider, declare_eks_provider()]),
 )

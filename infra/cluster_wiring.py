@@ -20,7 +20,12 @@ GPU_POOL = "gpu"
 
 
 def cluster_args(
-    cluster: ClusterSettings, cluster_name: str, account_id: str, network: Network, cost_tags: Mapping[str, str]
+    cluster: ClusterSettings,
+    cluster_name: str,
+    account_id: str,
+    network: Network,
+    cost_tags: Mapping[str, str],
+    deployer_principal_arn: str,
 ) -> EksClusterArgs:
     return EksClusterArgs(
         cluster_name=cluster_name,
@@ -30,6 +35,7 @@ def cluster_args(
         subnet_ids=network.private_subnet_ids,
         addon_versions=AddonVersions(**cluster.addons.model_dump()),
         admin_role_arns=cluster.admin_role_arns,
+        deployer_principal_arn=deployer_principal_arn,
         system_instance_types=cluster.system_pool.instance_types,
         system_min_size=cluster.system_pool.min_size,
         system_max_size=cluster.system_pool.max_size,

@@ -273,12 +273,36 @@ def _availability_zones(region: str, _args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+DEPLOYER_ROLE = "ml-platform-deployer"
+"""The role the offline plan's caller has assumed (the shipped stacks' `deployerRoleArn`)."""
+
+
 def _caller_identity(_region: str, _args: dict[str, Any]) -> dict[str, Any]:
+    # A deploy runs on temporary credentials: STS answers the session, not the role.
     return {
         "accountId": ACCOUNT_ID,
-        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/ml-platform-ci",
-        "userId": "AIDAMLPLATFORMCI0000",
+        "arn": f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/{DEPLOYER_ROLE}/mlp-plan",
+        "userId": "AROAMLPLATFORMDEPLOYER:mlp-plan",
         "id": ACCOUNT_ID,
+    }
+
+
+def _session_context(_region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """`aws.iam.get_session_context`: for an assumed-role session, the role behind it (the
+    provider reads its path with iam:GetRole; the offline roles have none); any other ARN is its
+    own issuer (terraform-provider-aws `internal/service/iam/session_context_data_source.go`)."""
+    arn = args["arn"]
+    prefix = f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/"
+    if not arn.startswith(prefix):
+        return {"id": arn, "arn": arn, "issuerArn": arn, "issuerId": "", "issuerName": "", "sessionName": ""}
+    role, _, session = arn.removeprefix(prefix).partition("/")
+    return {
+        "id": arn,
+        "arn": arn,
+        "issuerArn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{role}",
+        "issuerId": "AROAMLPLATFORMDEPLOYER",
+        "issuerName": role,
+        "sessionName": session,
     }
 
 
@@ -309,6 +333,7 @@ def _ssm_parameter(_region: str, args: dict[str, Any]) -> dict[str, Any]:
 INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:iam/getSessionContext:getSessionContext": _session_context,
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getRegion:getRegion": _region,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,

@@ -80,6 +80,8 @@ class DeclaredResource:
     inputs: dict[str, Any]
     ignore_changes: list[str] = field(default_factory=list)
     """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs the resource waits for (`dependsOn`, and what its inputs come from)."""
 
 
 @dataclass
@@ -213,6 +215,7 @@ class RecordingMonitor(MockMonitor):
                 custom=custom,
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
                 ignore_changes=list(request.ignoreChanges),
+                dependencies=list(request.dependencies),
             )
         )
         return super().RegisterResource(request)

@@ -198,8 +198,17 @@ class ClusterSettings(Section):
     )
     admin_role_arns: tuple[str, ...] = Field(
         min_length=1,
-        description="IAM roles given cluster-admin through access entries. The creator gets no "
-        "implicit admin, so include the role deployments run as. Required, at least one.",
+        description="IAM roles given cluster-admin through access entries (the people who operate "
+        "the cluster). The creator gets no implicit admin; the role running `pulumi up` gets its own "
+        "entry (see `deployerRoleArn`), so it need not be listed. Required, at least one.",
+    )
+    deployer_role_arn: str | None = Field(
+        None,
+        description="The IAM role that runs `pulumi up`, given a cluster-admin access entry (it "
+        "installs the Helm releases and Kubernetes objects). Set, an update run as any other "
+        "identity stops before declaring anything, so the entry never moves to whoever ran last. "
+        "Default unset: the caller's role, found with `sts:GetCallerIdentity` (an assumed-role "
+        "session counts as its role).",
     )
     endpoint: EndpointSettings = Field(default_factory=EndpointSettings, description="API server endpoint access.")
     log_retention_days: RetentionDays = Field(
@@ -236,6 +245,17 @@ class ClusterSettings(Section):
         bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
         if bad:
             raise ValueError(f"not IAM role ARNs: {', '.join(bad)}")
+        duplicates = sorted({arn for arn in value if value.count(arn) > 1})
+        if duplicates:
+            # EKS takes one access entry per principal.
+            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        return value
+
+    @field_validator("deployer_role_arn")
+    @classmethod
+    def _deployer_role_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.match(value):
+            raise ValueError("must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer")
         return value
 
     @model_validator(mode="after")

@@ -268,3 +268,34 @@ def test_register_outputs_name_exactly_the_typed_outputs():
         (call,) = [c for c in ast.walk(node) if isinstance(c, ast.Call) and getattr(c.func, "attr", "") == "register_outputs"]
         registered = {k.value for k in call.args[0].keys}
         assert registered == typed, f"{cls}: registered {sorted(registered)}, typed {sorted(typed)}"
+
+
+DEPLOYER = "arn:aws:iam::123456789012:role/ci/ml-platform-deployer"
+
+
+def _admin_principals(inventory):
+    return sorted(entry.inputs["principalArn"] for entry in inventory.of_type("aws:eks/accessEntry:AccessEntry"))
+
+
+def test_the_deployer_gets_its_own_cluster_admin_entry(declare):
+    inventory = declare(lambda: EksCluster("cluster", _args(deployer_principal_arn=DEPLOYER)))
+    assert _admin_principals(inventory) == sorted([ADMIN, DEPLOYER])
+    association = inventory.named("cluster-deployer-policy")
+    assert association.inputs["policyArn"] == CLUSTER_ADMIN_POLICY
+    assert association.inputs["accessScope"] == {"type": "cluster"}
+
+
+def test_a_deployer_that_is_also_an_admin_gets_one_entry(declare):
+    """EKS takes one access entry per principal: a second one would fail the update."""
+    inventory = declare(lambda: EksCluster("cluster", _args(admin_role_arns=[ADMIN, DEPLOYER], deployer_principal_arn=DEPLOYER)))
+    assert _admin_principals(inventory) == sorted([ADMIN, DEPLOYER])
+
+
+def test_the_kubernetes_provider_waits_for_every_admin_grant(declare):
+    """Its first call (the StorageClass, the Helm releases) runs as the deployer: before the
+    deployer's entry and policy exist, the API server answers 401/403."""
+    inventory = declare(lambda: EksCluster("cluster", _args(deployer_principal_arn=DEPLOYER)))
+    (provider,) = inventory.of_type("pulumi:providers:kubernetes")
+    grants = {association.urn for association in inventory.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")}
+    assert len(grants) == 2
+    assert grants <= set(provider.dependencies)

@@ -135,3 +135,13 @@ def test_defaults_are_private_and_standard_support(stack_document, engine_config
     assert cluster.support_type == "STANDARD" and cluster.deletion_protection is True
     assert cluster.gpu_pool.enabled is False
     assert cluster.system_pool.min_size >= 2
+
+
+def test_an_admin_role_listed_twice_is_refused(stack_document, engine_config):
+    from infra.settings import ConfigError, load_settings
+
+    document = stack_document("dev")
+    role = "arn:aws:iam::123456789012:role/admin"
+    document["config"]["ml-platform:cluster"]["adminRoleArns"] = [role, role]
+    with pytest.raises(ConfigError, match="ml-platform:cluster.adminRoleArns: lists .* more than once"):
+        load_settings("dev", engine_config(document))
