@@ -191,6 +191,10 @@ class EksClusterArgs:
     """Expose the API server publicly as well as privately. Default off."""
     public_access_cidrs: Sequence[str] = ()
     """With `public_endpoint`, the only sources admitted. Default none (required then)."""
+    private_access_cidrs: Sequence[str] = ()
+    """Sources admitted to the private endpoint on 443, by CIDR. Default none."""
+    private_access_security_group_ids: Sequence[str] = ()
+    """Sources admitted to the private endpoint on 443, by security group. Default none."""
     log_retention_days: int = 90
     """Retention of the control-plane log group. Default 90 days."""
     support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
@@ -209,6 +213,8 @@ class EksClusterArgs:
             found.append("a public endpoint needs public_access_cidrs (EKS would admit 0.0.0.0/0)")
         if self.public_access_cidrs and not self.public_endpoint:
             found.append("public_access_cidrs given but the public endpoint is off")
+        if not self.public_endpoint and not (self.private_access_cidrs or self.private_access_security_group_ids):
+            found.append("a private-only endpoint needs private_access_cidrs or private_access_security_group_ids")
         return found
 
 
@@ -224,6 +230,8 @@ class EksCluster(pulumi.ComponentResource):
     - the pulumi-eks `Cluster`: authentication mode `API` (access entries, no aws-auth
       ConfigMap), no creator-admin grant (`disable_creator_admin`), private endpoint on, public
       endpoint off or limited to CIDRs, no default node group, no add-ons of its own;
+    - with private access sources, a security group on the control plane admitting them on 443
+      (the deployer's path to a private endpoint);
     - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role and for the
       deployer (`admin_entries`);
     - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object, once the
@@ -284,6 +292,7 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
 
+        api_access = self._api_access_group(name, args)
         cluster = eks.Cluster(
             f"{name}-eks",
             name=args.cluster_name,
@@ -310,6 +319,10 @@ class EksCluster(pulumi.ComponentResource):
             # balancer controller refuses a network interface with two such groups. Every node
             # (and pod) carries the EKS cluster security group only.
             skip_default_security_groups=True,
+            # The deployer's way in, on the control plane's interfaces only (pulumi-eks v4
+            # `createCore` puts `clusterSecurityGroup` in `vpcConfig.securityGroupIds`; EKS adds
+            # such groups to its interfaces, not to nodes: sec-group-reqs.html).
+            cluster_security_group=api_access,
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             deletion_protection=args.deletion_protection,
             opts=pulumi.ResourceOptions(
@@ -430,6 +443,36 @@ class EksCluster(pulumi.ComponentResource):
                 "cluster_security_group_id": self.cluster_security_group_id,
             }
         )
+
+    def _api_access_group(self, name: str, args: EksClusterArgs) -> aws.ec2.SecurityGroup | None:
+        """With private access sources, a security group admitting them on 443, for the control
+        plane alone. Not the cluster security group EKS creates: that one is on every node and
+        pod too, and a rule there would open their port 443 to the same sources. It carries no
+        `kubernetes.io/cluster/<name>` tag, so the load balancer controller never picks it."""
+        if not (args.private_access_cidrs or args.private_access_security_group_ids):
+            return None
+        group = aws.ec2.SecurityGroup(
+            f"{name}-api-access",
+            vpc_id=args.vpc_id,
+            description=f"HTTPS to the {args.cluster_name} API server from its deployers",
+            tags={"Name": f"{args.cluster_name}-api-access"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        sources = [("cidr", cidr) for cidr in args.private_access_cidrs]
+        sources += [("sg", group_id) for group_id in args.private_access_security_group_ids]
+        for kind, source in sources:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-access-{source.replace('/', '-')}",
+                security_group_id=group.id,
+                description=f"Kubernetes API from {source}",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=source if kind == "cidr" else None,
+                referenced_security_group_id=source if kind == "sg" else None,
+                opts=pulumi.ResourceOptions(parent=group),
+            )
+        return group
 
     def _cluster_admin(self, name: str, principal_arn: str) -> aws.eks.AccessPolicyAssociation:
         """A STANDARD access entry for one principal and the cluster-admin policy on it."""

@@ -41,6 +41,8 @@ def cluster_args(
         system_max_size=cluster.system_pool.max_size,
         public_endpoint=cluster.endpoint.public_access,
         public_access_cidrs=cluster.endpoint.admitted_cidrs(),
+        private_access_cidrs=cluster.endpoint.private_access_cidrs,
+        private_access_security_group_ids=cluster.endpoint.private_access_security_group_ids,
         log_retention_days=cluster.log_retention_days,
         support_type=cluster.support_type,
         deletion_protection=cluster.deletion_protection,
