@@ -58,6 +58,13 @@ def pool_settings(settings: PlatformSettings) -> dict[str, NodePoolSettings | Gp
     return pools
 
 
+def pool_instance_types(settings: PlatformSettings) -> dict[str, tuple[str, ...]]:
+    """Every pool that runs in each zone, system pool included, and its instance types: what a
+    zone must offer to be chosen."""
+    types = {name: pool.instance_types for name, pool in pool_settings(settings).items()}
+    return {"system": settings.cluster.system_pool.instance_types, **types}
+
+
 def zone_subnet_ids(network: Network) -> dict[str, pulumi.Output[str]]:
     """Availability zone -> its private subnet (the network declares them in zone order)."""
     return {
