@@ -310,6 +310,9 @@ class EksCluster(pulumi.ComponentResource):
             # Every add-on is an EKS managed add-on declared below at a pinned version; nothing
             # unmanaged is installed behind them.
             bootstrap_self_managed_addons=False,
+            # Also what keeps pulumi-eks from declaring its own VPC CNI custom resource, which
+            # takes no provider and so trips `pulumi:disable-default-providers` (pulumi/pulumi-eks
+            # #1294, whose workaround this is).
             use_default_vpc_cni=True,
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),

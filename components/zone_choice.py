@@ -53,19 +53,35 @@ def _missing(zone_id: str, pools: Mapping[str, Sequence[str]], offered: Mapping[
     return {pool: missing for pool, types in pools.items() if (missing := [t for t in types if t not in here])}
 
 
+def _stranded(zone_id: str, pools: Mapping[str, Sequence[str]], offered: Mapping[str, set[str]]) -> list[str]:
+    """Pools none of whose types the zone offers: their group there could never launch."""
+    return [pool for pool, missing in _missing(zone_id, pools, offered).items() if len(missing) == len(pools[pool])]
+
+
+@dataclass(frozen=True)
+class ZoneChoice:
+    zones: list[Zone]
+    """The zones to span, in subnet order."""
+    warnings: list[str]
+    """Instance types a chosen zone does not offer: its group there launches the others only
+    (fewer spot capacity pools to draw on)."""
+
+
 def choose_zones(
     zones: Sequence[Zone],
     count: int,
     pools: Mapping[str, Sequence[str]],
     offered: Mapping[str, set[str]],
     pinned_ids: Sequence[str] = (),
-) -> list[Zone]:
+) -> ZoneChoice:
     """The zones to span, in order.
 
     Pinned: exactly those IDs, in the order given; each must be one of the region's zones, one
-    EKS accepts, and offer every instance type of every pool (a zonal group whose types its zone
-    lacks never launches). Not pinned: the first `count` zones by ID that pass the same tests,
-    so the choice names the same physical zones in every account and never an unsupported one.
+    EKS accepts, and offer at least one instance type of every pool (a zonal group none of whose
+    types its zone offers never launches). Not pinned: by ID, the zones EKS accepts that offer
+    every type of every pool, then, if too few, those that offer at least one type of each; the
+    first `count`. So the choice names the same physical zones in every account and never an
+    unsupported one. A chosen zone lacking some types is reported in `warnings`.
     """
     by_id = {zone.zone_id: zone for zone in zones}
     if pinned_ids:
@@ -78,20 +94,31 @@ def choose_zones(
         for zone_id in pinned_ids:
             if zone_id in EKS_UNSUPPORTED_ZONE_IDS:
                 problems.append(f"{zone_id} cannot hold EKS cluster subnets")
-            missing = _missing(zone_id, pools, offered)
-            problems += [f"{zone_id} does not offer {', '.join(types)} (pool {pool})" for pool, types in missing.items()]
+            problems += [
+                f"{zone_id} offers none of pool {pool}'s instance types ({', '.join(pools[pool])})"
+                for pool in _stranded(zone_id, pools, offered)
+            ]
         if problems:
             raise ZoneChoiceError("; ".join(problems))
-        return [by_id[zone_id] for zone_id in pinned_ids]
-    usable = [
-        zone
-        for zone in sorted(zones, key=lambda zone: zone.zone_id)
-        if zone.zone_id not in EKS_UNSUPPORTED_ZONE_IDS and not _missing(zone.zone_id, pools, offered)
+        chosen = [by_id[zone_id] for zone_id in pinned_ids]
+    else:
+        candidates = [
+            zone
+            for zone in sorted(zones, key=lambda zone: zone.zone_id)
+            if zone.zone_id not in EKS_UNSUPPORTED_ZONE_IDS and not _stranded(zone.zone_id, pools, offered)
+        ]
+        complete = [zone for zone in candidates if not _missing(zone.zone_id, pools, offered)]
+        partial = [zone for zone in candidates if zone not in complete]
+        if len(candidates) < count:
+            raise ZoneChoiceError(
+                f"only {len(candidates)} zone(s) of the region hold EKS and offer a type of every pool "
+                f"({', '.join(zone.zone_id for zone in candidates) or 'none'}), {count} needed; add types "
+                "those zones offer or lower network.azCount"
+            )
+        chosen = (complete + partial)[:count]
+    warnings = [
+        f"{zone.zone_id} ({zone.name}) does not offer {', '.join(types)} (pool {pool}); its group there uses the others"
+        for zone in chosen
+        for pool, types in _missing(zone.zone_id, pools, offered).items()
     ]
-    if len(usable) < count:
-        raise ZoneChoiceError(
-            f"only {len(usable)} zone(s) of the region hold EKS and offer every pool's instance types "
-            f"({', '.join(zone.zone_id for zone in usable) or 'none'}), {count} needed; drop the types "
-            "some zones lack or lower network.azCount"
-        )
-    return usable[:count]
+    return ZoneChoice(zones=chosen, warnings=warnings)

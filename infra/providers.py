@@ -46,7 +46,7 @@ def availability_zones(
     pool_instance_types: Mapping[str, Sequence[str]],
 ) -> list[str]:
     """The names of the zones to span (`components.zone_choice.choose_zones`): the pinned zone
-    IDs, or the first `count` by ID that EKS accepts and that offer every pool's instance types,
+    IDs, or the first `count` by ID that EKS accepts and that offer the pools' instance types,
     mapped to this account's names with the region's answer. Standard zones only (local and
     wavelength zones need an opt-in). A choice the region cannot give stops here, naming
     `ml-platform:network.availabilityZoneIds`, before anything is declared."""
@@ -63,7 +63,7 @@ def availability_zones(
         opts=invoke,
     )
     try:
-        zones = choose_zones(
+        choice = choose_zones(
             region_zones(answer.names, answer.zone_ids),
             count,
             pool_instance_types,
@@ -73,7 +73,9 @@ def availability_zones(
     except ZoneChoiceError as exc:
         problem = ConfigProblem(ZONES_KEY, str(exc), list(pinned_ids), bool(pinned_ids))
         raise ConfigError(stack_file_name(stack), [problem]) from None
-    return [zone.name for zone in zones]
+    for warning in choice.warnings:
+        pulumi.log.warn(f"{ZONES_KEY}: {warning}")
+    return [zone.name for zone in choice.zones]
 
 
 def account_id(provider: aws.Provider) -> str:

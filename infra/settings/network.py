@@ -62,9 +62,10 @@ class NetworkSettings(Section):
         (),
         description="The zones to span, by zone ID (`use1-az1`: the same physical zone in every "
         "account, unlike names), `azCount` of them, in subnet order. Each must be a zone of the "
-        "region that EKS accepts (not `use1-az3`, `usw1-az2`, `cac1-az3`) and that offers every "
-        "pool's instance types; checked against the region's answer before anything is declared. "
-        "Default unset: the first `azCount` such zones by ID.",
+        "region that EKS accepts (not `use1-az3`, `usw1-az2`, `cac1-az3`) and that offers at least "
+        "one instance type of every pool (missing types are warned about); checked against the "
+        "region's answer before anything is declared. Default unset: by zone ID, the first "
+        "`azCount` zones EKS accepts, those offering every pool's types first.",
     )
     nat_strategy: Literal["single", "per-az"] = Field(
         "single",
