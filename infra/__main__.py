@@ -29,7 +29,12 @@ from infra.cluster_wiring import (
     pool_preferences,
 )
 from infra.deployer import resolve_deployer
-from infra.providers import account_id, availability_zones, declare_aws_provider, declare_eks_provider
+from infra.providers import (
+    account_id,
+    availability_zones,
+    declare_aws_provider,
+    declare_eks_provider,
+)
 from infra.services import declare_ml_services
 from infra.stack_config import read_settings
 from infra.tags import COST_ALLOCATION_TAG_KEYS, platform_tags

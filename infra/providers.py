@@ -8,7 +8,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
-from components.zone_choice import ZoneChoiceError, choose_zones, offered_types_by_zone, region_zones
+from components.zone_choice import (
+    ZoneChoiceError,
+    choose_zones,
+    offered_types_by_zone,
+    region_zones,
+)
 from infra.settings import ConfigError, ConfigProblem, stack_file_name
 
 ZONES_KEY = "ml-platform:network.availabilityZoneIds"
