@@ -13,7 +13,7 @@ from components.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
 from components.instance_catalog import pool_type_problems
 from components.worker_pool import carries_spot
 from infra.settings.base import Section
-from infra.settings.rules import KeyRuleError
+from infra.settings.rules import KeyRuleError, refuse_repeats
 
 _MINOR_VERSION = re.compile(r"^1\.\d{2}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
@@ -304,10 +304,7 @@ class ClusterSettings(Section):
         bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
         if bad:
             raise ValueError(f"not IAM role ARNs: {', '.join(bad)}")
-        duplicates = sorted({arn for arn in value if value.count(arn) > 1})
-        if duplicates:
-            # EKS takes one access entry per principal.
-            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        refuse_repeats(value)  # EKS takes one access entry per principal
         return value
 
     @field_validator("deployer_role_arn")

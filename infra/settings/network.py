@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from components.zone_choice import EKS_UNSUPPORTED_ZONE_IDS, ZONE_ID
 from infra.settings.base import Section
-from infra.settings.rules import KeyRuleError
+from infra.settings.rules import KeyRuleError, refuse_repeats
 
 # Interface endpoints the platform knows how to declare. Each costs an hourly fee per AZ, so the
 # set is closed and each entry must earn its place (ECR and STS keep image pulls and IRSA token
@@ -102,9 +102,7 @@ class NetworkSettings(Section):
         bad = [zone_id for zone_id in value if not ZONE_ID.match(zone_id)]
         if bad:
             raise ValueError(f"not zone IDs (such as use1-az1): {', '.join(bad)}")
-        duplicates = sorted({zone_id for zone_id in value if value.count(zone_id) > 1})
-        if duplicates:
-            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        refuse_repeats(value)
         unsupported = [zone_id for zone_id in value if zone_id in EKS_UNSUPPORTED_ZONE_IDS]
         if unsupported:
             raise ValueError(
@@ -128,7 +126,5 @@ class NetworkSettings(Section):
     @field_validator("interface_endpoints")
     @classmethod
     def _no_duplicate_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        duplicates = sorted({name for name in value if value.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        refuse_repeats(value)
         return value
