@@ -451,7 +451,11 @@ class EksCluster(pulumi.ComponentResource):
         """With private access sources, a security group admitting them on 443, for the control
         plane alone. Not the cluster security group EKS creates: that one is on every node and
         pod too, and a rule there would open their port 443 to the same sources. It carries no
-        `kubernetes.io/cluster/<name>` tag, so the load balancer controller never picks it."""
+        `kubernetes.io/cluster/<name>` tag, so the load balancer controller never picks it.
+        Adding it to a running cluster, or removing it (a bootstrap through the public endpoint
+        turning private later), is an in-place `UpdateClusterConfig`, not a replacement
+        (hashicorp/terraform-provider-aws `internal/service/eks/cluster.go`,
+        `resourceClusterUpdate` on `vpc_config.0.security_group_ids`)."""
         if not (args.private_access_cidrs or args.private_access_security_group_ids):
             return None
         group = aws.ec2.SecurityGroup(
