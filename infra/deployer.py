@@ -52,6 +52,11 @@ def resolve_deployer(provider: aws.Provider, stack: str, pinned_role_arn: str | 
     `pulumi up` as anyone else stops here, before anything is declared, so an update never swaps
     the access entry to another identity (and locks the intended deployer out). A preview only
     warns, because previews run with their own read-only role (see README "Delivery").
+
+    The same ambient credentials sign pulumi-eks's kubeconfig (`aws eks get-token`), so the
+    principal found here is the one the API server sees. `get_session_context` reads the role's
+    path with `iam:GetRole` (terraform-provider-aws
+    `internal/service/iam/session_context_data_source.go`).
     """
     invoke = pulumi.InvokeOptions(provider=provider)
     caller = aws.get_caller_identity(opts=invoke)
