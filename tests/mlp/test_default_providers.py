@@ -132,3 +132,16 @@ def test_the_stacks_give_every_registration_an_explicit_provider(stack_inventory
     for resource in stack_inventory.resources:
         if needs_provider(resource.type, resource.custom, resource.type == "eks:index:Cluster"):
             assert resource.provider, f"{resource.name} ({resource.type}) has no explicit provider"
+
+
+def test_mlp_plan_stops_with_the_engines_words(monkeypatch, capsys):
+    from mlp import cli, plan
+
+    refusal = "resource 'cluster-eks': Default provider for 'eks' disabled. 'eks:index:Cluster' must use an explicit provider."
+
+    def refused(*_args, **_kwargs):
+        raise DefaultProviderDenied([refusal])
+
+    monkeypatch.setattr(plan, "build_inventory", refused)
+    assert cli.main(["plan", "dev"]) == cli.EXIT_ENGINE
+    assert refusal in capsys.readouterr().err
