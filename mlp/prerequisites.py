@@ -8,8 +8,10 @@ one more function and one more line in `SOURCES`.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from infra.settings import NAMESPACE, PlatformSettings
 
@@ -24,9 +26,39 @@ class Prerequisite:
     """What the key says."""
     needs: str
     """What must be true outside the stack before `pulumi up`."""
+    placeholder: bool = field(init=False)
+    """The value is one of the documentation stand-ins the shipped stacks use, to replace."""
 
-    def to_json(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "placeholder", looks_like_placeholder(self.value))
+
+    def to_json(self) -> dict[str, object]:
         return asdict(self)
+
+
+DOCUMENTATION_ACCOUNT = "123456789012"
+"""The account id AWS's own documentation uses; no real account has it."""
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+"""RFC 5737 documentation ranges: never routed, so they admit nobody."""
+_EXAMPLE_DOMAIN = re.compile(r"(^|[@.])example\.(com|net|org)\b")
+"""RFC 2606 example domains."""
+
+
+def looks_like_placeholder(value: str) -> bool:
+    """Whether a value is a stand-in the shipped stacks use (a documentation account, address
+    range or domain), so the listing can say which values a new user must replace."""
+    if f":{DOCUMENTATION_ACCOUNT}:" in value or _EXAMPLE_DOMAIN.search(value):
+        return True
+    for part in value.split(", "):
+        try:
+            network = ipaddress.IPv4Network(part, strict=False)
+        except ValueError:
+            continue
+        if any(network.subnet_of(documentation) for documentation in DOCUMENTATION_NETWORKS):
+            return True
+    return False
 
 
 def _key(path: str) -> str:
@@ -166,8 +198,10 @@ def prerequisites(settings: PlatformSettings) -> list[Prerequisite]:
 
 
 def render(items: list[Prerequisite]) -> str:
-    lines = [f"prerequisites outside the stack ({len(items)}):"]
+    placeholders = sum(item.placeholder for item in items)
+    lines = [f"prerequisites outside the stack ({len(items)}, {placeholders} placeholder(s) to replace):"]
     for item in items:
-        lines.append(f"  - {item.kind}: {item.value}")
+        marker = "  [PLACEHOLDER: replace]" if item.placeholder else ""
+        lines.append(f"  - {item.kind}: {item.value}{marker}")
         lines.append(f"      {item.key}: {item.needs}")
     return "\n".join(lines)

@@ -8,7 +8,7 @@ import pytest
 
 from infra.settings import load_settings
 from mlp.cli import main
-from mlp.prerequisites import SOURCES, prerequisites
+from mlp.prerequisites import SOURCES, looks_like_placeholder, prerequisites
 
 
 def _settings(document, engine_config, stack):
@@ -75,4 +75,23 @@ def test_plan_prints_and_writes_the_prerequisites(stack, tmp_path, capsys):
     assert "ml-platform:cluster.adminRoleArns[0]" in printed
     written = json.loads(out.read_text())["prerequisites"]
     assert {item["kind"] for item in written} >= {"admin role", "deployer", "deployer network", "image"}
-    assert all(set(item) == {"kind", "key", "value", "needs"} for item in written)
+    assert all(set(item) == {"kind", "key", "value", "needs", "placeholder"} for item in written)
+    # The shipped stacks' stand-ins are flagged: the documentation account in the roles.
+    assert all(item["placeholder"] for item in written if item["kind"] in ("admin role", "deployer"))
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        ("arn:aws:iam::123456789012:role/ml-platform-admin", True),
+        ("arn:aws:iam::210987654321:role/ml-platform-admin", False),
+        ("203.0.113.10/32", True),
+        ("10.60.0.0/24, 198.51.100.0/28", True),
+        ("10.60.0.0/24", False),
+        ("oncall@example.com", True),
+        ("oncall@corp.example.io", False),
+        ("s3://ml-platform-prod-models/discovery/", False),
+    ],
+)
+def test_documentation_stand_ins_are_flagged(value, placeholder):
+    assert looks_like_placeholder(value) is placeholder
