@@ -145,3 +145,14 @@ def test_mlp_plan_stops_with_the_engines_words(monkeypatch, capsys):
     monkeypatch.setattr(plan, "build_inventory", refused)
     assert cli.main(["plan", "dev"]) == cli.EXIT_ENGINE
     assert refusal in capsys.readouterr().err
+
+
+def test_a_read_without_a_provider_is_refused(declare):
+    def build():
+        aws.sns.Topic.get("existing", "arn:aws:sns:us-east-1:123456789012:existing")
+
+    with pytest.raises(DefaultProviderDenied) as refused:
+        declare(build, config=DISABLE_ALL)
+    assert refused.value.refusals == [
+        "read of 'existing': Default provider for 'aws' disabled. 'aws:sns/topic:Topic' must use an explicit provider."
+    ]
