@@ -111,7 +111,11 @@ class LoadBalancerController(pulumi.ComponentResource):
                 oidc_issuer=args.oidc_issuer,
                 namespace=NAMESPACE,
                 service_account=SERVICE_ACCOUNT,
-                inline_policies={"controller": json.dumps(controller_policy(args.partition, args.region, args.account_id))},
+                inline_policies={
+                    "controller": pulumi.Output.from_input(args.vpc_id).apply(
+                        lambda vpc_id: json.dumps(controller_policy(args.partition, args.region, args.account_id, vpc_id))
+                    )
+                },
                 description="AWS Load Balancer Controller",
             ),
             opts=pulumi.ResourceOptions(parent=self),
