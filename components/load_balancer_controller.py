@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.addon_compatibility import KubernetesSupport
 from components.load_balancer_controller_policy import controller_policy
 from components.placement import system_pod_placement
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
@@ -18,6 +19,13 @@ CHART_REPOSITORY = "https://aws.github.io/eks-charts"
 # aws/eks-charts stable/aws-load-balancer-controller/Chart.yaml @ 5239609242f3 (2026-08-03):
 # version 3.5.0, appVersion v3.5.0.
 CHART_VERSION = "3.5.0"
+KUBERNETES_SUPPORT = KubernetesSupport(
+    addon="AWS Load Balancer Controller v3.5.0 (chart 3.5.0), the newest release",
+    minimum="1.22",
+    tested_through=None,
+    statement='"Supported Kubernetes versions": v2.5.0+ requires Kubernetes 1.22+',
+    source="kubernetes-sigs/aws-load-balancer-controller docs/deploy/installation.md at v3.5.0",
+)
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 INGRESS_CLASS = "alb"

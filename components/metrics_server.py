@@ -7,13 +7,21 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.addon_compatibility import KubernetesSupport
 from components.placement import system_pod_placement
 
 CHART = "metrics-server"
 CHART_REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
 CHART_VERSION = "3.13.1"
 """kubernetes-sigs/metrics-server charts/metrics-server/Chart.yaml @5ed5d3a (2026-08-04):
-version 3.13.1, appVersion 0.8.1."""
+version 3.13.1, appVersion 0.8.1; the newest chart and release (no 0.9 tag yet)."""
+KUBERNETES_SUPPORT = KubernetesSupport(
+    addon="metrics-server 0.8.1 (chart 3.13.1)",
+    minimum="1.31",
+    tested_through=None,
+    statement='README "Compatibility Matrix": 0.8.x, metrics.k8s.io/v1beta1, Kubernetes 1.31+',
+    source="kubernetes-sigs/metrics-server README.md @5ed5d3a (2026-08-04)",
+)
 NAMESPACE = "kube-system"
 
 

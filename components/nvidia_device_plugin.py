@@ -7,13 +7,22 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.addon_compatibility import KubernetesSupport
 from components.placement import GPU_TAINT, POOL_LABEL, SPOT_TAINT, toleration_for
 
 CHART = "nvidia-device-plugin"
 CHART_REPOSITORY = "https://nvidia.github.io/k8s-device-plugin"
 CHART_VERSION = "0.20.0"
 """NVIDIA/k8s-device-plugin tag v0.20.0 (1b826ac, 2026-08-19),
-deployments/helm/nvidia-device-plugin/Chart.yaml: version 0.20.0, appVersion 0.20.0."""
+deployments/helm/nvidia-device-plugin/Chart.yaml: version 0.20.0, appVersion 0.20.0; the newest
+release tag."""
+KUBERNETES_SUPPORT = KubernetesSupport(
+    addon="NVIDIA device plugin 0.20.0 (chart 0.20.0)",
+    minimum="1.10",
+    tested_through=None,
+    statement='README "Prerequisites": Kubernetes version >= 1.10; Chart.yaml kubeVersion ">= 1.10.0-0"',
+    source="NVIDIA/k8s-device-plugin README.md and deployments/helm/nvidia-device-plugin/Chart.yaml at v0.20.0",
+)
 NAMESPACE = "kube-system"
 
 

@@ -69,7 +69,7 @@ def test_values_wire_discovery_expanders_identity_and_placement():
         cluster_name="mlp-prod",
         region="us-east-1",
         role_arn="arn:aws:iam::123456789012:role/ca",
-        image_tag="v1.35.0",
+        image_tag="v1.35.2",
         replicas=2,
         scale_down_unneeded_minutes=10,
         max_node_provision_minutes=8,
@@ -106,7 +106,7 @@ def test_release_pins_the_chart_for_the_cluster_version(declare):
     assert release.inputs["chart"] == "cluster-autoscaler"
     assert release.inputs["version"] == CHART_FOR_KUBERNETES["1.35"][0]
     assert release.inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
-    assert release.inputs["values"]["image"]["tag"] == "v1.35.0"
+    assert release.inputs["values"]["image"]["tag"] == CHART_FOR_KUBERNETES["1.35"][1] == "v1.35.2"
     assert release.inputs["values"]["rbac"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
     (config_map,) = inventory.of_type("kubernetes:core/v1:ConfigMap")
     assert config_map.inputs["metadata"] == {"name": "cluster-autoscaler-priority-expander", "namespace": "kube-system"}
