@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.placement import system_pod_placement
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
 
@@ -40,6 +41,10 @@ KUBERNETES_SUPPORT = {
     )
     for minor, (chart, image) in CHART_FOR_KUBERNETES.items()
 }
+POD_SECURITY_CONTEXT_KEY = "securityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "containerSecurityContext"
+"""Chart 9.59.0 templates/deployment.yaml renders `.Values.securityContext` whole as the pod's
+securityContext and `.Values.containerSecurityContext` as the container's (both default {})."""
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "cluster-autoscaler"
 PRIORITY_CONFIG_MAP = "cluster-autoscaler-priority-expander"
@@ -168,6 +173,8 @@ def autoscaler_values(
         "tolerations": placement["tolerations"],
         "priorityClassName": "system-cluster-critical",
         "podDisruptionBudget": {"maxUnavailable": 1},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
         "topologySpreadConstraints": [
             {
                 "maxSkew": 1,

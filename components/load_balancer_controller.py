@@ -10,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.load_balancer_controller_policy import controller_policy
 from components.placement import system_pod_placement
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
@@ -26,6 +27,13 @@ KUBERNETES_SUPPORT = KubernetesSupport(
     statement='"Supported Kubernetes versions": v2.5.0+ requires Kubernetes 1.22+',
     source="kubernetes-sigs/aws-load-balancer-controller docs/deploy/installation.md at v3.5.0",
 )
+POD_SECURITY_CONTEXT_KEY = "podSecurityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "securityContext"
+"""Chart 3.5.0 templates/deployment.yaml renders `.Values.podSecurityContext` whole as the pod's
+securityContext and `.Values.securityContext` as the container's. Its defaults (values.yaml:
+fsGroup 65534; read-only root, non-root, no escalation) set no UID, no seccomp profile and keep
+the capabilities (their drop ALL is commented out); the webhook listens on 9443 and reads its
+certificate from a Secret volume, so the full hardened context applies."""
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 INGRESS_CLASS = "alb"
@@ -60,6 +68,8 @@ def controller_values(
             }
         ],
         "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
         # The chart renders the PDB only with more than one replica.
         "podDisruptionBudget": {"maxUnavailable": 1},
         "ingressClass": INGRESS_CLASS,

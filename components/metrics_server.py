@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.placement import system_pod_placement
 
 CHART = "metrics-server"
@@ -22,6 +23,13 @@ KUBERNETES_SUPPORT = KubernetesSupport(
     statement='README "Compatibility Matrix": 0.8.x, metrics.k8s.io/v1beta1, Kubernetes 1.31+',
     source="kubernetes-sigs/metrics-server README.md @5ed5d3a (2026-08-04)",
 )
+POD_SECURITY_CONTEXT_KEY = "podSecurityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "securityContext"
+"""Chart 3.13.1 templates/deployment.yaml: `with .Values.podSecurityContext` is the pod's
+securityContext, `with .Values.securityContext` the container's. The chart's own container
+default is already hardened but runs as UID 1000 (values.yaml), below 10000; the whole context is
+passed so none of it rests on the default. It writes its self-signed serving certificate to the
+`tmp` emptyDir (`--cert-dir=/tmp`), so the root filesystem stays read-only."""
 NAMESPACE = "kube-system"
 
 
@@ -43,6 +51,8 @@ def metrics_server_values(replicas: int) -> dict:
             }
         ],
         "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "400Mi"}},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.drain_budget import DrainBudget
 from components.placement import system_pod_placement
 
@@ -30,6 +31,14 @@ KUBERNETES_SUPPORT = KubernetesSupport(
     "is unchanged on the default branch @62a8761); its ClusterRole asks only for core/v1 nodes, "
     "pods, pods/eviction and events and apps daemonsets (templates/clusterrole.yaml), all GA APIs",
 )
+
+POD_SECURITY_CONTEXT_KEY = "podSecurityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "securityContext"
+"""templates/deployment.yaml at v1.25.6: `with .Values.podSecurityContext` is the pod's
+securityContext, `with .Values.securityContext` the container's. The chart's defaults run as UID
+and fsGroup 1000 with no seccomp profile and no capability drop (values.yaml); queue-processor
+mode needs no host access (the host network, /proc mounts and IMDS are the DaemonSet's, IMDS
+mode only), so the whole hardened context applies."""
 
 RELEASE_NAME = "aws-node-termination-handler"
 """Also the chart's fullname, hence the service account name (the release name contains the
@@ -118,6 +127,8 @@ def handler_values(
         },
         # PodSecurityPolicy is gone since Kubernetes 1.25.
         "rbac": {"create": True, "pspEnabled": False},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
     }
     if webhook_secret_name:
         values["webhookURLSecretName"] = webhook_secret_name
