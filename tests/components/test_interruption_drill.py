@@ -227,3 +227,36 @@ def test_the_managed_system_pool_is_never_the_handlers(stack_inventory):
             f"worker groups without {NTH_MANAGED_TAG}: the handler would ignore their nodes"
         )
         assert len(stack_inventory.of_type(HOOK)) == len(groups), "a worker group has no lifecycle hook"
+
+
+def _drains_before_termination(inventory) -> list[str]:
+    """Replay one spot reclaim of a worker-group instance in the order AWS emits it (rebalance
+    recommendation, interruption warning, the group's terminate lifecycle action, then the
+    instance shutting down) and return the detail-types the handler receives before the
+    instance leaves: in queue mode it cordons and drains on each of them
+    (pkg/interruptionevent/draincordon/handler.go at v1.25.6)."""
+    with mock_aws():
+        drill = Drill(inventory)
+        (asg, *_) = drill.worker_groups
+        sequence = [
+            sample("rebalance-recommendation"),
+            sample("spot-interruption-terminate"),
+            for_group(sample("asg-instance-terminate-lifecycle-action"), asg, drill.region),
+        ]
+        return [body["detail-type"] for event in sequence for body in drill.publish(event)]
+
+
+def test_a_rebalancing_groups_reclaim_is_drained_once_on_its_lifecycle_action(interruption_example):
+    """Capacity Rebalancing: the lifecycle action (sent while or after the replacement launches)
+    is the one notice; nothing drains the node earlier."""
+    assert _drains_before_termination(interruption_example()) == ["EC2 Instance-terminate Lifecycle Action"]
+
+
+def test_without_capacity_rebalance_ec2_warnings_come_first(interruption_example):
+    """Without it the group's lifecycle action comes only as the instance dies, so EC2's
+    warnings are the notices in time (and the node is drained on the recommendation already)."""
+    assert _drains_before_termination(interruption_example(capacity_rebalance=False)) == [
+        "EC2 Instance Rebalance Recommendation",
+        "EC2 Spot Instance Interruption Warning",
+        "EC2 Instance-terminate Lifecycle Action",
+    ]
