@@ -45,8 +45,15 @@ def container_security_context(*, as_root: bool = False) -> dict:
     return context
 
 
-REQUIRED = ("runAsNonRoot", "runAsUser", "seccompProfile", "allowPrivilegeEscalation", "capabilities", "readOnlyRootFilesystem")
-"""What the issue asks of every add-on pod, by field name."""
+REQUIRED = (
+    "runAsNonRoot",
+    "runAsUser",
+    "seccompProfile",
+    "allowPrivilegeEscalation",
+    "capabilities",
+    "readOnlyRootFilesystem",
+)
+"""What every add-on pod must have, by field name."""
 
 
 def hardening_gaps(pod: Mapping, container: Mapping, exempt: Collection[str] = ()) -> list[str]:

@@ -85,6 +85,31 @@ def scratch_project(tmp_path: Path) -> Callable[[str, str], Path]:
 
 
 @pytest.fixture
+def autoscaler_example(declare) -> Callable[[str], Inventory]:
+    """`ClusterAutoscaler` for one Kubernetes minor (spot and on-demand pools) under the
+    recording mocks; shared by the chart-keys and add-on hardening checks."""
+    from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs, PoolPreference
+
+    def _build(kubernetes_version: str) -> Inventory:
+        return declare(
+            lambda: ClusterAutoscaler(
+                "autoscaler",
+                ClusterAutoscalerArgs(
+                    cluster_name="mlp-unit",
+                    kubernetes_version=kubernetes_version,
+                    region="us-east-1",
+                    account_id="123456789012",
+                    oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
+                    oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/X",
+                    pools=[PoolPreference("mlp-unit-spot", 0, 0), PoolPreference("mlp-unit-on-demand", 0, 100)],
+                ),
+            )
+        )
+
+    return _build
+
+
+@pytest.fixture
 def interruption_example(declare) -> Callable[..., Inventory]:
     """`InterruptionHandling` declared with two worker pools (`general`, `gpu`) under the
     recording mocks; `carries_spot` and `capacity_rebalance` set both pools' groups (default

@@ -15,12 +15,19 @@ from components import (
 from components.addon_compatibility import KubernetesSupport
 from infra.settings import load_settings
 
-FIXED_RELEASE = (metrics_server, load_balancer_controller, termination_handler, nvidia_device_plugin)
+FIXED_RELEASE = (
+    metrics_server,
+    load_balancer_controller,
+    termination_handler,
+    nvidia_device_plugin,
+)
 
 
 @pytest.fixture
 def cluster_minor(stack_document, engine_config):
-    return lambda stack: load_settings(stack, engine_config(stack_document(stack))).cluster.kubernetes_version
+    return lambda stack: (
+        load_settings(stack, engine_config(stack_document(stack))).cluster.kubernetes_version
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -48,11 +55,36 @@ def test_the_autoscaler_runs_the_newest_patch_of_its_minor():
 @pytest.mark.parametrize(
     ("record", "minor", "problem"),
     [
-        (KubernetesSupport(addon="a", minimum="1.31", tested_through=None, statement="", source="s"), "1.30", "needs"),
-        (KubernetesSupport(addon="a", minimum="1.29", tested_through="1.32", statement="", source="s"), "1.35", "tested through"),
-        (KubernetesSupport(addon="a", minimum="1.29", tested_through="1.32", statement="", source="s"), "1.32", None),
         (
-            KubernetesSupport(addon="a", minimum="1.29", tested_through="1.32", statement="", source="s", untested_accepted_because="r"),
+            KubernetesSupport(
+                addon="a", minimum="1.31", tested_through=None, statement="", source="s"
+            ),
+            "1.30",
+            "needs",
+        ),
+        (
+            KubernetesSupport(
+                addon="a", minimum="1.29", tested_through="1.32", statement="", source="s"
+            ),
+            "1.35",
+            "tested through",
+        ),
+        (
+            KubernetesSupport(
+                addon="a", minimum="1.29", tested_through="1.32", statement="", source="s"
+            ),
+            "1.32",
+            None,
+        ),
+        (
+            KubernetesSupport(
+                addon="a",
+                minimum="1.29",
+                tested_through="1.32",
+                statement="",
+                source="s",
+                untested_accepted_because="r",
+            ),
             "1.35",
             None,
         ),

@@ -42,20 +42,28 @@ def _gaps(release) -> list[str]:
             problems.append(f"{chart}: {key!r} is not a key of chart {release.inputs['version']}")
     exempt = getattr(module, "RUNS_AS_ROOT", ())
     gaps = hardening_gaps(
-        values.get(module.POD_SECURITY_CONTEXT_KEY, {}), values.get(module.CONTAINER_SECURITY_CONTEXT_KEY, {}), exempt
+        values.get(module.POD_SECURITY_CONTEXT_KEY, {}),
+        values.get(module.CONTAINER_SECURITY_CONTEXT_KEY, {}),
+        exempt,
     )
     return problems + [f"{release.name} ({chart}): no {gap}" for gap in gaps]
 
 
 def test_every_stack_release_is_hardened(stack_inventory):
     releases = stack_inventory.of_type(RELEASE)
-    assert {r.inputs["chart"].rsplit("/", 1)[-1] for r in releases} >= set(COMPONENT_OF_CHART) - {"nvidia-device-plugin"}
+    assert {r.inputs["chart"].rsplit("/", 1)[-1] for r in releases} >= set(COMPONENT_OF_CHART) - {
+        "nvidia-device-plugin"
+    }
     problems = [problem for release in releases for problem in _gaps(release)]
     assert not problems, "\n".join(problems)
 
 
 def test_the_device_plugin_is_hardened_but_for_root(declare):
-    inventory = declare(lambda: nvidia_device_plugin.NvidiaDevicePlugin("gpu", nvidia_device_plugin.NvidiaDevicePluginArgs()))
+    inventory = declare(
+        lambda: nvidia_device_plugin.NvidiaDevicePlugin(
+            "gpu", nvidia_device_plugin.NvidiaDevicePluginArgs()
+        )
+    )
     (release,) = inventory.of_type(RELEASE)
     assert not _gaps(release)
     values = release.inputs["values"]
@@ -64,20 +72,10 @@ def test_the_device_plugin_is_hardened_but_for_root(declare):
     assert hardening_gaps(pod, container) == list(nvidia_device_plugin.RUNS_AS_ROOT)
 
 
-def test_every_autoscaler_chart_pinned_is_hardened(declare):
-    for minor in cluster_autoscaler.CHART_FOR_KUBERNETES:
-        args = cluster_autoscaler.ClusterAutoscalerArgs(
-            cluster_name="mlp-unit",
-            kubernetes_version=minor,
-            region="us-east-1",
-            account_id="123456789012",
-            oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
-            oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/X",
-            pools=[cluster_autoscaler.PoolPreference("mlp-unit-spot", 0, 0)],
-        )
-        inventory = declare(lambda args=args: cluster_autoscaler.ClusterAutoscaler("autoscaler", args))
-        (release,) = inventory.of_type(RELEASE)
-        assert not _gaps(release), minor
+@pytest.mark.parametrize("minor", sorted(cluster_autoscaler.CHART_FOR_KUBERNETES))
+def test_every_autoscaler_chart_pinned_is_hardened(autoscaler_example, minor):
+    (release,) = autoscaler_example(minor).of_type(RELEASE)
+    assert not _gaps(release), minor
 
 
 @pytest.mark.parametrize(
@@ -86,14 +84,28 @@ def test_every_autoscaler_chart_pinned_is_hardened(declare):
         # The termination handler chart's own defaults (values.yaml at v1.25.6).
         (
             {"fsGroup": 1000},
-            {"readOnlyRootFilesystem": True, "runAsNonRoot": True, "allowPrivilegeEscalation": False, "runAsUser": 1000},
+            {
+                "readOnlyRootFilesystem": True,
+                "runAsNonRoot": True,
+                "allowPrivilegeEscalation": False,
+                "runAsUser": 1000,
+            },
             ["runAsUser", "seccompProfile", "capabilities"],
         ),
         ({}, {}, list(REQUIRED)),
         # A container override wins over the pod's user.
         (
-            {"runAsNonRoot": True, "runAsUser": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
-            {"runAsUser": 0, "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True},
+            {
+                "runAsNonRoot": True,
+                "runAsUser": 65534,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            {
+                "runAsUser": 0,
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "readOnlyRootFilesystem": True,
+            },
             ["runAsUser"],
         ),
     ],
