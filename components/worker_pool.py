@@ -118,8 +118,10 @@ def lowest_in_service_during_replacement(desired: int, min_healthy_percentage: i
     AWS's documented rules: the floor is `min` % of desired rounded up, the ceiling `max` % of
     desired (in service plus pending) rounded down; a group that may not launch above desired
     terminates first, and always replaces at least one instance at a time even below the floor
-    (asg-instance-refresh.html, "minimum healthy percentage"; the maintenance-policy page
-    above)."""
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh.html, "minimum
+    healthy percentage" and its limitations: a one-instance group is terminated and relaunched
+    at the same time; the maintenance-policy page above; alphagov/tech-ops#211 saw min 100 with
+    no max still terminate a group's only instance)."""
     if desired == 0:
         return 0
     floor = math.ceil(desired * min_healthy_percentage / 100)
