@@ -43,8 +43,10 @@ KUBERNETES_SUPPORT = {
 }
 POD_SECURITY_CONTEXT_KEY = "securityContext"
 CONTAINER_SECURITY_CONTEXT_KEY = "containerSecurityContext"
-"""Chart 9.59.0 templates/deployment.yaml renders `.Values.securityContext` whole as the pod's
-securityContext and `.Values.containerSecurityContext` as the container's (both default {})."""
+"""Charts 9.59.0 and 9.53.0, templates/deployment.yaml: `.Values.securityContext` is rendered whole
+as the pod's securityContext, `.Values.containerSecurityContext` as the container's (both default
+{}). The autoscaler needs no host access and writes nothing, so the whole hardened context
+applies."""
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "cluster-autoscaler"
 PRIORITY_CONFIG_MAP = "cluster-autoscaler-priority-expander"
