@@ -37,7 +37,7 @@ templates/daemonset-device-plugin.yml `kubelet-device-plugins-dir`) and writes C
 host's /var/run/cdi (`cdi-root`, internal/cdi/cdi.go at v0.20.0). Everything else holds: with
 every capability dropped root only writes where it owns the directory, and nothing is written
 to the container's own root filesystem (the MPS /dev/shm and both directories are hostPath
-mounts).
+mounts; read from the chart and source at v0.20.0, not yet run on a GPU node).
 
 The chart also renders an MPS control daemon DaemonSet whenever the plugin is enabled, with
 `privileged: true` written into the template (templates/daemonset-mps-control-daemon.yml), which
