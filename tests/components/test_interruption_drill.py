@@ -22,7 +22,6 @@ RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 QUEUE = "aws:sqs/queue:Queue"
 HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
-
 GROUP = "aws:autoscaling/group:Group"
 
 # Samples (file stems) that must reach the handler exactly once; every other sample must not.
