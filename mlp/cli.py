@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -177,6 +178,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # A command is one short run that builds a large, long-lived object graph (the SDK's modules,
+    # every declared resource and its futures) and then exits. The cyclic collector would walk
+    # that graph again and again for garbage it seldom finds (measured: about a fifth of the
+    # wall time of `mlp plan prod`, two fifths at 128 services); reference counting still frees
+    # everything acyclic, and the process ends before the rest matters.
+    gc.disable()
     try:
         return args.handler(args)
     except ConfigError as error:

@@ -25,11 +25,10 @@ from dataclasses import dataclass, field, replace
 from statistics import mean
 from typing import Any
 
-from kubernetes.utils.quantity import parse_quantity
-
 from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL, SYSTEM_TAINT
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.prices import UnpricedError
+from mlp.cost.quantity import parse_quantity
 from mlp.cost.rules import Priced, ebs_monthly
 
 ASG = "aws:autoscaling/group:Group"
