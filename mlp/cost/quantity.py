@@ -20,7 +20,7 @@ _QUANTITY = re.compile(
 )
 
 
-def parse_quantity(text: str | int | float) -> Decimal:
+def parse_quantity(text: str | float) -> Decimal:
     """The value of a quantity; `ValueError` for anything the API server would refuse."""
     if isinstance(text, bool):
         raise ValueError(f"not a quantity: {text!r}")
