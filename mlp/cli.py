@@ -32,7 +32,11 @@ def _plan(args: argparse.Namespace) -> int:
     inventory = build_inventory(args.stack, Path(args.project_dir))
     elapsed = time.perf_counter() - started
     print(component_tree(inventory))
-    print(render(footprint(inventory)))
+    usage = _stack_settings(args).cost
+    result = footprint(inventory, usage=usage)
+    print(render(result))
+    if not _capacity_fits(result, args.stack):
+        return EXIT_CONFIG
     if args.json:
         Path(args.json).write_text(json.dumps(inventory.to_json(), indent=2, sort_keys=False) + "\n")
         print(f"inventory written to {args.json}")
@@ -42,6 +46,25 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"planned offline in {elapsed:.2f}s")
     _cost_guardrails(inventory, args)
     return 0
+
+
+def _stack_settings(args: argparse.Namespace):
+    from mlp.cost.stack import stack_settings
+
+    return stack_settings(Path(args.project_dir), args.stack)
+
+
+def _capacity_fits(result, stack: str) -> bool:
+    """Print the capacity-fit refusals and warnings; False when the stack is refused."""
+    from infra.settings import stack_file_name
+    from mlp.footprint import capacity_fit
+
+    fit = capacity_fit(result)
+    for warning in fit.warnings:
+        print(f"warning: {stack_file_name(stack)}: {warning}", file=sys.stderr)
+    for refusal in fit.refusals:
+        print(f"error: {stack_file_name(stack)}: {refusal}", file=sys.stderr)
+    return not fit.refusals
 
 
 def _cost_guardrails(inventory, args: argparse.Namespace) -> None:
@@ -74,9 +97,13 @@ def _cost(args: argparse.Namespace) -> int:
     from mlp.cost.stack import estimate_resources, pool_instance_types, stack_settings
     from mlp.plan import build_inventory
 
+    from mlp.footprint import footprint
+
     project_dir = Path(args.project_dir)
     settings = stack_settings(project_dir, args.stack)
     inventory = build_inventory(args.stack, project_dir)
+    if not _capacity_fits(footprint(inventory, usage=settings.cost), args.stack):
+        return EXIT_CONFIG
     prices = PriceTable.load()
     if args.live_prices:
         prices = _live_prices(prices, inventory.resources, settings.region)

@@ -415,7 +415,8 @@ def _term_holds(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return all(_expression_holds(expression, labels) for expression in term.get("matchExpressions") or [])
 
 
-def _fits(group: PodGroup, pool: NodePool) -> bool:
+def fits_pool(group: PodGroup, pool: NodePool) -> bool:
+    """Whether the scheduler may place the group's pods on the pool's nodes."""
     if group.pool_selector is not None and group.pool_selector != pool.name:
         return False
     if group.capacity_selector is not None and group.capacity_selector != pool.capacity_type:
@@ -440,7 +441,7 @@ def place(groups: Sequence[PodGroup], pools: Sequence[NodePool]) -> None:
     highest preferred-affinity weight, then worker pools before the system pool, then spot-bearing
     pools before on-demand ones (the autoscaler's priority expander grows those first), then name."""
     for group in groups:
-        fitting = [pool for pool in pools if _fits(group, pool)]
+        fitting = [pool for pool in pools if fits_pool(group, pool)]
         fitting.sort(key=lambda p: (-_preference(group, p), p.system, not p.carries_spot, p.name))
         group.placed_on = fitting[0] if fitting else None
 
