@@ -113,7 +113,7 @@ def _cost(args: argparse.Namespace) -> int:
     if args.naive:
         shown = estimate_resources(inventory.resources, settings, args.stack, prices=prices, naive=True, as_of=day)
     text = render.markdown if args.format == "markdown" else render.table
-    print(text(shown.estimate, shown.budget_usd))
+    print(text(shown.estimate, shown.budget_usd, shown.search_sizing))
     if args.naive:
         posture, naive = result.estimate.monthly_total, shown.estimate.monthly_total
         ratio = naive / posture if posture else float("inf")

@@ -339,6 +339,44 @@ def _requests(pod_spec: Mapping[str, Any]) -> tuple[float, float]:
     return cpu, memory
 
 
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def addon_groups(ctx: PricingContext) -> list[PodGroup]:
+    """The add-ons' pods from the values the program passes each Helm release: replicas
+    (`replicaCount` or `replicas`, the two spellings the pinned charts use; 1 when unset, the
+    charts' default), `resources.requests`, `nodeSelector` and `tolerations`. A release whose
+    values set no requests is left out (its chart's defaults are not read here), so what the
+    system pool shows as requested is what the program asks for."""
+    groups = []
+    for release in ctx.of_type(HELM_RELEASE):
+        values = release.inputs.get("values") or {}
+        requests = lookup(values, "resources.requests", {}) or {}
+        if not requests:
+            continue
+        key = "replicaCount" if "replicaCount" in values else "replicas"
+        replicas = int(values.get(key) or 1)
+        selector = values.get("nodeSelector") or {}
+        tolerations = values.get("tolerations") or []
+        tolerated: frozenset[str] | None = frozenset(t.get("key") for t in tolerations if t.get("key"))
+        if any(not t.get("key") and t.get("operator") == "Exists" for t in tolerations):
+            tolerated = None
+        cpu, memory = _requests({"containers": [{"resources": {"requests": requests}}]})
+        groups.append(
+            PodGroup(
+                resource=release,
+                replicas=replicas,
+                cpu=cpu,
+                memory_gib=memory,
+                pool_selector=selector.get(POOL_LABEL),
+                capacity_selector=selector.get(CAPACITY_LABEL),
+                tolerated=tolerated,
+                replicas_note=f"values.{key}" if key in values else "chart default",
+            )
+        )
+    return groups
+
+
 def _metadata_key(resource: Resource) -> tuple[str, str]:
     metadata = resource.inputs.get("metadata") or {}
     return metadata.get("namespace") or "default", metadata.get("name") or resource.name
@@ -388,7 +426,7 @@ def pod_groups(ctx: PricingContext, *, at_peak: bool = False) -> list[PodGroup]:
                 replicas_note=note,
             )
         )
-    return groups
+    return groups + addon_groups(ctx)
 
 
 def _pool_labels(pool: NodePool) -> dict[str, str]:

@@ -46,7 +46,8 @@ def test_each_deployment_lands_on_a_pool_its_affinity_allows(stack_inventory):
     assert groups, f"{stack_inventory.stack} declares no Deployment"
     for group in groups:
         assert group.placed_on is not None, f"{group.resource.name}: no pool accepts it"
-        assert not group.placed_on.system, f"{group.resource.name} placed on the system pool"
+        addon = group.resource.type == "kubernetes:helm.sh/v3:Release"
+        assert group.placed_on.system is addon, f"{group.resource.name}: add-ons on the system pool, services off it"
         allowed = [pool for pool in pools if fits_pool(group, pool)]
         spot_bearing = [pool for pool in allowed if pool.carries_spot]
         if spot_bearing:

@@ -112,7 +112,7 @@ def test_a_workload_lands_where_its_node_affinity_allows(plan):
     placed = {w.name: w.pool for w in moved.workloads}
     assert placed["experiments"] == "on-demand"
     assert placed["discovery"] == "spot"
-    assert {pool.pool for pool in moved.pools} == {"spot", "on-demand"}
+    assert {pool.pool for pool in moved.pools} == {"spot", "on-demand", "system"}, "the add-ons stay on the system pool"
 
 
 def test_mlp_plan_prints_the_footprint(capsys):
