@@ -113,13 +113,17 @@ def _cost(args: argparse.Namespace) -> int:
     if args.naive:
         shown = estimate_resources(inventory.resources, settings, args.stack, prices=prices, naive=True, as_of=day)
     text = render.markdown if args.format == "markdown" else render.table
+    if args.naive:
+        from mlp.cost.naive import BASELINE_HEADER
+
+        print(BASELINE_HEADER + "\n")
     print(text(shown.estimate, shown.budget_usd, shown.search_sizing))
     if args.naive:
-        posture, naive = result.estimate.monthly_total, shown.estimate.monthly_total
-        ratio = naive / posture if posture else float("inf")
+        posture, baseline = result.estimate.monthly_total, shown.estimate.monthly_total
+        ratio = baseline / posture if posture else float("inf")
         print(
-            f"\nnaive posture {naive:,.2f} USD/month vs this posture {posture:,.2f} USD/month: "
-            f"naive / posture = {ratio:.2f}"
+            f"\nbaseline (common default deployment) {baseline:,.2f} USD/month vs this posture "
+            f"{posture:,.2f} USD/month: baseline / posture = {ratio:.2f}"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(shown.estimate.to_json(), indent=2) + "\n")
@@ -185,7 +189,7 @@ def parser() -> argparse.ArgumentParser:
     cost.add_argument("--json", metavar="FILE", help="write the estimate as JSON")
     cost.add_argument("--format", choices=("table", "markdown"), default="table")
     cost.add_argument("--live-prices", action="store_true", help="read current EC2 prices with AWS credentials")
-    cost.add_argument("--naive", action="store_true", help="price the same workloads on the naive posture")
+    cost.add_argument("--naive", action="store_true", help="price the baseline: the same services deployed the common default way (see README)")
     cost.add_argument("--as-of", metavar="DATE", help="first day of the estimated month (default today)")
     cost.set_defaults(handler=_cost)
 

@@ -40,8 +40,10 @@ def test_cost_markdown_is_a_pull_request_comment(capsys):
 
 def test_naive_comparison_prints_the_ratio(capsys):
     assert main(["cost", "dev", "--naive"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last.startswith("naive posture") and "naive / posture =" in last
+    printed = capsys.readouterr().out
+    assert printed.startswith("baseline: the same services deployed the common default way"), "the header says what it is"
+    last = printed.strip().splitlines()[-1]
+    assert last.startswith("baseline (common default deployment)") and "baseline / posture =" in last
 
 
 def test_plan_warns_when_the_estimate_exceeds_the_budget(scratch_project, capsys):
