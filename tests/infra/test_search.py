@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from infra.settings import ConfigError, load_settings
+from mlp.plan import PROJECT_DIR
 
 WORLD = {"0.0.0.0/0", "::/0"}
 ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@\-/]+$")
@@ -253,3 +254,66 @@ def test_fine_grained_access_on_reaches_the_settings(stack_document, engine_conf
     assert load_settings("prod", engine_config(document)).search.fine_grained_access.active_master_role() == role
     document = _with_search(stack_document, "prod", fineGrainedAccess={"enabled": False, "masterRoleArn": role})
     assert load_settings("prod", engine_config(document)).search.fine_grained_access.active_master_role() is None
+
+
+HA_CHECKS = ("CKV_AWS_318", "CKV2_AWS_59")
+
+
+def _as_terraform(domain_inputs: dict) -> dict:
+    """The declared domain's cluster settings as the `aws_opensearch_domain` checkov reads (the
+    provider's Terraform schema: snake_case, nested blocks as lists)."""
+    cluster = domain_inputs["clusterConfig"]
+    block = {
+        "instance_type": cluster["instanceType"],
+        "instance_count": int(cluster["instanceCount"]),
+        "dedicated_master_enabled": bool(cluster.get("dedicatedMasterEnabled")),
+        "zone_awareness_enabled": bool(cluster.get("zoneAwarenessEnabled")),
+    }
+    if cluster.get("dedicatedMasterEnabled"):
+        block |= {"dedicated_master_count": int(cluster["dedicatedMasterCount"]), "dedicated_master_type": cluster["dedicatedMasterType"]}
+    if cluster.get("zoneAwarenessConfig"):
+        block["zone_awareness_config"] = [{"availability_zone_count": int(cluster["zoneAwarenessConfig"]["availabilityZoneCount"])}]
+    return {"resource": {"aws_opensearch_domain": {"search": {"domain_name": domain_inputs["domainName"], "cluster_config": [block]}}}}
+
+
+def _failed_ha_checks(terraform: dict, directory) -> set[str]:
+    import os
+    import subprocess
+
+    from tests.kubernetes_checks import CHECKOV
+
+    directory.mkdir()
+    (directory / "domain.tf.json").write_text(json.dumps(terraform))
+    completed = subprocess.run(
+        ["uvx", "--from", CHECKOV, "checkov", "--directory", str(directory), "--framework", "terraform_json",
+         "--check", ",".join(HA_CHECKS), "--output", "json", "--quiet"],
+        capture_output=True, text=True, timeout=600, check=False, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+    )
+    report = json.loads(completed.stdout)
+    report = report[0] if isinstance(report, list) else report
+    assert report["summary"]["passed"] + report["summary"]["failed"] == len(HA_CHECKS), report["summary"]
+    return {check["check_id"] for check in report["results"]["failed_checks"]}
+
+
+@pytest.mark.external
+def test_opensearch_ha_checks_pass_or_the_choice_is_documented_next_to_the_setting(plan, tmp_path):
+    """checkov's OpenSearch HA checks over each stack's declared domain: every check it fails is
+    named, with a reason, in the stack file's `ml-platform:search` block."""
+    from tests.kubernetes_checks import checkov_available
+
+    reason = checkov_available()
+    if reason:
+        pytest.skip(reason)
+    for stack in ("dev", "prod"):
+        terraform = _as_terraform(_domain(plan(stack)).inputs)
+        failed = _failed_ha_checks(terraform, tmp_path / stack)
+        text = (PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()
+        block = text.split("  ml-platform:search:", 1)[1].split("\n  ml-platform:", 1)[0]
+        comments = " ".join(line.strip() for line in block.splitlines() if line.strip().startswith("#"))
+        for check in failed:
+            assert check in comments, f"Pulumi.{stack}.yaml fails {check} without saying why next to ml-platform:search"
+    # The checks see what the domain declares: with three dedicated masters prod passes both.
+    prod = _domain(plan("prod")).inputs
+    with_masters = {**prod, "clusterConfig": {**prod["clusterConfig"], "dedicatedMasterEnabled": True,
+                                              "dedicatedMasterCount": 3.0, "dedicatedMasterType": "m7g.large.search"}}
+    assert _failed_ha_checks(_as_terraform(with_masters), tmp_path / "with-masters") == set()
