@@ -10,6 +10,12 @@ from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from components.search_domain import SearchSizing, sizing_problems
+from components.search_engine_support import (
+    SUPPORT_CALENDAR,
+    extended_support_cost_note,
+    parse_engine_version,
+    support_window,
+)
 from components.search_sizing import (
     PRICE_TABLE,
     DomainPlan,
@@ -17,12 +23,6 @@ from components.search_sizing import (
     SizingError,
     known_search_types,
     plan_domain,
-)
-from components.search_engine_support import (
-    SUPPORT_CALENDAR,
-    extended_support_cost_note,
-    parse_engine_version,
-    support_window,
 )
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError

@@ -25,7 +25,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from components.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES, MIN_SPOT_INSTANCE_TYPES, instance_catalog
+from components.instance_catalog import (
+    MIN_SPOT_GPU_INSTANCE_TYPES,
+    MIN_SPOT_INSTANCE_TYPES,
+    instance_catalog,
+)
 from components.placement import SPOT_TAINT, SYSTEM_POOL
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.pools import NodePool, PodGroup, pack, pool_cost
@@ -155,36 +159,8 @@ def search_floor_line(resource: Resource, floor: SearchFloor, ctx: PricingContex
         "dedicatedMasterEnabled": False,
     }
     inputs["ebsOptions"] = {**(inputs.get("ebsOptions") or {}), "volumeSize": floor.volume_size_gib, "iops": 3000, "throughput": 125}
-    priced = opensearch_domain(replace_inputs(resource, inputs), ctx)
+    priced = opensearch_domain(replace(resource, inputs=inputs), ctx)  # a DeclaredResource
     return FloorLine(priced.monthly_usd, f"smallest domain for the index in {floor.zones} zone(s): {priced.basis}", floor.reasons)
-
-
-def replace_inputs(resource: Resource, inputs: dict) -> Resource:
-    from mlp.mocks import DeclaredResource
-
-    return DeclaredResource(
-        urn=resource.urn,
-        type=resource.type,
-        name=resource.name,
-        parent=resource.parent,
-        provider=getattr(resource, "provider", None),
-        custom=getattr(resource, "custom", True),
-        inputs=inputs,
-    )
-
-
-def component_reasons(
-    items: Sequence[tuple[str, float, FloorLine]],
-) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
-    """Per component: the floor total and the reasons of its lines that cost more than theirs."""
-    totals: dict[str, float] = {}
-    reasons: dict[str, tuple[str, ...]] = {}
-    for component, estimate_usd, line in items:
-        totals[component] = totals.get(component, 0.0) + line.monthly_usd
-        if estimate_usd > line.monthly_usd + 0.005 and line.reasons:
-            known = reasons.get(component, ())
-            reasons[component] = known + tuple(r for r in line.reasons if r not in known)
-    return totals, reasons
 
 
 def ratio(estimate_usd: float, floor_usd: float) -> float:

@@ -342,6 +342,13 @@ def _requests(pod_spec: Mapping[str, Any]) -> tuple[float, float]:
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
+def _tolerated(tolerations: Sequence[Mapping[str, Any]]) -> frozenset[str] | None:
+    """The taint keys tolerated; None when a key-less `Exists` toleration tolerates everything."""
+    if any(not t.get("key") and t.get("operator") == "Exists" for t in tolerations):
+        return None
+    return frozenset(t.get("key") for t in tolerations if t.get("key"))
+
+
 def addon_groups(ctx: PricingContext) -> list[PodGroup]:
     """The add-ons' pods from the values the program passes each Helm release: replicas
     (`replicaCount` or `replicas`, the two spellings the pinned charts use; 1 when unset, the
@@ -357,10 +364,7 @@ def addon_groups(ctx: PricingContext) -> list[PodGroup]:
         key = "replicaCount" if "replicaCount" in values else "replicas"
         replicas = int(values.get(key) or 1)
         selector = values.get("nodeSelector") or {}
-        tolerations = values.get("tolerations") or []
-        tolerated: frozenset[str] | None = frozenset(t.get("key") for t in tolerations if t.get("key"))
-        if any(not t.get("key") and t.get("operator") == "Exists" for t in tolerations):
-            tolerated = None
+        tolerated = _tolerated(values.get("tolerations") or [])
         cpu, memory = _requests({"containers": [{"resources": {"requests": requests}}]})
         groups.append(
             PodGroup(
@@ -409,9 +413,7 @@ def pod_groups(ctx: PricingContext, *, at_peak: bool = False) -> list[PodGroup]:
             lookup(node_affinity, "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms", []) or []
         )
         preferred_terms = tuple(node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or [])
-        tolerated: frozenset[str] | None = frozenset(t.get("key") for t in tolerations if t.get("key"))
-        if any(not t.get("key") and t.get("operator") == "Exists" for t in tolerations):
-            tolerated = None
+        tolerated = _tolerated(tolerations)
         groups.append(
             PodGroup(
                 resource=deployment,
