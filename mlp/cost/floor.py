@@ -30,9 +30,9 @@ from components.instance_catalog import (
     MIN_SPOT_INSTANCE_TYPES,
     instance_catalog,
 )
-from components.placement import SPOT_TAINT, SYSTEM_POOL
+from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL
 from mlp.cost.model import PricingContext, Resource, lookup
-from mlp.cost.pools import NodePool, PodGroup, pack, pool_cost
+from mlp.cost.pools import NodePool, PodGroup, pack, pool_cost, term_holds
 from mlp.cost.prices import UnpricedError
 from mlp.cost.rules import Priced, opensearch_domain
 
@@ -104,8 +104,15 @@ def spread_nodes(group: PodGroup) -> int:
     return nodes
 
 
-def accepts_spot(group: PodGroup) -> bool:
-    return group.tolerated is None or SPOT_TAINT["key"] in group.tolerated
+def accepts_spot(group: PodGroup, pool: NodePool) -> bool:
+    """Whether the workload could run on spot nodes of this pool: it tolerates the spot taint
+    and neither its node selector nor its required node affinity rules out spot capacity."""
+    if group.tolerated is not None and SPOT_TAINT["key"] not in group.tolerated:
+        return False
+    if group.capacity_selector not in (None, "spot"):
+        return False
+    labels = {POOL_LABEL: pool.name, CAPACITY_LABEL: "spot"}
+    return not group.required_terms or any(term_holds(term, labels) for term in group.required_terms)
 
 
 def _pool_reasons(
@@ -132,7 +139,8 @@ def pool_floor(
     pool: NodePool, groups: Sequence[PodGroup], nodes: int, ctx: PricingContext
 ) -> tuple[NodePool, int, Priced, tuple[str, ...]]:
     """(the floor pool, its nodes, its cost, why `pool` at `nodes` costs more)."""
-    spot = bool(groups) and all(accepts_spot(g) for g in groups) and pool.carries_spot
+    # Spot where the workloads accept it, whether or not this pool buys spot today.
+    spot = bool(groups) and all(accepts_spot(g, pool) for g in groups)
     gpu = instance_catalog()[pool.instance_types[0]].gpu_count > 0
     width = (MIN_SPOT_GPU_INSTANCE_TYPES if gpu else MIN_SPOT_INSTANCE_TYPES) if spot else 1
     types = cheapest_types(pool.instance_types[0], spot=spot, ctx=ctx, count=width)

@@ -451,7 +451,7 @@ def _expression_holds(expression: Mapping[str, Any], labels: Mapping[str, str]) 
     return False  # Gt/Lt compare integers; no pool label is numeric
 
 
-def _term_holds(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+def term_holds(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return all(_expression_holds(expression, labels) for expression in term.get("matchExpressions") or [])
 
 
@@ -462,7 +462,7 @@ def fits_pool(group: PodGroup, pool: NodePool) -> bool:
     if group.capacity_selector is not None and group.capacity_selector != pool.capacity_type:
         return False
     labels = _pool_labels(pool)
-    if group.required_terms and not any(_term_holds(term, labels) for term in group.required_terms):
+    if group.required_terms and not any(term_holds(term, labels) for term in group.required_terms):
         return False
     return group.tolerated is None or pool.taint_keys <= group.tolerated
 
@@ -472,7 +472,7 @@ def _preference(group: PodGroup, pool: NodePool) -> int:
     return sum(
         int(term.get("weight") or 0)
         for term in group.preferred_terms
-        if _term_holds(term.get("preference") or {}, labels)
+        if term_holds(term.get("preference") or {}, labels)
     )
 
 

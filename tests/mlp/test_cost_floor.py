@@ -114,3 +114,22 @@ def test_dedicated_masters_cost_more_than_the_search_floor_and_say_so(scratch_pr
     (search,) = [c for c in json.loads(out.read_text())["components"] if c["component"] == "search"]
     assert search["ratio"] > 1.3
     assert any(r.startswith("search.dedicatedMasterCount") for r in search["reasons"]), search["reasons"]
+
+
+def test_a_workload_that_refuses_spot_is_floored_on_demand(plan):
+    """experiments switched to `capacity: on-demand` moves to the on-demand pool; its floor stays
+    on-demand (the cheapest type of the shape), because the workload does not accept spot."""
+    from components.placement import service_pod_placement
+
+    resources = []
+    for resource in plan("prod").resources:
+        if resource.type == "kubernetes:apps/v1:Deployment" and resource.inputs["metadata"]["name"] == "experiments":
+            inputs = copy.deepcopy(resource.inputs)
+            placement = service_pod_placement("on-demand")
+            inputs["spec"]["template"]["spec"].update(affinity=placement["affinity"], tolerations=placement["tolerations"])
+            resource = replace(resource, inputs=inputs)
+        resources.append(resource)
+    estimate = _priced(resources, "prod")
+    (pool,) = [i for i in estimate.items if i.name == "pool-on-demand-asg-us-east-1a"]
+    cheapest = min(("m6a.large", "m5a.large", "m6i.large", "m7i.large", "m7a.large", "m5.large"), key=rows.on_demand)
+    assert f"on-demand {cheapest}" in pool.floor_basis and "spot" not in pool.floor_basis.split(":", 1)[1]
