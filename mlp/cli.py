@@ -16,8 +16,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from infra.settings import ConfigError
-
 EXIT_CONFIG = 2
 EXIT_DIFF = 3
 
@@ -213,8 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     # every declared resource and its futures) and then exits. The cyclic collector would walk
     # that graph again and again for garbage it seldom finds (measured: about a fifth of the
     # wall time of `mlp plan prod`, two fifths at 128 services); reference counting still frees
-    # everything acyclic, and the process ends before the rest matters.
+    # everything acyclic, and the process ends before the rest matters. Off before the heavy
+    # imports too (pydantic, pulumi, the SDKs), which are most of the run; so every import of
+    # the project happens below, in the commands.
     gc.disable()
+    from infra.settings import ConfigError
+
     try:
         return args.handler(args)
     except ConfigError as error:
