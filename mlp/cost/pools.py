@@ -12,8 +12,9 @@ Assumptions, stated once:
   picks by capacity first, so no single type can be assumed);
 - above the base, on-demand instances are rounded up (the conservative side).
 
-Workloads (Deployments, replicas from their HPA's `minReplicas`) are packed by their requests
-onto their pool's first instance type, first fit decreasing. Each Deployment is charged the share
+Workloads (Deployments, replicas from their HPA's `minReplicas`, and the add-ons' pods from the
+values of their Helm releases) are packed by their requests onto their pool's first instance
+type, first fit decreasing. Each Deployment is charged the share
 of node-hours its requests take; what no one requests stays on the pool's line as idle capacity.
 """
 
