@@ -30,8 +30,8 @@ def _plan(args: argparse.Namespace) -> int:
     inventory = build_inventory(args.stack, Path(args.project_dir))
     elapsed = time.perf_counter() - started
     print(component_tree(inventory))
-    usage = _stack_settings(args).cost
-    result = footprint(inventory, usage=usage)
+    settings = _stack_settings(args)
+    result = footprint(inventory, usage=settings.cost)
     print(render(result))
     if not _capacity_fits(result, args.stack):
         return EXIT_CONFIG
@@ -42,7 +42,7 @@ def _plan(args: argparse.Namespace) -> int:
         written = write_manifests(inventory, Path(args.manifests))
         print(f"{len(written)} Kubernetes manifests written to {args.manifests}")
     print(f"planned offline in {elapsed:.2f}s")
-    _cost_guardrails(inventory, args)
+    _cost_guardrails(inventory, args, settings)
     return 0
 
 
@@ -65,12 +65,11 @@ def _capacity_fits(result, stack: str) -> bool:
     return not fit.refusals
 
 
-def _cost_guardrails(inventory, args: argparse.Namespace) -> None:
+def _cost_guardrails(inventory, args: argparse.Namespace, settings) -> None:
     """After a plan: the estimate against the stack's budget, and the spot floor."""
     from mlp.cost.estimate import spot_share_problem
-    from mlp.cost.stack import estimate_resources, stack_settings
+    from mlp.cost.stack import estimate_resources
 
-    settings = stack_settings(Path(args.project_dir), args.stack)
     result = estimate_resources(inventory.resources, settings, args.stack)
     total, budget = result.estimate.monthly_total, result.budget_usd
     print(f"estimated {total:,.2f} USD/month of a {budget:,.2f} USD budget (mlp cost {args.stack} for details)")
