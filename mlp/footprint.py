@@ -19,7 +19,7 @@ from typing import Any
 
 from infra.settings.cost import CostSettings
 from mlp.cost.model import PricingContext, lookup
-from mlp.cost.pools import NodePool, PodGroup, fits_pool, node_pools, pack, place, pod_groups
+from mlp.cost.pools import HELM_RELEASE, NodePool, PodGroup, fits_pool, node_pools, pack, place, pod_groups
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.plan import Inventory
 
@@ -100,6 +100,9 @@ class Footprint:
     problems: tuple[str, ...] = ()
     """Pools that could not be sized (no known instance type), workloads no pool admits."""
 
+    addons: int = 0
+    """Helm releases whose pods are counted (their values set requests)."""
+
     @property
     def pods(self) -> int:
         return sum(w.pods for w in self.workloads)
@@ -127,8 +130,10 @@ def _region(inventory: Inventory) -> str:
 
 
 def _workload(group: PodGroup) -> Workload:
-    metadata = group.resource.inputs.get("metadata") or {}
-    pod_spec = lookup(group.resource.inputs, "spec.template.spec", {}) or {}
+    inputs = group.resource.inputs
+    # A Deployment names itself in its metadata; a Helm release (an add-on) in its own inputs.
+    metadata = inputs.get("metadata") or {"namespace": inputs.get("namespace"), "name": inputs.get("name")}
+    pod_spec = lookup(inputs, "spec.template.spec", None) or inputs.get("values") or {}
     zones = min(group.replicas, zone_spread(pod_spec)) if group.replicas else 0
     return Workload(
         namespace=metadata.get("namespace") or "default",
@@ -232,6 +237,7 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
     return Footprint(
         stack=inventory.stack,
         services=len(inventory.of_type(SERVICE_COMPONENT)),
+        addons=sum(1 for group in groups if group.resource.type == HELM_RELEASE),
         workloads=tuple(workloads),
         pools=tuple(sized),
         problems=tuple(problems),
@@ -240,7 +246,8 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
 
 def render(result: Footprint) -> str:
     headline = (
-        f"footprint at minimum scale ({result.stack}): {result.pods} pods for {result.services} services, "
+        f"footprint at minimum scale ({result.stack}): {result.pods} pods for {result.services} services "
+        f"and {result.addons} add-ons, "
         f"requests {result.cpu_millicores / 1000:.2f} vCPU and {result.memory_mib / 1024:.2f} GiB"
     )
     lines = [headline]
