@@ -91,10 +91,9 @@ def _as_of(text: str | None) -> date | None:
 def _cost(args: argparse.Namespace) -> int:
     from mlp.cost import render
     from mlp.cost.prices import PriceTable
-    from mlp.cost.stack import estimate_resources, pool_instance_types, stack_settings
-    from mlp.plan import build_inventory
-
+    from mlp.cost.stack import estimate_resources, stack_settings
     from mlp.footprint import footprint
+    from mlp.plan import build_inventory
 
     project_dir = Path(args.project_dir)
     settings = stack_settings(project_dir, args.stack)

@@ -19,7 +19,16 @@ from typing import Any
 
 from infra.settings.cost import CostSettings
 from mlp.cost.model import PricingContext, lookup
-from mlp.cost.pools import HELM_RELEASE, NodePool, PodGroup, fits_pool, node_pools, pack, place, pod_groups
+from mlp.cost.pools import (
+    HELM_RELEASE,
+    NodePool,
+    PodGroup,
+    fits_pool,
+    node_pools,
+    pack,
+    place,
+    pod_groups,
+)
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.plan import Inventory
 

@@ -27,9 +27,9 @@ import copy
 from collections.abc import Sequence
 from dataclasses import replace
 
+from components.placement import CAPACITY_LABEL
 from infra.settings.cost import CostSettings
 from mlp.cost.model import Resource
-from components.placement import CAPACITY_LABEL
 from mlp.cost.pools import ASG, DEPLOYMENT, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
 from mlp.mocks import DeclaredResource
 
