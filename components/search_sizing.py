@@ -55,6 +55,7 @@ SHARD_TARGET_GIB = 30  # the top of the 10-30 GiB range for search: the fewest s
 SHARDS_PER_HEAP_GIB = 25
 HEAP_SHARE, HEAP_CAP_GIB = 0.5, 32
 MIN_VOLUME_GIB = 10  # the smallest EBS volume OpenSearch Service accepts
+MAX_VOLUME_GIB = 16384  # gp3's largest volume; an instance type's own EBS quota may be lower
 MAX_DATA_NODES = 80
 GIB = 2**30
 
@@ -225,6 +226,8 @@ def plan_domain(
     def fits(kind: SearchInstanceType, count: int) -> str | None:
         if count < copies:
             return f"{count} data nodes cannot hold {copies} copies of a shard on different nodes"
+        if storage / count > MAX_VOLUME_GIB:
+            return f"{storage / count:,.0f} GiB a node exceed gp3's {MAX_VOLUME_GIB:,} GiB"
         shards_per_node = math.ceil(shards * copies / count)
         if shards_per_node > SHARDS_PER_HEAP_GIB * kind.heap_gib:
             return f"{shards_per_node} shards a node exceed {SHARDS_PER_HEAP_GIB} per GiB of {kind.heap_gib:g} GiB heap"
@@ -254,7 +257,11 @@ def plan_domain(
             last_problem = problem
     if best is None:
         key = "instanceCount" if instance_count else "instanceType" if instance_type else "index"
-        raise SizingError(key, f"no domain of {MAX_DATA_NODES} nodes or fewer holds the index: {last_problem}")
+        raise SizingError(
+            key,
+            f"no domain of at most {MAX_DATA_NODES} data nodes of the known types holds the index "
+            f"(the last one tried: {last_problem})",
+        )
     _, kind, count = best
     needed_volume = max(MIN_VOLUME_GIB, math.ceil(storage / count))
     if volume_size_gib is not None and volume_size_gib < needed_volume:

@@ -282,7 +282,7 @@ class SearchSettings(Section):
         try:
             self.domain_plan()
         except SizingError as error:
-            value = getattr(self, _snake(error.key), None) if "." not in error.key else None
+            value = None if error.key.startswith("index") else getattr(self, _snake(error.key), None)
             raise KeyRuleError(error.key, str(error), value, has_value=value is not None) from None
         problems = sizing_problems(self.sizing())
         if problems:
