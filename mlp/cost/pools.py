@@ -98,7 +98,7 @@ class NodePool:
 def _tag_map(tags: Any) -> dict[str, str]:
     if isinstance(tags, Mapping):
         return {str(k): str(v) for k, v in tags.items()}
-    if isinstance(tags, list):
+    if isinstance(tags, Sequence) and not isinstance(tags, str):  # a list, or pulumi-policy's proxy of one
         return {str(t.get("key")): str(t.get("value")) for t in tags if isinstance(t, Mapping)}
     return {}
 
