@@ -40,8 +40,10 @@ def stack_inventory(request: pytest.FixtureRequest, plan: Callable[[str], Invent
 def declare() -> Callable[..., Inventory]:
     """Declare resources (a component with hand-picked args) under the same recording mocks."""
 
-    def _declare(build: Callable[[], Any], stack: str = "unit", region: str = "us-east-1") -> Inventory:
-        return declare_offline(build, project="ml-platform", stack=stack, region=region)
+    def _declare(
+        build: Callable[[], Any], stack: str = "unit", region: str = "us-east-1", config: dict[str, str] | None = None
+    ) -> Inventory:
+        return declare_offline(build, project="ml-platform", stack=stack, region=region, config=config)
 
     return _declare
 
