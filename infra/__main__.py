@@ -145,6 +145,8 @@ interruption = InterruptionHandling(
                 asg_names=pool.asg_names,
                 asg_arns=pool.asg_arns,
                 notice_alarm_threshold=settings.notice_alarm_threshold(name),
+                carries_spot=pool.carries_spot,
+                capacity_rebalance=pool.capacity_rebalance,
             )
             for name, pool in worker_pools.items()
         },

@@ -113,6 +113,7 @@ def declare_worker_pools(
                 gpu=pool_name == GPU_POOL,
                 cost_tags=cost_tags,
                 extra_instance_tags=extra_instance_tags or {},
+                capacity_rebalance=settings.interruption.capacity_rebalance,
             ),
             opts=opts,
         )
