@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.ml_service import CACHE_TAG
 from mlp.plan import PROJECT_DIR
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
@@ -321,12 +322,69 @@ def test_the_image_build_names_a_tag_per_repository_and_the_cache_in_the_first(t
     }
     subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], env=env, check=True, capture_output=True, timeout=30)
     text = output.read_text()
-    assert "cache=123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:buildcache" in text
+    assert f"cache=123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:{CACHE_TAG}" in text
     tags = text.split("tags<<EOF\n", 1)[1].split("EOF", 1)[0].split()
     assert tags == [
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:abc123",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-prod/reference:abc123",
     ]
+
+
+def run_pushed_step(tmp_path: Path, images: dict[str, str | None]) -> tuple[int, dict[str, str], str]:
+    """The image build's "already pushed" step, with a stand-in `aws` answering
+    `describe-images` per repository: a digest, None (no such tag), or "missing-repository"."""
+    (step,) = [s for s in workflow("image_build.yml")["jobs"]["build"]["steps"] if s.get("id") == "pushed"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    cases = "\n".join(
+        f"  *'--repository-name {repo} '*) "
+        + (f"echo {answer};;" if answer and answer.startswith("sha256:")
+           else "echo 'An error occurred (RepositoryNotFoundException)' >&2; exit 254;;" if answer
+           else "echo 'An error occurred (ImageNotFoundException)' >&2; exit 254;;")
+        for repo, answer in images.items()
+    )
+    aws = bin_dir / "aws"
+    aws.write_text(f'#!{shutil.which("bash")}\ncase "$*" in\n{cases}\nesac\n')
+    aws.chmod(0o755)
+    output = tmp_path / "output"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
+           "REPOSITORIES": " ".join(images), "SHA": "abc123"}
+    result = subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], env=env,
+                            capture_output=True, text=True, timeout=30)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+    return result.returncode, outputs, result.stdout + result.stderr
+
+
+DIGEST_A = "sha256:" + "a" * 64
+
+
+def test_a_first_build_of_a_commit_builds_and_pushes_everywhere(tmp_path):
+    code, outputs, _ = run_pushed_step(tmp_path, {"ml-platform-dev/reference": None, "ml-platform-prod/reference": None})
+    assert code == 0 and outputs["digest"] == "" and outputs["missing"] == "ml-platform-dev/reference ml-platform-prod/reference"
+    steps = workflow("image_build.yml")["jobs"]["build"]["steps"]
+    (build,) = steps_using(workflow("image_build.yml")["jobs"]["build"], "docker/build-push-action")
+    assert build["if"] == "steps.pushed.outputs.digest == ''", "only a commit pushed nowhere is built"
+    assert steps.index(build) > [s.get("id") for s in steps].index("pushed")
+
+
+def test_a_rerun_of_a_pushed_commit_reuses_its_digest(tmp_path):
+    code, outputs, _ = run_pushed_step(tmp_path, {"ml-platform-dev/reference": DIGEST_A, "ml-platform-prod/reference": DIGEST_A})
+    assert code == 0 and outputs == {"digest": DIGEST_A, "source": "ml-platform-prod/reference", "missing": ""}
+    (printed,) = [s for s in workflow("image_build.yml")["jobs"]["build"]["steps"] if s.get("id") == "digest"]
+    assert printed["env"]["DIGEST"] == "${{ steps.build.outputs.digest || steps.pushed.outputs.digest }}"
+
+
+def test_a_rerun_after_a_partial_push_copies_the_same_image(tmp_path):
+    code, outputs, _ = run_pushed_step(tmp_path, {"ml-platform-dev/reference": DIGEST_A, "ml-platform-prod/reference": None})
+    assert code == 0 and outputs["digest"] == DIGEST_A and outputs["missing"] == "ml-platform-prod/reference"
+    (copy,) = [s for s in workflow("image_build.yml")["jobs"]["build"]["steps"] if "imagetools create" in str(s.get("run"))]
+    assert copy["if"] == "steps.pushed.outputs.digest != '' && steps.pushed.outputs.missing != ''"
+    assert '"$REGISTRY/$SOURCE@$DIGEST"' in copy["run"] and "--prefer-index=false" in copy["run"]
+
+
+def test_a_repository_no_stack_created_yet_stops_the_build_with_the_reason(tmp_path):
+    code, _, log = run_pushed_step(tmp_path, {"ml-platform-dev/reference": "missing-repository"})
+    assert code != 0 and "does not exist yet" in log
 
 
 # --- .ci/run ---------------------------------------------------------------------------------
