@@ -162,8 +162,27 @@ class MlService(pulumi.ComponentResource):
         namespace_object = _declare(name, spec.name, manifests[0], pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider))
         # Everything else lives in the namespace, so it waits for it.
         in_namespace = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object])
+        # The Deployments come last, after the Services and the Ingress: the load balancer
+        # controller injects a pod's readiness gates only if a TargetGroupBinding for its Service
+        # exists when the pod is created ("create ingress or service before pod", v3.5.0
+        # docs/deploy/pod_readiness_gate.md). pulumi-kubernetes finishes creating an Ingress only
+        # once its status.loadBalancer.ingress is set (provider/pkg/await/ingress.go), and the
+        # controller sets that status after deploying the whole model, TargetGroupBindings
+        # included (v3.5.0 controllers/ingress/group_controller.go reconcile: buildAndDeployModel,
+        # then updateIngressGroupStatus; pkg/deploy/stack_deployer.go). So the first rollout's
+        # pods already get their gates. A service without an Ingress waits for its Services only.
+        deployments = [manifest for manifest in manifests[1:] if manifest["kind"] == "Deployment"]
+        routing = []
         for manifest in manifests[1:]:
-            _declare(name, spec.name, manifest, in_namespace)
+            if manifest["kind"] != "Deployment":
+                declared = _declare(name, spec.name, manifest, in_namespace)
+                if manifest["kind"] in ("Service", "Ingress"):
+                    routing.append(declared)
+        after_routing = pulumi.ResourceOptions(
+            parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object, *routing]
+        )
+        for manifest in deployments:
+            _declare(name, spec.name, manifest, after_routing)
         self.role_arn = role.role_arn
         self.repository_url = repository.repository_url
         self.namespace = spec.namespace

@@ -73,6 +73,8 @@ class DeclaredResource:
     inputs: dict[str, Any]
     ignore_changes: list[str] = field(default_factory=list)
     """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs the engine creates first (`dependsOn` and the resources its inputs come from)."""
 
 
 @dataclass
@@ -166,6 +168,7 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
                 ignore_changes=list(request.ignoreChanges),
+                dependencies=list(request.dependencies),
             )
         )
         return super().RegisterResource(request)

@@ -255,3 +255,32 @@ def test_experiment_declares_one_workload_per_variant(declare):
     assert len(inventory.of_type("kubernetes:policy/v1:PodDisruptionBudget")) == 2
     assert len(inventory.of_type("kubernetes:core/v1:Service")) == 3
     assert schema_problems([r.inputs for r in inventory.kubernetes_objects()], DEFAULT_KUBERNETES_VERSION) == []
+
+
+@pytest.mark.parametrize("exposed", ["public", "none"])
+def test_deployments_are_created_after_their_services_and_ingress(declare, exposed):
+    """The readiness gates are injected only into pods created once a TargetGroupBinding for
+    their Service exists, which the controller makes while reconciling the Ingress, before it
+    sets the Ingress status that pulumi-kubernetes waits for."""
+    service = autocomplete(exposed=exposed, host="autocomplete.example.com" if exposed != "none" else None)
+    inventory = declare_service(declare, service, SEARCH)
+    routing = {r.urn for r in inventory.kubernetes_objects() if r.inputs["kind"] in ("Service", "Ingress")}
+    assert any(r.inputs["kind"] == "Ingress" for r in inventory.kubernetes_objects()) == (exposed != "none")
+    (deployment,) = [r for r in inventory.kubernetes_objects() if r.inputs["kind"] == "Deployment"]
+    assert routing and routing <= set(deployment.dependencies), "the Deployment must wait for its Services and Ingress"
+    for obj in inventory.kubernetes_objects():
+        assert deployment.urn not in obj.dependencies, f"{obj.name} waits for the Deployment"
+    (namespace,) = [r for r in inventory.kubernetes_objects() if r.inputs["kind"] == "Namespace"]
+    labelled = namespace.inputs["metadata"]["labels"].get("elbv2.k8s.aws/pod-readiness-gate-inject") == "enabled"
+    assert labelled == (exposed != "none")
+
+
+def test_every_variant_waits_for_every_service_of_the_experiment(declare):
+    variants = (Variant(name="control", digest=DIGEST, weight=90), Variant(name="candidate", digest=DIGEST, weight=10))
+    inventory = declare_service(declare, autocomplete(variants=variants), SEARCH)
+    objects = inventory.kubernetes_objects()
+    routing = {r.urn for r in objects if r.inputs["kind"] in ("Service", "Ingress")}
+    deployments = [r for r in objects if r.inputs["kind"] == "Deployment"]
+    assert len(deployments) == 2 and len(routing) == 4  # two variant Services, the aggregate, the Ingress
+    for deployment in deployments:
+        assert routing <= set(deployment.dependencies), deployment.name
