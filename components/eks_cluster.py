@@ -22,6 +22,12 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator")
 `scheduler` are left off: noisy, rarely read, and billed per GB ingested."""
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Read-only on most Kubernetes objects, no Secrets (EKS user guide, "Review access policy
+# permissions": AmazonEKSViewPolicy). What a preview needs to read the live cluster, and nothing
+# that writes: pulumi-kubernetes previews against a reachable API server, and where a server-side
+# dry-run is refused (403) it computes that object's diff client-side (provider.go, Create/Update
+# with `req.GetPreview()` and `apierrors.IsForbidden`).
+CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
@@ -168,6 +174,9 @@ class EksClusterArgs:
     as: nothing else is admin)."""
     system_instance_types: Sequence[str]
     """On-demand types of the system pool, one shape, in order of preference."""
+    viewer_role_arns: Sequence[str] = ()
+    """IAM roles given read-only access (AmazonEKSViewPolicy, cluster scope), e.g. the pull
+    request previews' role. Default none."""
     system_min_size: int = 2
     """Fewest system nodes. Default 2."""
     system_max_size: int = 3
@@ -190,6 +199,8 @@ class EksClusterArgs:
         found = []
         if not self.admin_role_arns:
             found.append("at least one admin role is required: the creator is not made admin")
+        if set(self.viewer_role_arns) & set(self.admin_role_arns):
+            found.append("a role cannot be both admin and viewer: EKS allows one access entry per principal")
         if self.public_endpoint and not self.public_access_cidrs:
             found.append("a public endpoint needs public_access_cidrs (EKS would admit 0.0.0.0/0)")
         if self.public_access_cidrs and not self.public_endpoint:
@@ -331,6 +342,23 @@ class EksCluster(pulumi.ComponentResource):
                 cluster_name=self.cluster_name,
                 principal_arn=entry.principal_arn,
                 policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=pulumi.ResourceOptions(parent=entry),
+            )
+
+        for index, role_arn in enumerate(args.viewer_role_arns):
+            entry = aws.eks.AccessEntry(
+                f"{name}-viewer-{index}",
+                cluster_name=self.cluster_name,
+                principal_arn=role_arn,
+                type="STANDARD",
+                opts=child,
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-viewer-{index}-policy",
+                cluster_name=self.cluster_name,
+                principal_arn=entry.principal_arn,
+                policy_arn=CLUSTER_VIEW_POLICY,
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=pulumi.ResourceOptions(parent=entry),
             )

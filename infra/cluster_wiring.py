@@ -30,6 +30,7 @@ def cluster_args(
         subnet_ids=network.private_subnet_ids,
         addon_versions=AddonVersions(**cluster.addons.model_dump()),
         admin_role_arns=cluster.admin_role_arns,
+        viewer_role_arns=cluster.preview_role_arns,
         system_instance_types=cluster.system_pool.instance_types,
         system_min_size=cluster.system_pool.min_size,
         system_max_size=cluster.system_pool.max_size,

@@ -201,6 +201,12 @@ class ClusterSettings(Section):
         description="IAM roles given cluster-admin through access entries. The creator gets no "
         "implicit admin, so include the role deployments run as. Required, at least one.",
     )
+    preview_role_arns: tuple[str, ...] = Field(
+        (),
+        description="IAM roles of the pull request previews (`AWS_PREVIEW_ROLE_ARN_<STACK>`), given "
+        "read-only access to the cluster (EKS access entry, AmazonEKSViewPolicy, cluster scope) so "
+        "a preview diffs against the live cluster; no write, no Secrets. Default none.",
+    )
     endpoint: EndpointSettings = Field(default_factory=EndpointSettings, description="API server endpoint access.")
     log_retention_days: RetentionDays = Field(
         90, description="Retention of the control-plane log group (api, audit, authenticator), in days. Default `90`."
@@ -230,13 +236,24 @@ class ClusterSettings(Section):
             )
         return value
 
-    @field_validator("admin_role_arns")
+    @field_validator("admin_role_arns", "preview_role_arns")
     @classmethod
     def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
         if bad:
             raise ValueError(f"not IAM role ARNs: {', '.join(bad)}")
         return value
+
+    @model_validator(mode="after")
+    def _one_access_entry_per_role(self) -> ClusterSettings:
+        both = sorted(set(self.admin_role_arns) & set(self.preview_role_arns))
+        if both:
+            raise KeyRuleError(
+                "previewRoleArns",
+                "EKS allows one access entry per principal; a role listed in adminRoleArns is already admin",
+                both,
+            )
+        return self
 
     @model_validator(mode="after")
     def _kube_proxy_matches(self) -> ClusterSettings:
