@@ -331,7 +331,7 @@ def run_pushed_step(tmp_path: Path, images: dict[str, str | None]) -> tuple[int,
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
            "REPOSITORIES": " ".join(images), "SHA": "abc123"}
     result = subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], env=env,
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=30, check=False)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
     return result.returncode, outputs, result.stdout + result.stderr
 
@@ -371,13 +371,17 @@ def test_a_repository_no_stack_created_yet_stops_the_build_with_the_reason(tmp_p
 # What pulumi-kubernetes prints when it cannot reach the cluster (pulumi/pulumi-kubernetes
 # provider/pkg/provider/provider.go and helm_release.go at 94977969d), each with a sample reason.
 UNREACHABLE_MESSAGES = (
-    "warning: configured Kubernetes cluster is unreachable: unable to load schema information from "
-    'the API server: Get "https://ABC.gr7.us-east-1.eks.amazonaws.com/openapi/v2?timeout=32s": dial tcp 10.40.1.5:443: i/o timeout',
+    (
+        "warning: configured Kubernetes cluster is unreachable: unable to load schema information from "
+        'the API server: Get "https://ABC.gr7.us-east-1.eks.amazonaws.com/openapi/v2?timeout=32s": dial tcp 10.40.1.5:443: i/o timeout'
+    ),
     "warning: Cluster is unreachable, skipping replaceUnready check",
     "error: can't create Helm Release with unreachable cluster: unable to load schema information from the API server",
     "error: Preview failed: failed to read resource state due to unreachable cluster. If the cluster was deleted, ...",
-    ' Kubernetes API server at "https://ABC.gr7.us-east-1.eks.amazonaws.com" is unreachable. It\'s possible that the '
-    "URL or authentication information in your kubeconfig is incorrect: connection refused",
+    (
+        ' Kubernetes API server at "https://ABC.gr7.us-east-1.eks.amazonaws.com" is unreachable. It\'s possible that the '
+        "URL or authentication information in your kubeconfig is incorrect: connection refused"
+    ),
 )
 REACHED = """Previewing update (dev):
  ~  kubernetes:apps/v1:Deployment search-autocomplete-deployment update [diff: ~spec]
