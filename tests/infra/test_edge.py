@@ -120,3 +120,17 @@ def test_the_pod_webhook_fails_closed_for_the_exposed_services_pods_only(plan, s
         labels = deployment.inputs["spec"]["template"]["metadata"]["labels"]
         labelled = labels.get(READINESS_GATE_INJECT_LABEL) == "enabled"
         assert labelled == (deployment.inputs["metadata"]["namespace"] in exposed), deployment.name
+
+
+def test_without_access_logs_there_is_no_bucket_and_the_attribute_says_off(scratch_project, stack_document):
+    import yaml
+
+    from mlp.plan import build_inventory
+
+    document = stack_document("prod")
+    document["config"]["ml-platform:loadBalancer"] = {"accessLogs": {"enabled": False}}
+    inventory = build_inventory("prod", scratch_project("prod", yaml.safe_dump(document, sort_keys=False)))
+    assert inventory.of_type("aws:s3/bucket:Bucket") == []
+    attributes = {item["key"]: item["value"] for item in class_params(inventory)["loadBalancerAttributes"]}
+    assert attributes["access_logs.s3.enabled"] == "false" and "access_logs.s3.bucket" not in attributes
+    assert attributes["deletion_protection.enabled"] == "true", "prod keeps the default"
