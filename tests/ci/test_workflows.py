@@ -423,10 +423,11 @@ def test_a_preview_that_reached_the_cluster_is_not_flagged():
     assert not reports_unreachable_cluster(REACHED)
 
 
-def run_reach_script(tmp_path: Path, *, unreachable: bool, outcome: str) -> tuple[dict[str, str], str]:
+def run_reach_script(tmp_path: Path, *, unreachable: bool, outcome: str, api: str = "reached") -> tuple[dict[str, str], str]:
     output = tmp_path / "output"
     env = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path), "STACK": "dev",
-           "OUTCOME": outcome, "HEAD_SHA": "abc123", "RUN_URL": "https://run", "UNREACHABLE": str(unreachable).lower()}
+           "OUTCOME": outcome, "HEAD_SHA": "abc123", "RUN_URL": "https://run", "UNREACHABLE": str(unreachable).lower(),
+           "API": api}
     subprocess.run([shutil.which("bash"), "-e", "-c", reach_step()["run"]], env=env, check=True,
                    capture_output=True, text=True, timeout=30)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
@@ -450,6 +451,51 @@ def test_a_failed_preview_is_not_reported_as_having_reached_the_cluster(tmp_path
     assert outputs["status"] == "failed" and "the preview failed" in body
     outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="success")
     assert outputs["status"] == "reached"
+
+
+@pytest.mark.parametrize(("api", "why"), [("unreachable", "did not answer"), ("forbidden", "refused the preview role")])
+def test_an_api_server_the_runner_cannot_use_is_reported_even_without_a_provider_warning(tmp_path, api, why):
+    outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="success", api=api)
+    assert outputs["status"] == "unreachable" and why in body
+
+
+def run_api_probe(tmp_path: Path, *, describe: str, http_code: str) -> tuple[int, dict[str, str]]:
+    """The "Reach the API server" step with stand-ins: `aws` (describe-cluster answers
+    `describe`: "found" or "missing"; get-token prints a token) and `curl` (prints `http_code`)."""
+    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "api"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    bash = shutil.which("bash")
+    describe_answer = (
+        'case "$*" in *endpoint*) echo https://api.example;; *) echo Y2E=;; esac' if describe == "found"
+        else "echo 'An error occurred (ResourceNotFoundException)' >&2; exit 254"
+    )
+    (bin_dir / "aws").write_text(f'#!{bash}\ncase "$*" in\n  *describe-cluster*) {describe_answer};;\n  *get-token*) echo k8s-aws-v1.token;;\nesac\n')
+    (bin_dir / "curl").write_text(f'#!{bash}\necho -n {http_code}\n')
+    for stand_in in bin_dir.iterdir():
+        stand_in.chmod(0o755)
+    output = tmp_path / "output"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
+           "CLUSTER": "mlp-dev"}
+    result = subprocess.run([bash, "-e", "-c", step["run"]], env=env, capture_output=True, text=True,
+                            timeout=30, check=False)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+    return result.returncode, outputs
+
+
+@pytest.mark.parametrize(("describe", "code", "api"), [
+    ("found", "200", "reached"), ("found", "401", "forbidden"), ("found", "000", "unreachable"),
+    ("missing", "", "no-cluster"),
+])
+def test_the_api_probe_tells_reached_refused_unreachable_and_no_cluster_apart(tmp_path, describe, code, api):
+    returncode, outputs = run_api_probe(tmp_path, describe=describe, http_code=code)
+    assert returncode == 0 and outputs == {"api": api}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_api_probe_asks_for_the_cluster_the_program_names(plan, stack):
+    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "api"]
+    assert step["env"]["CLUSTER"].replace("${{ inputs.stack }}", stack) == plan(stack).outputs["clusterName"]
 
 
 def test_previews_run_where_deploys_run():
