@@ -106,8 +106,8 @@ class MlServiceArgs:
 class MlService(pulumi.ComponentResource):
     """An ML service.
 
-    Creates: the ECR repository (immutable tags but the build cache's, scan on push, KMS encryption, lifecycle policy);
-    an IRSA role with only the declared statements; and in the service's own namespace its
+    Creates: the ECR repository (immutable tags but the build cache's, scan on push, KMS
+    encryption, lifecycle policy); an IRSA role with only the declared statements; and in the service's own namespace its
     ServiceAccount, one Deployment + Service + HPA + PodDisruptionBudget per variant (an
     aggregate Service when there are variants), an ALB Ingress when exposed, and deny-by-default
     NetworkPolicies. The objects themselves are rendered by `components.ml_service_manifests`.
