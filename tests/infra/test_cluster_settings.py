@@ -30,6 +30,11 @@ REFUSALS = {
         "ml-platform:cluster.previewRoleArns",
         "one access entry per principal",
     ),
+    "preview role that is the deployer": (
+        _cluster(previewRoleArns=["arn:aws:iam::123456789012:role/ml-platform-deployer"]),
+        "ml-platform:cluster.previewRoleArns",
+        "already admin",
+    ),
     "preview role that is not a role ARN": (
         _cluster(previewRoleArns=["arn:aws:iam::123456789012:user/someone"]),
         "ml-platform:cluster.previewRoleArns",
