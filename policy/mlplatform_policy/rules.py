@@ -350,6 +350,28 @@ def check_bounded_growth(resources: Sequence[PlannedResource], context: StackCon
     return [Violation(message, urn) for urn, message in guardrails.growth_findings(resources)]
 
 
+class _Planned:
+    """The planned resources in the shape `mlp.footprint` reads (an inventory)."""
+
+    def __init__(self, resources: Sequence[PlannedResource], stack: str):
+        self.resources = list(resources)
+        self.stack = stack
+
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+
+def check_capacity_fit(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
+    """The minimum footprint fits each pool's ceiling: `mlp plan`'s capacity-fit refusal, so
+    `pulumi preview`/`up` refuse the same stack (placement and packing of `mlp.cost.pools`)."""
+    from mlp.footprint import capacity_fit, footprint
+
+    if not any(r.type == AUTOSCALING_GROUP for r in resources):
+        return []
+    fit = capacity_fit(footprint(_Planned(resources, context.stack)))  # type: ignore[arg-type]
+    return [Violation(refusal) for refusal in fit.refusals]
+
+
 def check_budget_per_stack(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
     if any(r.type == BUDGET for r in resources):
         return []
@@ -499,6 +521,12 @@ RULES: tuple[Rule, ...] = (
         "bounded-growth",
         "Log groups set a retention and ECR repositories have a lifecycle policy.",
         "mandatory", "stack", check_bounded_growth,
+    ),
+    Rule(
+        "capacity-fit",
+        "The pods that only one node pool admits fit under that pool's maxSize at their minimum "
+        "replicas (the same placement and packing as `mlp plan`).",
+        "mandatory", "stack", check_capacity_fit,
     ),
     Rule(
         "budget-per-stack",
