@@ -211,26 +211,23 @@ def check_spot_diversification(resource: PlannedResource, context: StackContext)
 
 
 def check_launch_before_terminate(resource: PlannedResource, context: StackContext) -> list[str]:
-    """A group replaces instances (refresh, health check, lifetime) launching first: its instance
-    maintenance policy, and refresh preferences where it declares them (they override the
-    policy), keep 100 % healthy and allow more than 100 % in service. AWS's defaults (90 %, no
-    maximum) terminate a one-instance group's only node first
-    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-maintenance-policy-overview-and-considerations.html)."""
-    if resource.type != AUTOSCALING_GROUP:
+    """A group's instance refresh launches before it terminates: its refresh preferences keep
+    100 % healthy and allow more than 100 % in service. AWS's defaults (90 %, no maximum)
+    terminate a one-instance group's only node first
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh.html). The
+    group-level maintenance policy is left to AWS's default on purpose (see
+    `components.worker_pool.instance_refresh`)."""
+    if resource.type != AUTOSCALING_GROUP or not is_mapping(resource.props.get("instanceRefresh")):
         return []
-    places = {"instanceMaintenancePolicy": resource.props.get("instanceMaintenancePolicy")}
-    if is_mapping(resource.props.get("instanceRefresh")):
-        places["instanceRefresh.preferences"] = dig(resource.props, "instanceRefresh", "preferences")
-    problems = []
-    for where, settings in places.items():
-        low = as_number(dig(settings, "minHealthyPercentage"), 90.0)
-        high = as_number(dig(settings, "maxHealthyPercentage"), 100.0)
-        if low < 100 or high <= 100:
-            problems.append(
-                f"`{where}` terminates before it launches (minHealthyPercentage {low:g}, "
-                f"maxHealthyPercentage {high:g}); set 100 and more than 100"
-            )
-    return problems
+    settings = dig(resource.props, "instanceRefresh", "preferences")
+    low = as_number(dig(settings, "minHealthyPercentage"), 90.0)
+    high = as_number(dig(settings, "maxHealthyPercentage"), 100.0)
+    if low < 100 or high <= 100:
+        return [
+            f"`instanceRefresh.preferences` terminates before it launches (minHealthyPercentage {low:g}, "
+            f"maxHealthyPercentage {high:g}); set 100 and more than 100"
+        ]
+    return []
 
 
 # --- Kubernetes workloads --------------------------------------------------------------------
