@@ -152,6 +152,18 @@ def _ecr_repository(ctx: MockContext) -> dict[str, Any]:
     }
 
 
+def _s3_bucket(ctx: MockContext) -> dict[str, Any]:
+    # Without `bucket`, the provider names it `bucketPrefix` + a unique suffix (26 characters).
+    name = ctx.inputs.get("bucket") or f"{ctx.inputs.get('bucketPrefix', 'terraform-')}{ctx.hex(26)}"
+    return {
+        "id": name,
+        "bucket": name,
+        "arn": f"arn:{PARTITION}:s3:::{name}",
+        "region": ctx.region,
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+    }
+
+
 def _opensearch_domain(ctx: MockContext) -> dict[str, Any]:
     name = ctx.inputs.get("domainName") or ctx.physical_name()[:28]
     return {
@@ -234,8 +246,13 @@ def _certificate_validation(ctx: MockContext) -> dict[str, Any]:
 def _ingress(ctx: MockContext) -> dict[str, Any]:
     # The load balancer controller writes the ALB's DNS name into the status; an IngressGroup's
     # Ingresses share one ALB, hence one name (`k8s-<group>-<hash>`, as the controller names it).
+    # The group is the class's (its IngressClassParams set `group.name`) or the annotation's.
     annotations = (ctx.inputs.get("metadata") or {}).get("annotations") or {}
-    group = annotations.get("alb.ingress.kubernetes.io/group.name") or ctx.name
+    group = (
+        annotations.get("alb.ingress.kubernetes.io/group.name")
+        or (ctx.inputs.get("spec") or {}).get("ingressClassName")
+        or ctx.name
+    )
     digest = hashlib.sha256(group.encode()).hexdigest()
     hostname = f"k8s-{group.replace('-', '')[:15]}-{digest[:10]}-{int(digest[10:19], 16) % 10**10}.{ctx.region}.elb.amazonaws.com"
     return {"status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}}}
@@ -270,6 +287,7 @@ RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:autoscaling/group:Group": _autoscaling_group,
     "aws:ecr/repository:Repository": _ecr_repository,
     "aws:opensearch/domain:Domain": _opensearch_domain,
+    "aws:s3/bucket:Bucket": _s3_bucket,
     "aws:budgets/budget:Budget": _budget,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,

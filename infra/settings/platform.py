@@ -13,6 +13,7 @@ from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
 from infra.settings.dns import DnsSettings
 from infra.settings.interruption import InterruptionSettings
+from infra.settings.load_balancer import LoadBalancerSettings
 from infra.settings.network import NetworkSettings
 from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
 from infra.settings.rules import KeyRuleError
@@ -66,6 +67,10 @@ class PlatformSettings(Section):
         description="The Route 53 hosted zone of the exposed services' hosts: the stack "
         "requests and DNS-validates their ACM certificates there and writes their alias records "
         "to the load balancer. Default none: every exposed service then needs `certificateArn`.",
+    )
+    load_balancer: LoadBalancerSettings = Field(
+        default_factory=LoadBalancerSettings,
+        description="The internet-facing ALB the exposed services share: deletion protection and access logs.",
     )
     cost: CostSettings = Field(
         default_factory=CostSettings,
