@@ -12,6 +12,7 @@ from infra.settings.base import Section
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
+from infra.settings.karpenter import karpenter_pool_problem
 from infra.settings.network import NetworkSettings
 from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
 from infra.settings.rules import KeyRuleError
@@ -151,6 +152,37 @@ class PlatformSettings(Section):
                 f"{', '.join(sorted(worker_pools))}",
                 sorted(unknown),
             )
+        return self
+
+    @property
+    def uses_karpenter(self) -> bool:
+        return self.cluster.capacity_engine == "karpenter"
+
+    @model_validator(mode="after")
+    def _karpenter_can_honour_the_pools(self) -> "PlatformSettings":
+        """With `cluster.capacityEngine: karpenter`, every pool key must mean something to a
+        NodePool (infra/settings/karpenter.py says what each one means)."""
+        if not self.uses_karpenter:
+            return self
+        if self.cluster.gpu_pool.enabled:
+            raise KeyRuleError(
+                "cluster.gpuPool.enabled",
+                "the GPU pool is not offered under capacityEngine karpenter yet; switch it off or "
+                "keep cluster-autoscaler",
+                True,
+            )
+        if self.interruption.webhook_url is not None:
+            raise KeyRuleError(
+                "interruption.webhookUrl",
+                "Karpenter has no webhook notifier (the node termination handler does); remove it "
+                "or keep cluster-autoscaler",
+                None,
+                False,
+            )
+        for name, pool in self.node_pools.items():
+            problem = karpenter_pool_problem(f"nodePools.{name}", pool)
+            if problem:
+                raise problem
         return self
 
     @field_validator("node_pools")
