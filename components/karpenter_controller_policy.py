@@ -182,7 +182,10 @@ def controller_policy(
         {
             "Sid": "AllowSSMReadActions",
             "Effect": "Allow",
-            "Resource": f"arn:aws:ssm:{region}::parameter/aws/service/*",
+            # AWS's public parameters have no account in their ARN (the reference writes
+            # `::parameter/aws/service/*`); `*` matches that empty field too, and the `aws/`
+            # prefix is reserved to AWS, so this admits nothing more.
+            "Resource": f"arn:aws:ssm:{region}:*:parameter/aws/service/*",
             "Action": "ssm:GetParameter",
         },
         {"Sid": "AllowPricingReadActions", "Effect": "Allow", "Resource": "*", "Action": "pricing:GetProducts"},

@@ -19,3 +19,29 @@ NEWER_THAN_PARLIAMENT = frozenset(
 
 def known_to_be_newer(issue: str, detail: object) -> bool:
     return any(issue == known_issue and name in str(detail) for known_issue, name in NEWER_THAN_PARLIAMENT)
+
+
+# Karpenter's reference controller policy (aws/karpenter-provider-aws, v1.14 getting-started
+# cloudformation.yaml, NodeLifecyclePolicy) grants `ec2:RunInstances` and `ec2:CreateFleet` in
+# three statements split by resource type: the image, subnet and security group unconditioned,
+# the launch template only if tagged for the cluster, the instance, volume, fleet and interface
+# only if the request tags them for the cluster. IAM authorizes the call when each resource of
+# the request is allowed by some statement (IAM User Guide, "Policy evaluation logic"), so the
+# split is what scopes the launch; parliament checks each statement alone and reports each as
+# missing the other statements' resource types. Only that finding, for only those two actions,
+# is tolerated.
+SPLIT_BY_RESOURCE_TYPE = frozenset({"ec2:RunInstances", "ec2:CreateFleet"})
+
+
+def split_launch_statement(issue: str, detail: object) -> bool:
+    return (
+        issue == "RESOURCE_MISMATCH"
+        and isinstance(detail, list)
+        and bool(detail)
+        and all(isinstance(item, dict) and item.get("action") in SPLIT_BY_RESOURCE_TYPE for item in detail)
+    )
+
+
+def tolerated(issue: str, detail: object) -> bool:
+    """A parliament finding this file documents as wrong."""
+    return known_to_be_newer(issue, detail) or split_launch_statement(issue, detail)
