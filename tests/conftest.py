@@ -61,7 +61,7 @@ def karpenter_plan(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], 
                 (project / name).symlink_to(PROJECT_DIR / name)
             shutil.copy(PROJECT_DIR / "Pulumi.yaml", project / "Pulumi.yaml")
             document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
-            (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(karpenter_variant(document)))
+            (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(karpenter_variant(document), sort_keys=False))
             cache[stack] = build_inventory(stack, project)
         return cache[stack]
 

@@ -111,8 +111,11 @@ class Drill:
         return sorted(name for name, pattern in self.patterns.items() if EventPattern.load(json.dumps(pattern)).matches_event(event))
 
 
-def run_drill(inventory) -> list[str]:
-    """Publish every sample event into the plumbing `inventory` declares; return what went wrong."""
+def run_drill(inventory, worker_groups: bool = True) -> list[str]:
+    """Publish every sample event into the plumbing `inventory` declares; return what went wrong.
+
+    `worker_groups=False` is a Karpenter stack: no Auto Scaling group, so no lifecycle rule, and
+    the account-wide kinds alone must land (Karpenter's queue)."""
     assert {p.stem for p in EVENTS.glob("*.json")} == LANDS | STAYS_OUT, "a sample file is not classified"
     with mock_aws():
         drill = Drill(inventory)
@@ -126,6 +129,10 @@ def run_drill(inventory) -> list[str]:
             for body in landed:
                 if body["detail-type"] != event["detail-type"] or body["detail"] != event["detail"]:
                     failures.append(f"{stem}: the queue got a different event: {body}")
+        if not worker_groups:
+            if drill.worker_groups:
+                failures.append(f"a Karpenter stack declares lifecycle hooks on {drill.worker_groups}")
+            return failures
         assert drill.worker_groups, "the inventory declares no worker groups to drill"
         lifecycle = sample("asg-instance-terminate-lifecycle-action")
         launch = sample("asg-instance-launch-successful")
@@ -198,3 +205,12 @@ def test_the_managed_system_pool_is_never_the_handlers(stack_inventory):
             f"worker groups without {NTH_MANAGED_TAG}: the handler would ignore their nodes"
         )
         assert len(stack_inventory.of_type(HOOK)) == len(groups), "a worker group has no lifecycle hook"
+
+
+def test_drill_against_each_karpenter_stack(karpenter_inventory):
+    """Karpenter's queue gets AWS's sample of every kind it acts on exactly once, and nothing
+    else, through the rules the Karpenter variant of the stack declares."""
+    assert karpenter_inventory.of_type("mlplatform:interruption:KarpenterInterruptionQueue")
+    assert not karpenter_inventory.of_type("mlplatform:interruption:InterruptionHandling")
+    failures = run_drill(karpenter_inventory, worker_groups=False)
+    assert not failures, "\n".join(failures)
