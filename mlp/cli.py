@@ -86,6 +86,11 @@ def _cost(args: argparse.Namespace) -> int:
         shown = estimate_resources(inventory.resources, settings, args.stack, prices=prices, naive=True, as_of=day)
     text = render.markdown if args.format == "markdown" else render.table
     print(text(shown.estimate, shown.budget_usd))
+    if args.engine:
+        from mlp.cost.karpenter import compare_engines, render_comparison
+
+        print()
+        print(render_comparison(compare_engines(project_dir, args.stack, args.engine, as_of=day)))
     if args.naive:
         posture, naive = result.estimate.monthly_total, shown.estimate.monthly_total
         ratio = naive / posture if posture else float("inf")
@@ -159,6 +164,11 @@ def parser() -> argparse.ArgumentParser:
     cost.add_argument("--live-prices", action="store_true", help="read current EC2 prices with AWS credentials")
     cost.add_argument("--naive", action="store_true", help="price the same workloads on the naive posture")
     cost.add_argument("--as-of", metavar="DATE", help="first day of the estimated month (default today)")
+    cost.add_argument(
+        "--engine",
+        choices=("cluster-autoscaler", "karpenter"),
+        help="also price the same workloads under this capacity engine, side by side with the monthly delta",
+    )
     cost.set_defaults(handler=_cost)
 
     diff = commands.add_parser("diff", help="resources and monthly cost changed since a git ref")

@@ -40,12 +40,9 @@ def karpenter_variant(document: dict[str, Any]) -> dict[str, Any]:
     """A stack document switched to `cluster.capacityEngine: karpenter`, with the one edit the
     switch asks of the shipped stacks: pool floors to 0 (Karpenter keeps none; the settings
     refuse `minSize` above 0 and say so)."""
-    document = copy.deepcopy(document)
-    config = document["config"]
-    config["ml-platform:cluster"]["capacityEngine"] = "karpenter"
-    for pool in config["ml-platform:nodePools"].values():
-        pool["minSize"] = 0
-    return document
+    from mlp.cost.karpenter import switched_document
+
+    return switched_document(document, "karpenter")[0]
 
 
 @pytest.fixture(scope="session")
