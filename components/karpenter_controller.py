@@ -53,7 +53,7 @@ CONTROLLER_RESOURCES = {
 is Karpenter's documented starting point (getting-started, step08: 1Gi)."""
 
 
-def controller_values(*, cluster_name: str, interruption_queue: str, role_arn: str, replicas: int) -> dict:
+def controller_values(*, cluster_name: str, region: str, interruption_queue: str, role_arn: str, replicas: int) -> dict:
     """Values for the karpenter chart: settings, IRSA, the system pool, hardening.
 
     The chart's container securityContext is already hardened and not overridable
@@ -76,6 +76,10 @@ def controller_values(*, cluster_name: str, interruption_queue: str, role_arn: s
         "nodeSelector": {"kubernetes.io/os": "linux", POOL_LABEL: SYSTEM_POOL},
         "tolerations": [toleration_for(SYSTEM_TAINT)],
         "controller": {
+            # Karpenter takes its region from the SDK config, else from IMDS
+            # (pkg/operator/operator.go at v1.14.1); IMDS is out of a pod's reach with hop
+            # limit 1 on the system pool, so the region is stated.
+            "env": [{"name": "AWS_REGION", "value": region}],
             "resources": CONTROLLER_RESOURCES,
             "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
         },
@@ -210,6 +214,7 @@ class KarpenterController(pulumi.ComponentResource):
             values=pulumi.Output.all(queue_name, role.role_arn).apply(
                 lambda values: controller_values(
                     cluster_name=args.cluster_name,
+                    region=args.region,
                     interruption_queue=values[0],
                     role_arn=values[1],
                     replicas=args.replicas,

@@ -33,10 +33,12 @@ unavailable and the pod lands on the lower-weight on-demand NodePool, as the aut
 priority expander does today."""
 
 DISRUPTION_BUDGET_NODES = "1"
-"""Voluntary disruption (consolidation, drift, expiry) of at most one node of a pool at a time.
-Karpenter drains through the eviction API, so the services' PodDisruptionBudgets always hold;
-one node at a time keeps each service's other zones serving while a node drains. Spot
-interruptions are not voluntary and are not held back by the budget."""
+"""Graceful disruption (consolidation, and drift: a new `amiVersion` rolls the pool) of at most
+one node of a pool at a time, so each service's other zones keep serving while a node drains.
+Budgets do not hold back the forceful methods, expiry and interruption (v1.14 docs,
+concepts/disruption.md, "NodePool Disruption Budgets"). Every drain goes through the eviction
+API, so the services' PodDisruptionBudgets hold; no `terminationGracePeriod` is set, so an
+expired node waits for its PDBs rather than evicting past them."""
 
 CONSOLIDATION_POLICY = "WhenEmptyOrUnderutilized"
 

@@ -98,7 +98,7 @@ def test_regional_reads_are_held_to_the_region():
 
 
 def values() -> dict:
-    return controller_values(cluster_name="mlp-unit", interruption_queue="q", role_arn=NODE_ROLE, replicas=2)
+    return controller_values(cluster_name="mlp-unit", region="us-east-1", interruption_queue="q", role_arn=NODE_ROLE, replicas=2)
 
 
 def test_values_use_only_keys_of_the_pinned_chart():
@@ -117,6 +117,7 @@ def test_values_place_and_harden_the_controller():
     assert v["podSecurityContext"]["runAsNonRoot"] is True
     assert v["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert v["controller"]["resources"]["limits"]["memory"] == "1Gi"
+    assert v["controller"]["env"] == [{"name": "AWS_REGION", "value": "us-east-1"}], "IMDS is out of reach (hop limit 1)"
 
 
 def _controller(**overrides):
