@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from components.instance_catalog import MIN_SPOT_INSTANCE_TYPES, instance_catalog
+from components.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES, MIN_SPOT_INSTANCE_TYPES, instance_catalog
 from components.node_launch import IMDS_HOP_LIMIT, ROOT_DEVICE
-from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
+from components.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
 
 NODEPOOL_API = "karpenter.sh/v1"
 NODECLASS_API = "karpenter.k8s.aws/v1"
@@ -60,6 +60,11 @@ class KarpenterPool:
     """The most nodes; becomes the NodePool's cpu and memory limits."""
     root_volume_gib: int = 40
     """Encrypted gp3 root volume. Default 40 GiB."""
+    gpu: bool = False
+    """The GPU pool (`cluster.gpuPool`): tainted `nvidia.com/gpu`, its spot floor the GPU one,
+    and `nvidia.com/gpu` limited too. The AL2023 alias needs nothing more: Karpenter resolves
+    its NVIDIA variant for GPU types (pkg/providers/amifamily/al2023.go at v1.14.1). Default
+    off."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,8 +91,8 @@ def ami_alias(ami_version: str) -> str:
 
 def pool_limits(instance_types: Sequence[str], max_size: int) -> dict[str, str]:
     """maxSize nodes of the largest admitted type, as NodePool resource limits. Karpenter stops
-    launching once the pool's nodes reach either limit, so a pool of one shape stops at exactly
-    maxSize nodes."""
+    launching once the pool's nodes reach any limit, so a pool of one shape stops at exactly
+    maxSize nodes. GPU types add their GPUs (`nvidia.com/gpu`)."""
     catalog = instance_catalog()
     unknown = [name for name in instance_types if name not in catalog]
     if unknown:
@@ -95,7 +100,11 @@ def pool_limits(instance_types: Sequence[str], max_size: int) -> dict[str, str]:
     vcpu = max(catalog[name].vcpu for name in instance_types)
     memory_mib = max(round(catalog[name].memory_gib * 1024) for name in instance_types) * max_size
     memory = f"{memory_mib // 1024}Gi" if memory_mib % 1024 == 0 else f"{memory_mib}Mi"
-    return {"cpu": str(vcpu * max_size), "memory": memory}
+    limits = {"cpu": str(vcpu * max_size), "memory": memory}
+    gpus = max(catalog[name].gpu_count for name in instance_types)
+    if gpus:
+        limits["nvidia.com/gpu"] = str(gpus * max_size)
+    return limits
 
 
 def node_class_spec(pool: KarpenterPool, shared: KarpenterNodeSettings, node_role_name: str) -> dict:
@@ -150,7 +159,7 @@ def node_pool_spec(pool: KarpenterPool, shared: KarpenterNodeSettings) -> dict:
         # Every spot launch is offered at least the platform's floor of types (CreateFleet picks
         # among them price-capacity-optimized); with `minValuesPolicy: Strict` Karpenter refuses
         # to launch rather than narrow below it.
-        type_requirement["minValues"] = MIN_SPOT_INSTANCE_TYPES
+        type_requirement["minValues"] = MIN_SPOT_GPU_INSTANCE_TYPES if pool.gpu else MIN_SPOT_INSTANCE_TYPES
     template_spec: dict = {
         "nodeClassRef": {"group": NODECLASS_GROUP, "kind": "EC2NodeClass", "name": pool.name},
         "requirements": [
@@ -161,8 +170,9 @@ def node_pool_spec(pool: KarpenterPool, shared: KarpenterNodeSettings) -> dict:
         ],
         "expireAfter": f"{shared.expire_after_hours}h",
     }
-    if pool.capacity == "spot":
-        template_spec["taints"] = [dict(SPOT_TAINT)]
+    taints = ([dict(SPOT_TAINT)] if pool.capacity == "spot" else []) + ([dict(GPU_TAINT)] if pool.gpu else [])
+    if taints:
+        template_spec["taints"] = taints
     return {
         "weight": SPOT_WEIGHT if pool.capacity == "spot" else ON_DEMAND_WEIGHT,
         "template": {

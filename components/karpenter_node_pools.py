@@ -52,6 +52,11 @@ class KarpenterNodePoolsArgs:
 class KarpenterNodePools(pulumi.ComponentResource):
     """Karpenter's view of the worker pools.
 
+    The CRDs come from the `karpenter-crd` Helm release, not from CustomResourceDefinition
+    objects of the program; pulumi-kubernetes resolves CRDs a Release installs during preview
+    since 4.32.0 (CHANGELOG, #3176; the project pins 4.34), so a first preview of these
+    cluster-scoped objects works before the release exists.
+
     Creates the `karpenter.sh/discovery` tag on the cluster security group (the stack's private
     subnets carry it from the network), then per pool an EC2NodeClass (`node_class_spec`: the
     pinned AL2023 alias, discovery selectors, IMDSv2 hop limit 1, encrypted gp3 root, cost tags)

@@ -13,6 +13,7 @@ from components.karpenter_controller import KarpenterController, KarpenterContro
 from components.karpenter_interruption_queue import KarpenterInterruptionQueue, KarpenterInterruptionQueueArgs
 from components.karpenter_manifests import DISCOVERY_TAG, KarpenterNodeSettings, KarpenterPool
 from components.karpenter_node_pools import KarpenterNodePools, KarpenterNodePoolsArgs
+from infra.cluster_wiring import GPU_POOL, pool_settings
 from infra.settings import PlatformSettings
 
 
@@ -23,8 +24,8 @@ def discovery_subnet_tags(settings: PlatformSettings, cluster_name: str) -> dict
 
 
 def karpenter_pools(settings: PlatformSettings) -> list[KarpenterPool]:
-    """`ml-platform:nodePools` as Karpenter pools; the settings already refused what a NodePool
-    cannot honour (infra/settings/karpenter.py)."""
+    """`ml-platform:nodePools` (and the GPU pool, when on) as Karpenter pools; the settings
+    already refused what a NodePool cannot honour (infra/settings/karpenter.py)."""
     return [
         KarpenterPool(
             name=name,
@@ -32,8 +33,9 @@ def karpenter_pools(settings: PlatformSettings) -> list[KarpenterPool]:
             instance_types=tuple(pool.instance_types),
             max_size=pool.max_size,
             root_volume_gib=pool.root_volume_gib,
+            gpu=name == GPU_POOL,
         )
-        for name, pool in settings.node_pools.items()
+        for name, pool in pool_settings(settings).items()
     ]
 
 

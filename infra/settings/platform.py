@@ -165,12 +165,9 @@ class PlatformSettings(Section):
         if not self.uses_karpenter:
             return self
         if self.cluster.gpu_pool.enabled:
-            raise KeyRuleError(
-                "cluster.gpuPool.enabled",
-                "the GPU pool is not offered under capacityEngine karpenter yet; switch it off or "
-                "keep cluster-autoscaler",
-                True,
-            )
+            problem = karpenter_pool_problem("cluster.gpuPool", self.cluster.gpu_pool)
+            if problem:
+                raise problem
         if self.interruption.webhook_url is not None:
             raise KeyRuleError(
                 "interruption.webhookUrl",

@@ -228,3 +228,28 @@ def test_karpenter_stacks_pass_checkov(karpenter_plan, tmp_path: Path):
     assert report["summary"]["parsing_errors"] == 0
     failed = [f"{c['check_id']} {c['resource']} ({c['check_name']})" for c in report["results"]["failed_checks"]]
     assert not failed, "\n".join(failed)
+
+
+def test_the_gpu_pool_becomes_a_tainted_gpu_node_pool(stack_document, scratch_project):
+    """The paired GPU case: with `cluster.gpuPool` on, a Karpenter stack declares a `gpu`
+    NodePool (spot floor 3 types, GPU and spot taints, GPUs limited) and the device plugin."""
+    import yaml
+
+    from components.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES
+    from components.placement import GPU_TAINT, SPOT_TAINT
+    from mlp.plan import build_inventory
+
+    document = karpenter_variant(stack_document("dev"))
+    document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": True}
+    inventory = build_inventory("dev", scratch_project("dev", yaml.safe_dump(document, sort_keys=False)))
+    pools = {r.inputs["metadata"]["name"]: r.inputs for r in inventory.of_type(NODEPOOL)}
+    assert set(pools) == {"spot", "gpu"}
+    spec = pools["gpu"]["spec"]
+    assert spec["template"]["spec"]["taints"] == [SPOT_TAINT, GPU_TAINT]
+    (types,) = [r for r in spec["template"]["spec"]["requirements"] if r["key"] == "node.kubernetes.io/instance-type"]
+    assert types["minValues"] == MIN_SPOT_GPU_INSTANCE_TYPES
+    assert spec["limits"]["nvidia.com/gpu"] == "2"
+    assert [p for o in custom_resources(inventory) for p in crd_problems(o)] == []
+    from components.nvidia_device_plugin import CHART as DEVICE_PLUGIN_CHART
+
+    assert DEVICE_PLUGIN_CHART in {r.inputs.get("chart") for r in inventory.of_type("kubernetes:helm.sh/v3:Release")}

@@ -51,10 +51,15 @@ CASES = {
         "ml-platform:nodePools.on-demand.onDemandBaseCapacity",
         "no on-demand base",
     ),
-    "the GPU pool": (
-        lambda c: c["ml-platform:cluster"].update(gpuPool={"enabled": True}),
-        "ml-platform:cluster.gpuPool.enabled",
-        "not offered under capacityEngine karpenter",
+    "a GPU pool floor": (
+        lambda c: c["ml-platform:cluster"].update(gpuPool={"enabled": True, "minSize": 1}),
+        "ml-platform:cluster.gpuPool.minSize",
+        "keeps no node floor",
+    ),
+    "a webhook": (
+        lambda c: c["ml-platform:interruption"].update(webhookUrl="https://hooks.example.com/x"),
+        "ml-platform:interruption.webhookUrl",
+        "no webhook notifier",
     ),
     "an AMI that is not pinned": (
         lambda c: c["ml-platform:cluster"].update(karpenter={"amiVersion": "latest"}),
