@@ -53,7 +53,9 @@ CONTROLLER_RESOURCES = {
 is Karpenter's documented starting point (getting-started, step08: 1Gi)."""
 
 
-def controller_values(*, cluster_name: str, region: str, interruption_queue: str, role_arn: str, replicas: int) -> dict:
+def controller_values(
+    *, cluster_name: str, region: str, interruption_queue: str, role_arn: str, replicas: int
+) -> dict:
     """Values for the karpenter chart: settings, IRSA, the system pool, hardening.
 
     The chart's container securityContext is already hardened and not overridable
@@ -155,13 +157,17 @@ class KarpenterController(pulumi.ComponentResource):
     """The controller's release; NodePools and EC2NodeClasses depend on it, so they are deleted
     while the controller still runs and can terminate their nodes."""
 
-    def __init__(self, name: str, args: KarpenterControllerArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: KarpenterControllerArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         problems = args.problems()
         if problems:
             raise ValueError(f"{name}: " + "; ".join(problems))
         super().__init__("mlplatform:capacity:KarpenterController", name, None, opts)
         queue_arn = args.interruption_queue_arn
-        node_role = NodeRole(f"{name}-node", instance_profile=False, opts=pulumi.ResourceOptions(parent=self))
+        node_role = NodeRole(
+            f"{name}-node", instance_profile=False, opts=pulumi.ResourceOptions(parent=self)
+        )
         self.node_access = aws.eks.AccessEntry(
             f"{name}-node-access",
             cluster_name=args.cluster_name,

@@ -63,7 +63,10 @@ def controller_policy(
             "Resource": launched,
             "Action": ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
             "Condition": {
-                "StringEquals": {request_owned: "owned", "aws:RequestTag/eks:eks-cluster-name": cluster_name},
+                "StringEquals": {
+                    request_owned: "owned",
+                    "aws:RequestTag/eks:eks-cluster-name": cluster_name,
+                },
                 "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
             },
         },
@@ -90,7 +93,9 @@ def controller_policy(
                 "StringEquals": {owned: "owned"},
                 "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
                 "StringEqualsIfExists": {"aws:RequestTag/eks:eks-cluster-name": cluster_name},
-                "ForAllValues:StringEquals": {"aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]},
+                "ForAllValues:StringEquals": {
+                    "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]
+                },
             },
         },
         {
@@ -148,9 +153,16 @@ def controller_policy(
             "Sid": "AllowScopedInstanceProfileActions",
             "Effect": "Allow",
             "Resource": profiles,
-            "Action": ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+            "Action": [
+                "iam:AddRoleToInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:DeleteInstanceProfile",
+            ],
             "Condition": {
-                "StringEquals": {owned: "owned", "aws:ResourceTag/topology.kubernetes.io/region": region},
+                "StringEquals": {
+                    owned: "owned",
+                    "aws:ResourceTag/topology.kubernetes.io/region": region,
+                },
                 "StringLike": {"aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*"},
             },
         },
@@ -188,7 +200,12 @@ def controller_policy(
             "Resource": f"arn:aws:ssm:{region}:*:parameter/aws/service/*",
             "Action": "ssm:GetParameter",
         },
-        {"Sid": "AllowPricingReadActions", "Effect": "Allow", "Resource": "*", "Action": "pricing:GetProducts"},
+        {
+            "Sid": "AllowPricingReadActions",
+            "Effect": "Allow",
+            "Resource": "*",
+            "Action": "pricing:GetProducts",
+        },
         {
             "Sid": "AllowUnscopedInstanceProfileListAction",
             "Effect": "Allow",

@@ -57,8 +57,10 @@ class KarpenterInterruptionQueueArgs:
     def problems(self) -> list[str]:
         if self.queue_age_alarm_seconds >= QUEUE_RETENTION_SECONDS:
             return [
-                f"queue_age_alarm_seconds must stay below the {QUEUE_RETENTION_SECONDS}s retention, "
-                "or messages expire before the alarm can fire"
+                (
+                    f"queue_age_alarm_seconds must stay below the {QUEUE_RETENTION_SECONDS}s "
+                    "retention, or messages expire before the alarm can fire"
+                )
             ]
         return []
 
@@ -75,7 +77,12 @@ class KarpenterInterruptionQueue(pulumi.ComponentResource):
     queue_arn: pulumi.Output[str]
     queue_url: pulumi.Output[str]
 
-    def __init__(self, name: str, args: KarpenterInterruptionQueueArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        args: KarpenterInterruptionQueueArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         problems = args.problems()
         if problems:
             raise ValueError(f"{name}: " + "; ".join(problems))
@@ -95,7 +102,10 @@ class KarpenterInterruptionQueue(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             aws.cloudwatch.EventTarget(
-                f"{name}-{kind}-to-queue", rule=rule.name, arn=queue.arn, opts=pulumi.ResourceOptions(parent=rule)
+                f"{name}-{kind}-to-queue",
+                rule=rule.name,
+                arn=queue.arn,
+                opts=pulumi.ResourceOptions(parent=rule),
             )
             rules[kind] = rule
         aws.sqs.QueuePolicy(
@@ -126,4 +136,10 @@ class KarpenterInterruptionQueue(pulumi.ComponentResource):
         self.queue_name = queue.name
         self.queue_arn = queue.arn
         self.queue_url = queue.url
-        self.register_outputs({"queue_name": self.queue_name, "queue_arn": self.queue_arn, "queue_url": self.queue_url})
+        self.register_outputs(
+            {
+                "queue_name": self.queue_name,
+                "queue_arn": self.queue_arn,
+                "queue_url": self.queue_url,
+            }
+        )

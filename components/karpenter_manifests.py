@@ -13,7 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from components.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES, MIN_SPOT_INSTANCE_TYPES, instance_catalog
+from components.instance_catalog import (
+    MIN_SPOT_GPU_INSTANCE_TYPES,
+    MIN_SPOT_INSTANCE_TYPES,
+    instance_catalog,
+)
 from components.node_launch import IMDS_HOP_LIMIT, ROOT_DEVICE
 from components.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
 
@@ -107,7 +111,9 @@ def pool_limits(instance_types: Sequence[str], max_size: int) -> dict[str, str]:
     return limits
 
 
-def node_class_spec(pool: KarpenterPool, shared: KarpenterNodeSettings, node_role_name: str) -> dict:
+def node_class_spec(
+    pool: KarpenterPool, shared: KarpenterNodeSettings, node_role_name: str
+) -> dict:
     """The pool's EC2NodeClass `spec`."""
     discovery = [{"tags": {DISCOVERY_TAG: shared.cluster_name}}]
     return {
@@ -141,7 +147,9 @@ def node_class_spec(pool: KarpenterPool, shared: KarpenterNodeSettings, node_rol
     }
 
 
-def node_class_manifest(pool: KarpenterPool, shared: KarpenterNodeSettings, node_role_name: str) -> dict:
+def node_class_manifest(
+    pool: KarpenterPool, shared: KarpenterNodeSettings, node_role_name: str
+) -> dict:
     return {
         "apiVersion": NODECLASS_API,
         "kind": "EC2NodeClass",
@@ -154,12 +162,18 @@ def node_pool_spec(pool: KarpenterPool, shared: KarpenterNodeSettings) -> dict:
     """The pool's NodePool `spec`: its types, its capacity type, its labels and taints (the same
     the self-managed groups put on their nodes, so the services' placement does not change),
     consolidation with a budget, expiry, and limits."""
-    type_requirement: dict = {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": list(pool.instance_types)}
+    type_requirement: dict = {
+        "key": "node.kubernetes.io/instance-type",
+        "operator": "In",
+        "values": list(pool.instance_types),
+    }
     if pool.capacity == "spot":
         # Every spot launch is offered at least the platform's floor of types (CreateFleet picks
         # among them price-capacity-optimized); with `minValuesPolicy: Strict` Karpenter refuses
         # to launch rather than narrow below it.
-        type_requirement["minValues"] = MIN_SPOT_GPU_INSTANCE_TYPES if pool.gpu else MIN_SPOT_INSTANCE_TYPES
+        type_requirement["minValues"] = (
+            MIN_SPOT_GPU_INSTANCE_TYPES if pool.gpu else MIN_SPOT_INSTANCE_TYPES
+        )
     template_spec: dict = {
         "nodeClassRef": {"group": NODECLASS_GROUP, "kind": "EC2NodeClass", "name": pool.name},
         "requirements": [
@@ -170,7 +184,9 @@ def node_pool_spec(pool: KarpenterPool, shared: KarpenterNodeSettings) -> dict:
         ],
         "expireAfter": f"{shared.expire_after_hours}h",
     }
-    taints = ([dict(SPOT_TAINT)] if pool.capacity == "spot" else []) + ([dict(GPU_TAINT)] if pool.gpu else [])
+    taints = ([dict(SPOT_TAINT)] if pool.capacity == "spot" else []) + (
+        [dict(GPU_TAINT)] if pool.gpu else []
+    )
     if taints:
         template_spec["taints"] = taints
     return {
@@ -197,7 +213,9 @@ def node_pool_manifest(pool: KarpenterPool, shared: KarpenterNodeSettings) -> di
     }
 
 
-def pool_manifests(pools: Sequence[KarpenterPool], shared: KarpenterNodeSettings, node_role_name: str) -> list[dict]:
+def pool_manifests(
+    pools: Sequence[KarpenterPool], shared: KarpenterNodeSettings, node_role_name: str
+) -> list[dict]:
     """Every EC2NodeClass, then every NodePool, of the stack."""
     return [node_class_manifest(pool, shared, node_role_name) for pool in pools] + [
         node_pool_manifest(pool, shared) for pool in pools

@@ -66,7 +66,9 @@ class KarpenterNodePools(pulumi.ComponentResource):
 
     pool_names: list[str]
 
-    def __init__(self, name: str, args: KarpenterNodePoolsArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: KarpenterNodePoolsArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         problems = args.problems()
         if problems:
             raise ValueError(f"{name}: " + "; ".join(problems))
@@ -100,7 +102,9 @@ class KarpenterNodePools(pulumi.ComponentResource):
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=pool.name),
                 spec=node_pool_spec(pool, args.shared),
                 opts=pulumi.ResourceOptions(
-                    parent=self, provider=args.kubernetes_provider, depends_on=[node_class, *args.depends_on]
+                    parent=self,
+                    provider=args.kubernetes_provider,
+                    depends_on=[node_class, *args.depends_on],
                 ),
             )
         self.pool_names = [pool.name for pool in args.pools]

@@ -10,7 +10,10 @@ import pulumi
 
 from components.eks_cluster import EksCluster
 from components.karpenter_controller import KarpenterController, KarpenterControllerArgs
-from components.karpenter_interruption_queue import KarpenterInterruptionQueue, KarpenterInterruptionQueueArgs
+from components.karpenter_interruption_queue import (
+    KarpenterInterruptionQueue,
+    KarpenterInterruptionQueueArgs,
+)
 from components.karpenter_manifests import DISCOVERY_TAG, KarpenterNodeSettings, KarpenterPool
 from components.karpenter_node_pools import KarpenterNodePools, KarpenterNodePoolsArgs
 from infra.cluster_wiring import GPU_POOL, pool_settings
@@ -29,7 +32,9 @@ def karpenter_pools(settings: PlatformSettings) -> list[KarpenterPool]:
     return [
         KarpenterPool(
             name=name,
-            capacity="on-demand" if pool.on_demand_percentage_above_base_capacity >= 100 else "spot",
+            capacity="on-demand"
+            if pool.on_demand_percentage_above_base_capacity >= 100
+            else "spot",
             instance_types=tuple(pool.instance_types),
             max_size=pool.max_size,
             root_volume_gib=pool.root_volume_gib,
@@ -39,7 +44,9 @@ def karpenter_pools(settings: PlatformSettings) -> list[KarpenterPool]:
     ]
 
 
-def karpenter_node_settings(settings: PlatformSettings, cluster_name: str, cost_tags: Mapping[str, str]) -> KarpenterNodeSettings:
+def karpenter_node_settings(
+    settings: PlatformSettings, cluster_name: str, cost_tags: Mapping[str, str]
+) -> KarpenterNodeSettings:
     return KarpenterNodeSettings(
         cluster_name=cluster_name,
         ami_version=settings.cluster.karpenter.ami_version,
@@ -105,4 +112,6 @@ def declare_karpenter(
         ),
         opts=on_cluster,
     )
-    return KarpenterCapacity(controller=controller, node_pools=node_pools, interruption=interruption)
+    return KarpenterCapacity(
+        controller=controller, node_pools=node_pools, interruption=interruption
+    )

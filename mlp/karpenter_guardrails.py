@@ -43,7 +43,10 @@ def capacity_types(resource: Any) -> set[str]:
     """What a NodePool may buy. Without a capacity-type requirement Karpenter launches on-demand
     only (v1.14 docs, concepts/nodepools.md, `karpenter.sh/capacity-type` defaults to on-demand)."""
     for requirement in _requirements(_spec(resource)):
-        if requirement.get("key") == "karpenter.sh/capacity-type" and requirement.get("operator") == "In":
+        if (
+            requirement.get("key") == "karpenter.sh/capacity-type"
+            and requirement.get("operator") == "In"
+        ):
             return {str(v) for v in requirement.get("values") or []}
     return {"on-demand"}
 
@@ -58,7 +61,15 @@ def unbounded_node_pools(resources: Sequence[Any]) -> list[tuple[str, str]]:
         limits = limits if isinstance(limits, Mapping) else {}
         absent = [key for key in BOUNDED_RESOURCES if not str(limits.get(key) or "").strip()]
         if absent:
-            findings.append((resource.urn, f"NodePool has no limit on {', '.join(absent)} (set spec.limits): it grows as far as pending pods ask"))
+            findings.append(
+                (
+                    resource.urn,
+                    (
+                        f"NodePool has no limit on {', '.join(absent)} (set spec.limits): "
+                        "it grows as far as pending pods ask"
+                    ),
+                )
+            )
     return findings
 
 
@@ -80,13 +91,16 @@ def narrow_spot_node_pool(resource: Any, floor: int) -> str | None:
             return None  # NotIn/Exists leave the rest of the catalogue
     if len(admitted) < floor:
         return (
-            f"spot NodePool admits {len(admitted)} instance type(s) ({', '.join(sorted(admitted))}); "
+            f"spot NodePool admits {len(admitted)} instance type(s) "
+            f"({', '.join(sorted(admitted))}); "
             f"admit at least {floor} in its node.kubernetes.io/instance-type requirement"
         )
     return None
 
 
-def untagged_node_classes(resources: Sequence[Any], required: Sequence[str]) -> list[tuple[str, str]]:
+def untagged_node_classes(
+    resources: Sequence[Any], required: Sequence[str]
+) -> list[tuple[str, str]]:
     """(urn, message) for each EC2NodeClass whose `spec.tags` lack a required cost tag: Karpenter
     launches the instances, so the provider's default tags never reach them."""
     findings = []
@@ -97,5 +111,13 @@ def untagged_node_classes(resources: Sequence[Any], required: Sequence[str]) -> 
         tags = tags if isinstance(tags, Mapping) else {}
         absent = [key for key in required if not str(tags.get(key) or "").strip()]
         if absent:
-            findings.append((resource.urn, f"EC2NodeClass spec.tags lack {', '.join(absent)}: its instances, volumes and interfaces go untagged"))
+            findings.append(
+                (
+                    resource.urn,
+                    (
+                        f"EC2NodeClass spec.tags lack {', '.join(absent)}: "
+                        "its instances, volumes and interfaces go untagged"
+                    ),
+                )
+            )
     return findings

@@ -49,8 +49,10 @@ def _strict(schema: Any) -> Any:
     """The schema with unknown fields refused wherever it lists its properties."""
     if isinstance(schema, dict):
         schema = {key: _strict(value) for key, value in schema.items()}
-        if "properties" in schema and "additionalProperties" not in schema and not schema.get(
-            "x-kubernetes-preserve-unknown-fields"
+        if (
+            "properties" in schema
+            and "additionalProperties" not in schema
+            and not schema.get("x-kubernetes-preserve-unknown-fields")
         ):
             schema["additionalProperties"] = False
         return schema
@@ -62,7 +64,10 @@ def _strict(schema: Any) -> Any:
 def schema_problems(obj: dict) -> list[str]:
     schema = _strict(copy.deepcopy(crd_schema(obj["apiVersion"], obj["kind"])))
     validator = jsonschema.Draft4Validator(schema)
-    return [f"{'.'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}" for error in validator.iter_errors(obj)]
+    return [
+        f"{'.'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
+        for error in validator.iter_errors(obj)
+    ]
 
 
 def _find(text: celtypes.StringType, pattern: celtypes.StringType) -> celtypes.StringType:
@@ -73,7 +78,9 @@ def _find(text: celtypes.StringType, pattern: celtypes.StringType) -> celtypes.S
 
 def _split(text: celtypes.StringType, separator: celtypes.StringType) -> celtypes.ListType:
     """Kubernetes CEL strings library."""
-    return celtypes.ListType([celtypes.StringType(part) for part in str(text).split(str(separator))])
+    return celtypes.ListType(
+        [celtypes.StringType(part) for part in str(text).split(str(separator))]
+    )
 
 
 _FUNCTIONS = {"find": _find, "split": _split}
@@ -98,7 +105,11 @@ def _rules_at(schema: dict, value: Any, path: str) -> Iterator[tuple[str, dict, 
 def transition_rules(obj: dict) -> list[str]:
     """The rules that compare with the previous object (not checkable on create)."""
     schema = crd_schema(obj["apiVersion"], obj["kind"])
-    return [f"{path}: {rule['rule']}" for path, rule, _ in _rules_at(schema, obj, "") if "oldSelf" in rule["rule"]]
+    return [
+        f"{path}: {rule['rule']}"
+        for path, rule, _ in _rules_at(schema, obj, "")
+        if "oldSelf" in rule["rule"]
+    ]
 
 
 def cel_problems(obj: dict) -> tuple[list[str], int]:
@@ -112,7 +123,9 @@ def cel_problems(obj: dict) -> tuple[list[str], int]:
         try:
             result = program.evaluate({"self": celpy.json_to_cel(value)})
         except celpy.CELEvalError as error:
-            problems.append(f"{path or '<root>'}: rule {rule['rule']!r} could not be evaluated: {error.args[0]}")
+            problems.append(
+                f"{path or '<root>'}: rule {rule['rule']!r} could not be evaluated: {error.args[0]}"
+            )
             continue
         evaluated += 1
         if not bool(result):

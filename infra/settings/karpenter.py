@@ -41,7 +41,10 @@ class KarpenterSettings(Section):
     @classmethod
     def _ami_version_shape(cls, value: str) -> str:
         if not _AMI_VERSION.match(value):
-            raise ValueError("must be an EKS AMI release such as v20260714 (never `latest`: the nodes' image is pinned)")
+            raise ValueError(
+                "must be an EKS AMI release such as v20260714 "
+                "(never `latest`: the nodes' image is pinned)"
+            )
         return value
 
 

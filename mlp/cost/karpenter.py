@@ -50,8 +50,17 @@ def _volumes(node_class: Resource | None) -> tuple[tuple[Volume, ...], str]:
         ebs = mapping.get("ebs") or {}
         if ebs.get("volumeSize"):
             size_gib = float(parse_quantity(str(ebs["volumeSize"]))) / 2**30
-            volumes.append(Volume(size_gib, ebs.get("volumeType") or "gp3", float(ebs.get("iops") or 0), float(ebs.get("throughput") or 0)))
-    return tuple(volumes), "" if volumes else "EC2NodeClass sets no volume: root volume from the AMI, NOT priced"
+            volumes.append(
+                Volume(
+                    size_gib,
+                    ebs.get("volumeType") or "gp3",
+                    float(ebs.get("iops") or 0),
+                    float(ebs.get("throughput") or 0),
+                )
+            )
+    return tuple(
+        volumes
+    ), "" if volumes else "EC2NodeClass sets no volume: root volume from the AMI, NOT priced"
 
 
 def karpenter_node_pools(ctx: PricingContext) -> list[NodePool]:
@@ -60,22 +69,30 @@ def karpenter_node_pools(ctx: PricingContext) -> list[NodePool]:
     pools = []
     for resource in sorted(ctx.of_type(NODEPOOL), key=lambda r: r.urn):
         spec = resource.inputs.get("spec") or {}
-        types = sorted(_requirement(spec, "node.kubernetes.io/instance-type"), key=ctx.prices.on_demand_hourly)
+        types = sorted(
+            _requirement(spec, "node.kubernetes.io/instance-type"), key=ctx.prices.on_demand_hourly
+        )
         capacity = _requirement(spec, "karpenter.sh/capacity-type") or ["on-demand"]
         labels = lookup(spec, "template.metadata.labels", {}) or {}
-        taints = {t.get("key") for t in lookup(spec, "template.spec.taints", []) or [] if t.get("key")}
+        taints = {
+            t.get("key") for t in lookup(spec, "template.spec.taints", []) or [] if t.get("key")
+        }
         spot = "spot" in capacity
         if spot:
             taints.add(SPOT_TAINT["key"])
         cpu_limit = lookup(spec, "limits.cpu")
         largest = max((ctx.prices.instance(t).vcpu for t in types), default=0)
-        max_size = int(float(parse_quantity(str(cpu_limit))) // largest) if cpu_limit and largest else 0
+        max_size = (
+            int(float(parse_quantity(str(cpu_limit))) // largest) if cpu_limit and largest else 0
+        )
         node_class = classes.get(lookup(spec, "template.spec.nodeClassRef.name"))
         volumes, volume_note = _volumes(node_class)
         pools.append(
             NodePool(
                 resource=resource,
-                name=labels.get(POOL_LABEL) or lookup(resource.inputs, "metadata.name") or resource.name,
+                name=labels.get(POOL_LABEL)
+                or lookup(resource.inputs, "metadata.name")
+                or resource.name,
                 instance_types=tuple(types),
                 desired=0,
                 min_size=0,
@@ -85,7 +102,9 @@ def karpenter_node_pools(ctx: PricingContext) -> list[NodePool]:
                 volumes=volumes,
                 volume_note=volume_note,
                 taint_keys=frozenset(taints),
-                notes=("Karpenter NodePool: no floor of its own, sized by the workloads placed on it",),
+                notes=(
+                    "Karpenter NodePool: no floor of its own, sized by the workloads placed on it",
+                ),
             )
         )
     return _with_zone_floors(pools, ctx)
@@ -95,7 +114,10 @@ def zones_needed(pod_spec: dict[str, Any], replicas: int) -> int:
     """Nodes in distinct zones a Deployment's hard zone spread asks for."""
     needed = 1 if replicas else 0
     for constraint in pod_spec.get("topologySpreadConstraints") or []:
-        if constraint.get("topologyKey") == "topology.kubernetes.io/zone" and constraint.get("whenUnsatisfiable") == "DoNotSchedule":
+        if (
+            constraint.get("topologyKey") == "topology.kubernetes.io/zone"
+            and constraint.get("whenUnsatisfiable") == "DoNotSchedule"
+        ):
             needed = max(needed, min(replicas, int(constraint.get("minDomains") or 1)))
     return needed
 
@@ -115,8 +137,12 @@ def _with_zone_floors(pools: list[NodePool], ctx: PricingContext) -> list[NodePo
             ),
             default=0,
         )
-        note = f"at least {zones} nodes: a workload on it spreads over {zones} zones (DoNotSchedule)"
-        floored.append(replace(pool, desired=zones, notes=(*pool.notes, note)) if zones > 1 else pool)
+        note = (
+            f"at least {zones} nodes: a workload on it spreads over {zones} zones (DoNotSchedule)"
+        )
+        floored.append(
+            replace(pool, desired=zones, notes=(*pool.notes, note)) if zones > 1 else pool
+        )
     return floored
 
 
@@ -129,7 +155,9 @@ def switched_document(document: dict[str, Any], engine: str) -> tuple[dict[str, 
     To Karpenter, pool floors go to 0: Karpenter keeps none and the settings refuse one
     (infra/settings/karpenter.py). Back to the autoscaler, nothing else changes."""
     if engine not in ENGINES:
-        raise ValueError(f"unknown capacity engine {engine!r}; expected one of {', '.join(ENGINES)}")
+        raise ValueError(
+            f"unknown capacity engine {engine!r}; expected one of {', '.join(ENGINES)}"
+        )
     document = copy.deepcopy(document)
     config = document["config"]
     config.setdefault("ml-platform:cluster", {})["capacityEngine"] = engine
@@ -163,7 +191,9 @@ def switched_project(project_dir: Path, stack: str, engine: str, into: Path) -> 
 
 
 def current_engine(document: dict[str, Any]) -> str:
-    return (document["config"].get("ml-platform:cluster") or {}).get("capacityEngine", "cluster-autoscaler")
+    return (document["config"].get("ml-platform:cluster") or {}).get(
+        "capacityEngine", "cluster-autoscaler"
+    )
 
 
 @dataclass(frozen=True)
@@ -192,7 +222,9 @@ def compare_engines(project_dir: Path, stack: str, engine: str, *, as_of=None) -
     document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text())
     own = current_engine(document)
     settings = stack_settings(project_dir, stack)
-    before = estimate_resources(build_inventory(stack, project_dir).resources, settings, stack, as_of=as_of)
+    before = estimate_resources(
+        build_inventory(stack, project_dir).resources, settings, stack, as_of=as_of
+    )
     with tempfile.TemporaryDirectory(prefix="mlp-engine-") as scratch:
         switched = switched_project(project_dir, stack, engine, Path(scratch))
         other_settings = stack_settings(switched.directory, stack)

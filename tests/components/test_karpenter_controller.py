@@ -19,7 +19,11 @@ QUEUE = "arn:aws:sqs:us-east-1:123456789012:karpenter-interruption-queue-0000000
 
 def policy(queue_arn: str | None = QUEUE) -> dict:
     return controller_policy(
-        cluster_name="mlp-unit", region="us-east-1", account_id="123456789012", node_role_arn=NODE_ROLE, queue_arn=queue_arn
+        cluster_name="mlp-unit",
+        region="us-east-1",
+        account_id="123456789012",
+        node_role_arn=NODE_ROLE,
+        queue_arn=queue_arn,
     )
 
 
@@ -32,12 +36,16 @@ def test_policy_passes_parliament():
         warnings.simplefilter("ignore", DeprecationWarning)
         import parliament
     findings = [
-        parliament.enhance_finding(f) for f in parliament.analyze_policy_string(json.dumps(policy())).findings
+        parliament.enhance_finding(f)
+        for f in parliament.analyze_policy_string(json.dumps(policy())).findings
     ]
     blocking = [
         f"{f.issue} {f.severity} {f.detail}"
         for f in findings
-        if (f.severity in {"MEDIUM", "HIGH", "CRITICAL"} or f.issue in {"UNKNOWN_ACTION", "UNKNOWN_PREFIX"})
+        if (
+            f.severity in {"MEDIUM", "HIGH", "CRITICAL"}
+            or f.issue in {"UNKNOWN_ACTION", "UNKNOWN_PREFIX"}
+        )
         and not tolerated(f.issue, f.detail)
     ]
     assert not blocking, blocking
@@ -98,11 +106,21 @@ def test_regional_reads_are_held_to_the_region():
 
 
 def values() -> dict:
-    return controller_values(cluster_name="mlp-unit", region="us-east-1", interruption_queue="q", role_arn=NODE_ROLE, replicas=2)
+    return controller_values(
+        cluster_name="mlp-unit",
+        region="us-east-1",
+        interruption_queue="q",
+        role_arn=NODE_ROLE,
+        replicas=2,
+    )
 
 
 def test_values_use_only_keys_of_the_pinned_chart():
-    assert CHART.endswith("/karpenter") and CRD_CHART.endswith("/karpenter-crd") and CHART_VERSION == "1.14.1"
+    assert (
+        CHART.endswith("/karpenter")
+        and CRD_CHART.endswith("/karpenter-crd")
+        and CHART_VERSION == "1.14.1"
+    )
     assert unknown_paths(values(), *chart_keys(key_file(CHART, CHART_VERSION))) == []
     assert key_file(CRD_CHART, CHART_VERSION).exists()
 
@@ -113,11 +131,18 @@ def test_values_place_and_harden_the_controller():
     assert v["replicas"] == 2 and v["podDisruptionBudget"]["maxUnavailable"] == 1
     assert v["priorityClassName"] == "system-cluster-critical"
     assert v["nodeSelector"]["ml-platform.io/pool"] == "system"
-    assert {"key": "CriticalAddonsOnly", "operator": "Equal", "value": "true", "effect": "NoSchedule"} in v["tolerations"]
+    assert {
+        "key": "CriticalAddonsOnly",
+        "operator": "Equal",
+        "value": "true",
+        "effect": "NoSchedule",
+    } in v["tolerations"]
     assert v["podSecurityContext"]["runAsNonRoot"] is True
     assert v["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert v["controller"]["resources"]["limits"]["memory"] == "1Gi"
-    assert v["controller"]["env"] == [{"name": "AWS_REGION", "value": "us-east-1"}], "IMDS is out of reach (hop limit 1)"
+    assert v["controller"]["env"] == [{"name": "AWS_REGION", "value": "us-east-1"}], (
+        "IMDS is out of reach (hop limit 1)"
+    )
 
 
 def _controller(**overrides):
@@ -130,7 +155,9 @@ def _controller(**overrides):
         "region": "us-east-1",
         "account_id": "123456789012",
         "kubernetes_provider": k8s.Provider("cluster", kubeconfig="{}"),
-        "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/UNIT",
+        "oidc_provider_arn": (
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/UNIT"
+        ),
         "oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/UNIT",
         "interruption_queue_name": "karpenter-q",
         "interruption_queue_arn": QUEUE,
@@ -147,7 +174,9 @@ def test_component_declares_role_node_identity_and_both_charts(declare):
     assert releases["karpenter"].inputs["values"]["settings"]["interruptionQueue"] == "karpenter-q"
     (entry,) = inventory.of_type("aws:eks/accessEntry:AccessEntry")
     assert entry.inputs["type"] == "EC2_LINUX"
-    assert not inventory.of_type("aws:iam/instanceProfile:InstanceProfile"), "Karpenter makes its own profiles"
+    assert not inventory.of_type("aws:iam/instanceProfile:InstanceProfile"), (
+        "Karpenter makes its own profiles"
+    )
     (inline,) = inventory.of_type("aws:iam/rolePolicy:RolePolicy")
     document = json.loads(inline.inputs["policy"])
     (passing,) = [s for s in document["Statement"] if s["Sid"] == "AllowPassingInstanceRole"]
@@ -158,8 +187,14 @@ def test_component_declares_role_node_identity_and_both_charts(declare):
 
 
 def test_component_without_a_queue_turns_interruption_off(declare):
-    inventory = declare(lambda: _controller(interruption_queue_name=None, interruption_queue_arn=None))
-    (release,) = [r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "karpenter"]
+    inventory = declare(
+        lambda: _controller(interruption_queue_name=None, interruption_queue_arn=None)
+    )
+    (release,) = [
+        r
+        for r in inventory.of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "karpenter"
+    ]
     assert release.inputs["values"]["settings"]["interruptionQueue"] == ""
     (inline,) = inventory.of_type("aws:iam/rolePolicy:RolePolicy")
     assert "sqs:" not in inline.inputs["policy"]

@@ -19,31 +19,60 @@ from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
 from tests.karpenter_crds import cel_problems, crd_problems, transition_rules
 
 SHARED = KarpenterNodeSettings(
-    cluster_name="mlp-unit", ami_version="v20260714", cost_tags={"team": "ml-platform", "cost-center": "ml-dev"}
+    cluster_name="mlp-unit",
+    ami_version="v20260714",
+    cost_tags={"team": "ml-platform", "cost-center": "ml-dev"},
 )
 SPOT = KarpenterPool(
-    name="spot", capacity="spot", instance_types=("m6a.large", "m7a.large", "m6i.large", "m5a.large", "m5.large"), max_size=20
+    name="spot",
+    capacity="spot",
+    instance_types=("m6a.large", "m7a.large", "m6i.large", "m5a.large", "m5.large"),
+    max_size=20,
 )
 ON_DEMAND = KarpenterPool(
-    name="on-demand", capacity="on-demand", instance_types=("m6a.large", "m5a.large"), max_size=8, root_volume_gib=60
+    name="on-demand",
+    capacity="on-demand",
+    instance_types=("m6a.large", "m5a.large"),
+    max_size=8,
+    root_volume_gib=60,
 )
 
 
-@pytest.mark.parametrize("manifest", pool_manifests([SPOT, ON_DEMAND], SHARED, "node-role"), ids=lambda m: f"{m['kind']}-{m['metadata']['name']}")
+@pytest.mark.parametrize(
+    "manifest",
+    pool_manifests([SPOT, ON_DEMAND], SHARED, "node-role"),
+    ids=lambda m: f"{m['kind']}-{m['metadata']['name']}",
+)
 def test_every_manifest_is_accepted_by_the_crds(manifest):
     assert crd_problems(manifest) == []
     _, evaluated = cel_problems(manifest)
-    assert evaluated >= 20, f"only {evaluated} CEL rules applied: the walk is not reaching the fields"
+    assert evaluated >= 20, (
+        f"only {evaluated} CEL rules applied: the walk is not reaching the fields"
+    )
 
 
 @pytest.mark.parametrize(
     "break_it, expected",
     [
-        (lambda m: m["spec"]["template"]["metadata"]["labels"].update({"karpenter.sh/team": "x"}), 'label domain "karpenter.sh" is restricted'),
-        (lambda m: m["spec"]["template"]["spec"]["requirements"][1].update({"minValues": 9}), "minValues"),
-        (lambda m: m["spec"]["disruption"].update({"consolidateAfterr": "1m"}), "consolidateAfterr"),
+        (
+            lambda m: m["spec"]["template"]["metadata"]["labels"].update(
+                {"karpenter.sh/team": "x"}
+            ),
+            'label domain "karpenter.sh" is restricted',
+        ),
+        (
+            lambda m: m["spec"]["template"]["spec"]["requirements"][1].update({"minValues": 9}),
+            "minValues",
+        ),
+        (
+            lambda m: m["spec"]["disruption"].update({"consolidateAfterr": "1m"}),
+            "consolidateAfterr",
+        ),
         (lambda m: m["spec"]["template"]["spec"].update({"expireAfter": "30 days"}), "expireAfter"),
-        (lambda m: m["spec"]["disruption"]["budgets"][0].update({"schedule": "@daily"}), "'schedule' must be set with 'duration'"),
+        (
+            lambda m: m["spec"]["disruption"]["budgets"][0].update({"schedule": "@daily"}),
+            "'schedule' must be set with 'duration'",
+        ),
     ],
 )
 def test_the_nodepool_check_refuses_what_the_api_server_refuses(break_it, expected):
@@ -56,11 +85,28 @@ def test_the_nodepool_check_refuses_what_the_api_server_refuses(break_it, expect
 @pytest.mark.parametrize(
     "break_it, expected",
     [
-        (lambda m: m["spec"]["tags"].update({"kubernetes.io/cluster/mlp-unit": "owned"}), "restricted tag"),
-        (lambda m: m["spec"].update({"instanceProfile": "x"}), "exactly one of ['role', 'instanceProfile']"),
-        (lambda m: m["spec"]["amiSelectorTerms"][0].update({"alias": "al2023"}), "improperly formatted"),
-        (lambda m: m["spec"]["metadataOptions"].update({"httpTokens": "optional-ish"}), "httpTokens"),
-        (lambda m: m["spec"]["blockDeviceMappings"].append(dict(m["spec"]["blockDeviceMappings"][0])), "only one blockDeviceMappings with rootVolume"),
+        (
+            lambda m: m["spec"]["tags"].update({"kubernetes.io/cluster/mlp-unit": "owned"}),
+            "restricted tag",
+        ),
+        (
+            lambda m: m["spec"].update({"instanceProfile": "x"}),
+            "exactly one of ['role', 'instanceProfile']",
+        ),
+        (
+            lambda m: m["spec"]["amiSelectorTerms"][0].update({"alias": "al2023"}),
+            "improperly formatted",
+        ),
+        (
+            lambda m: m["spec"]["metadataOptions"].update({"httpTokens": "optional-ish"}),
+            "httpTokens",
+        ),
+        (
+            lambda m: m["spec"]["blockDeviceMappings"].append(
+                dict(m["spec"]["blockDeviceMappings"][0])
+            ),
+            "only one blockDeviceMappings with rootVolume",
+        ),
     ],
 )
 def test_the_nodeclass_check_refuses_what_the_api_server_refuses(break_it, expected):
@@ -90,7 +136,10 @@ def test_spot_pool_is_diversified_tainted_and_preferred():
     on_demand = node_pool_manifest(ON_DEMAND, SHARED)["spec"]
     assert spec["weight"] > on_demand["weight"], "spot must be tried before the on-demand fallback"
     assert "taints" not in on_demand["template"]["spec"]
-    assert on_demand["template"]["metadata"]["labels"] == {POOL_LABEL: "on-demand", CAPACITY_LABEL: "on-demand"}
+    assert on_demand["template"]["metadata"]["labels"] == {
+        POOL_LABEL: "on-demand",
+        CAPACITY_LABEL: "on-demand",
+    }
 
 
 def test_consolidation_budget_and_expiry():
@@ -115,13 +164,20 @@ def test_node_class_is_pinned_hardened_and_tagged():
     assert spec["amiSelectorTerms"] == [{"alias": "al2023@v20260714"}]
     assert spec["role"] == "node-role"
     discovery = [{"tags": {DISCOVERY_TAG: "mlp-unit"}}]
-    assert spec["subnetSelectorTerms"] == discovery and spec["securityGroupSelectorTerms"] == discovery
+    assert (
+        spec["subnetSelectorTerms"] == discovery and spec["securityGroupSelectorTerms"] == discovery
+    )
     assert spec["metadataOptions"]["httpTokens"] == "required"
     assert spec["metadataOptions"]["httpPutResponseHopLimit"] == 1
     (root,) = spec["blockDeviceMappings"]
     assert root["rootVolume"] is True
     assert root["ebs"] | {"volumeSize": None} == {
-        "volumeSize": None, "volumeType": "gp3", "iops": 3000, "throughput": 125, "encrypted": True, "deleteOnTermination": True
+        "volumeSize": None,
+        "volumeType": "gp3",
+        "iops": 3000,
+        "throughput": 125,
+        "encrypted": True,
+        "deleteOnTermination": True,
     }
     assert root["ebs"]["volumeSize"] == "60Gi"
     assert spec["tags"] == dict(SHARED.cost_tags)

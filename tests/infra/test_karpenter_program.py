@@ -18,7 +18,13 @@ from tests.components.test_chart_values import release_problems
 from tests.conftest import karpenter_variant
 from tests.infra.test_iam_policies import problems_in
 from tests.karpenter_crds import crd_problems
-from tests.kubernetes_checks import checkov_available, kubernetes_version, run_checkov, schema_problems, write_objects
+from tests.kubernetes_checks import (
+    checkov_available,
+    kubernetes_version,
+    run_checkov,
+    schema_problems,
+    write_objects,
+)
 
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
@@ -37,7 +43,10 @@ def _settings(stack: str):
     import yaml
 
     document = karpenter_variant(yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()))
-    config = {k: json.dumps(v) if isinstance(v, (dict, list)) else str(v) for k, v in document["config"].items()}
+    config = {
+        k: json.dumps(v) if isinstance(v, (dict, list)) else str(v)
+        for k, v in document["config"].items()
+    }
     return load_settings(stack, config)
 
 
@@ -57,16 +66,27 @@ def test_no_autoscaler_groups_handler_or_hooks(karpenter_inventory):
         assert not inventory.of_type(kind), f"{inventory.stack}: a Karpenter stack declares {kind}"
     charts = {r.inputs["chart"] for r in inventory.of_type("kubernetes:helm.sh/v3:Release")}
     assert not [c for c in charts if "autoscaler" in c or "termination-handler" in c], charts
-    assert {"oci://public.ecr.aws/karpenter/karpenter", "oci://public.ecr.aws/karpenter/karpenter-crd"} <= charts
+    assert {
+        "oci://public.ecr.aws/karpenter/karpenter",
+        "oci://public.ecr.aws/karpenter/karpenter-crd",
+    } <= charts
     # The EKS-managed system pool stays and hosts the controller.
     assert len(inventory.of_type("aws:eks/nodeGroup:NodeGroup")) == 1
-    (controller,) = [r for r in inventory.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "karpenter"]
+    (controller,) = [
+        r
+        for r in inventory.of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "karpenter"
+    ]
     assert controller.inputs["values"]["nodeSelector"]["ml-platform.io/pool"] == "system"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_replicas_follow_the_engine_setting(stack, karpenter_plan):
-    (controller,) = [r for r in karpenter_plan(stack).of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "karpenter"]
+    (controller,) = [
+        r
+        for r in karpenter_plan(stack).of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "karpenter"
+    ]
     expected = _settings(stack).cluster.autoscaling.autoscaler_replicas
     assert controller.inputs["values"]["replicas"] == expected
     if stack == "prod":
@@ -76,7 +96,11 @@ def test_replicas_follow_the_engine_setting(stack, karpenter_plan):
 def test_nodes_can_join_and_be_found(karpenter_inventory):
     inventory = karpenter_inventory
     cluster_name = f"mlp-{inventory.stack}"
-    (entry,) = [e for e in inventory.of_type("aws:eks/accessEntry:AccessEntry") if e.inputs.get("type") == "EC2_LINUX"]
+    (entry,) = [
+        e
+        for e in inventory.of_type("aws:eks/accessEntry:AccessEntry")
+        if e.inputs.get("type") == "EC2_LINUX"
+    ]
     node_classes = inventory.of_type(NODECLASS)
     assert node_classes
     for node_class in node_classes:
@@ -85,7 +109,9 @@ def test_nodes_can_join_and_be_found(karpenter_inventory):
     private = [s for s in subnets if "private" in s.name]
     public = [s for s in subnets if "public" in s.name]
     assert private and all(s.inputs["tags"].get(DISCOVERY_TAG) == cluster_name for s in private)
-    assert public and not any(DISCOVERY_TAG in s.inputs["tags"] for s in public), "nodes must never land in public subnets"
+    assert public and not any(DISCOVERY_TAG in s.inputs["tags"] for s in public), (
+        "nodes must never land in public subnets"
+    )
     (tag,) = inventory.of_type("aws:ec2/tag:Tag")
     assert (tag.inputs["key"], tag.inputs["value"]) == (DISCOVERY_TAG, cluster_name)
 
@@ -93,7 +119,11 @@ def test_nodes_can_join_and_be_found(karpenter_inventory):
 def test_autoscaler_stacks_carry_no_discovery_tag(stack_inventory):
     """The paired case: with the switch off, nothing of Karpenter's, not even a subnet tag."""
     assert DISCOVERY_TAG not in json.dumps([r.inputs for r in stack_inventory.resources])
-    assert not [r for r in stack_inventory.resources if "karpenter" in r.type.lower() or "karpenter" in r.name]
+    assert not [
+        r
+        for r in stack_inventory.resources
+        if "karpenter" in r.type.lower() or "karpenter" in r.name
+    ]
 
 
 def test_custom_resources_pass_the_crds(karpenter_inventory):
@@ -107,7 +137,11 @@ def test_custom_resources_pass_the_crds(karpenter_inventory):
 
 
 def test_other_objects_validate_strictly(karpenter_inventory):
-    objects = [r.inputs for r in karpenter_inventory.kubernetes_objects() if r.type not in (NODEPOOL, NODECLASS)]
+    objects = [
+        r.inputs
+        for r in karpenter_inventory.kubernetes_objects()
+        if r.type not in (NODEPOOL, NODECLASS)
+    ]
     assert objects
     assert schema_problems(objects, kubernetes_version(karpenter_inventory)) == []
 
@@ -119,7 +153,9 @@ def test_pools_keep_their_labels_and_taints(karpenter_inventory):
     for node_pool in karpenter_inventory.of_type(NODEPOOL):
         name = node_pool.inputs["metadata"]["name"]
         pool = settings.node_pools[name]
-        capacity = capacity_type_of(pool.on_demand_base_capacity, pool.on_demand_percentage_above_base_capacity)
+        capacity = capacity_type_of(
+            pool.on_demand_base_capacity, pool.on_demand_percentage_above_base_capacity
+        )
         template = node_pool.inputs["spec"]["template"]
         assert template["metadata"]["labels"] == pool_labels(name, capacity)
         assert template["spec"].get("taints", []) == pool_taints(capacity, gpu=False)
@@ -129,10 +165,9 @@ def _admits(node_pool: dict, pod_spec: dict) -> bool:
     """Whether a pod of `pod_spec` fits a node of `node_pool`: required node affinity on the
     NodePool's labels, and a toleration for each taint."""
     labels = node_pool["spec"]["template"]["metadata"]["labels"]
-    terms = (
-        pod_spec.get("affinity", {}).get("nodeAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms")
-        or [{"matchExpressions": []}]
-    )
+    terms = pod_spec.get("affinity", {}).get("nodeAffinity", {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution", {}
+    ).get("nodeSelectorTerms") or [{"matchExpressions": []}]
 
     def holds(expression: dict) -> bool:
         value = labels.get(expression["key"])
@@ -151,7 +186,10 @@ def _admits(node_pool: dict, pod_spec: dict) -> bool:
         return False
     tolerations = pod_spec.get("tolerations", [])
     for taint in node_pool["spec"]["template"]["spec"].get("taints", []):
-        if not any(t.get("key") == taint["key"] and t.get("effect") in (None, taint["effect"]) for t in tolerations):
+        if not any(
+            t.get("key") == taint["key"] and t.get("effect") in (None, taint["effect"])
+            for t in tolerations
+        ):
             return False
     return all(labels.get(k) == v for k, v in (pod_spec.get("nodeSelector") or {}).items())
 
@@ -209,7 +247,11 @@ def test_switching_swaps_the_capacity_set_and_nothing_else(stack, plan, karpente
     assert [urn for urn in added if not in_capacity_set(after, urn)] == []
     assert [urn for urn in removed if not in_capacity_set(before, urn)] == []
     changes = {(after.by_urn(c.urn).name, keys) for c in changed for keys in c.keys}
-    expected = {(s.name, f"tags.{DISCOVERY_TAG}") for s in after.of_type("aws:ec2/subnet:Subnet") if "private" in s.name}
+    expected = {
+        (s.name, f"tags.{DISCOVERY_TAG}")
+        for s in after.of_type("aws:ec2/subnet:Subnet")
+        if "private" in s.name
+    }
     assert changes == expected
     back_added, back_removed, back_changed = compare(after.resources, before.resources)
     assert (sorted(back_added), sorted(back_removed)) == (sorted(removed), sorted(added))
@@ -222,11 +264,17 @@ def test_karpenter_stacks_pass_checkov(karpenter_plan, tmp_path: Path):
     if reason:
         pytest.skip(reason)
     for stack in ("dev", "prod"):
-        write_objects([r.inputs for r in karpenter_plan(stack).kubernetes_objects()], tmp_path / f"karpenter-{stack}")
+        write_objects(
+            [r.inputs for r in karpenter_plan(stack).kubernetes_objects()],
+            tmp_path / f"karpenter-{stack}",
+        )
     report = run_checkov(tmp_path)
     assert report["summary"]["resource_count"] > 0, "checkov scanned nothing"
     assert report["summary"]["parsing_errors"] == 0
-    failed = [f"{c['check_id']} {c['resource']} ({c['check_name']})" for c in report["results"]["failed_checks"]]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['check_name']})"
+        for c in report["results"]["failed_checks"]
+    ]
     assert not failed, "\n".join(failed)
 
 
@@ -241,15 +289,23 @@ def test_the_gpu_pool_becomes_a_tainted_gpu_node_pool(stack_document, scratch_pr
 
     document = karpenter_variant(stack_document("dev"))
     document["config"]["ml-platform:cluster"]["gpuPool"] = {"enabled": True}
-    inventory = build_inventory("dev", scratch_project("dev", yaml.safe_dump(document, sort_keys=False)))
+    inventory = build_inventory(
+        "dev", scratch_project("dev", yaml.safe_dump(document, sort_keys=False))
+    )
     pools = {r.inputs["metadata"]["name"]: r.inputs for r in inventory.of_type(NODEPOOL)}
     assert set(pools) == {"spot", "gpu"}
     spec = pools["gpu"]["spec"]
     assert spec["template"]["spec"]["taints"] == [SPOT_TAINT, GPU_TAINT]
-    (types,) = [r for r in spec["template"]["spec"]["requirements"] if r["key"] == "node.kubernetes.io/instance-type"]
+    (types,) = [
+        r
+        for r in spec["template"]["spec"]["requirements"]
+        if r["key"] == "node.kubernetes.io/instance-type"
+    ]
     assert types["minValues"] == MIN_SPOT_GPU_INSTANCE_TYPES
     assert spec["limits"]["nvidia.com/gpu"] == "2"
     assert [p for o in custom_resources(inventory) for p in crd_problems(o)] == []
     from components.nvidia_device_plugin import CHART as DEVICE_PLUGIN_CHART
 
-    assert DEVICE_PLUGIN_CHART in {r.inputs.get("chart") for r in inventory.of_type("kubernetes:helm.sh/v3:Release")}
+    assert DEVICE_PLUGIN_CHART in {
+        r.inputs.get("chart") for r in inventory.of_type("kubernetes:helm.sh/v3:Release")
+    }

@@ -87,7 +87,9 @@ def test_what_karpenter_cannot_honour_is_refused(case, stack_document, engine_co
 def test_the_same_keys_are_fine_under_the_autoscaler(stack_document, engine_config):
     """The refusals belong to the switch: with the autoscaler, a floor and a mix are honoured."""
     document = stack_document("prod")
-    document["config"]["ml-platform:nodePools"]["spot"].update(minSize=3, onDemandPercentageAboveBaseCapacity=30)
+    document["config"]["ml-platform:nodePools"]["spot"].update(
+        minSize=3, onDemandPercentageAboveBaseCapacity=30
+    )
     assert load_settings("prod", engine_config(document)).node_pools["spot"].min_size == 3
 
 

@@ -29,30 +29,54 @@ def test_karpenter_stacks_are_priced(stack, karpenter_plan):
     (item,) = [i for i in estimate.items if i.name == "karpenter-pools-spot"]
     assert "spot ×" in item.basis and "Karpenter NodePool" in item.basis
     services = [i for i in estimate.items if i.type == "kubernetes:apps/v1:Deployment"]
-    assert services and all(i.monthly_usd > 0 for i in services), "every service is charged its share"
+    assert services and all(i.monthly_usd > 0 for i in services), (
+        "every service is charged its share"
+    )
 
 
 def test_node_pools_are_read_cheapest_type_first(karpenter_plan):
     inventory = karpenter_plan("prod")
     prices = PriceTable.load()
-    ctx = PricingContext(prices=prices, usage=_settings("prod").cost, as_of=None, resources=inventory.resources)
+    ctx = PricingContext(
+        prices=prices, usage=_settings("prod").cost, as_of=None, resources=inventory.resources
+    )
     pools = {p.name: p for p in karpenter_node_pools(ctx)}
     assert set(pools) == {"spot", "on-demand"}
     for pool in pools.values():
         hourly = [prices.on_demand_hourly(t) for t in pool.instance_types]
         assert hourly == sorted(hourly)
-        assert pool.min_size == 0 and pool.max_size == _settings("prod").node_pools[pool.name].max_size
+        assert (
+            pool.min_size == 0 and pool.max_size == _settings("prod").node_pools[pool.name].max_size
+        )
         assert pool.volumes and pool.volumes[0].size_gb == 40
     assert pools["spot"].carries_spot and not pools["on-demand"].carries_spot
-    assert pools["spot"].desired == 3, "prod's services spread over three zones: three nodes at least"
+    assert pools["spot"].desired == 3, (
+        "prod's services spread over three zones: three nodes at least"
+    )
     assert pools["on-demand"].desired == 0, "nothing runs on the fallback pool at idle"
 
 
 def test_zone_spread_sets_the_floor():
-    spread = {"topologySpreadConstraints": [{"topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule", "minDomains": 3}]}
+    spread = {
+        "topologySpreadConstraints": [
+            {
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "DoNotSchedule",
+                "minDomains": 3,
+            }
+        ]
+    }
     assert zones_needed(spread, 2) == 2
     assert zones_needed(spread, 5) == 3
-    soft = {"topologySpreadConstraints": [{"topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway", "minDomains": 3}]}
+    soft = {
+        "topologySpreadConstraints": [
+            {
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "minDomains": 3,
+            }
+        ]
+    }
     assert zones_needed(soft, 5) == 1
     assert zones_needed({}, 0) == 0
 
@@ -63,7 +87,10 @@ def test_switched_document_names_what_it_changed():
     assert switched["config"]["ml-platform:cluster"]["capacityEngine"] == "karpenter"
     assert edits == ["nodePools.spot.minSize 3 -> 0"]
     back, back_edits = switched_document(switched, "cluster-autoscaler")
-    assert back_edits == [] and back["config"]["ml-platform:cluster"]["capacityEngine"] == "cluster-autoscaler"
+    assert (
+        back_edits == []
+        and back["config"]["ml-platform:cluster"]["capacityEngine"] == "cluster-autoscaler"
+    )
     with pytest.raises(ValueError, match="unknown capacity engine"):
         switched_document(document, "fargate")
 
@@ -71,10 +98,22 @@ def test_switched_document_names_what_it_changed():
 def test_cost_engine_prints_both_side_by_side(capsys):
     assert main(["cost", "prod", "--engine", "karpenter"]) == 0
     printed = capsys.readouterr().out
-    comparison = printed[printed.index("prod: monthly USD under cluster-autoscaler (as configured) and karpenter") :]
-    rows = {line.split()[0]: line.split()[1:] for line in comparison.splitlines()[2:] if line and not line.startswith("the switch")}
-    assert float(rows["karpenter-pools"][1].replace(",", "")) > 0 and float(rows["karpenter-pools"][0].replace(",", "")) == 0
-    assert float(rows["pool-spot"][0].replace(",", "")) > 0 and float(rows["pool-spot"][1].replace(",", "")) == 0
+    comparison = printed[
+        printed.index("prod: monthly USD under cluster-autoscaler (as configured) and karpenter") :
+    ]
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in comparison.splitlines()[2:]
+        if line and not line.startswith("the switch")
+    }
+    assert (
+        float(rows["karpenter-pools"][1].replace(",", "")) > 0
+        and float(rows["karpenter-pools"][0].replace(",", "")) == 0
+    )
+    assert (
+        float(rows["pool-spot"][0].replace(",", "")) > 0
+        and float(rows["pool-spot"][1].replace(",", "")) == 0
+    )
     before, after, delta = (float(v.replace(",", "")) for v in rows["TOTAL"])
     assert abs(after - before - delta) < 0.01
     assert "the switch to karpenter also took: nodePools.spot.minSize 3 -> 0" in comparison
@@ -83,7 +122,21 @@ def test_cost_engine_prints_both_side_by_side(capsys):
 def test_the_other_way_round_from_a_karpenter_stack(scratch_project, capsys, stack_document):
     document = switched_document(stack_document("dev"), "karpenter")[0]
     project = scratch_project("dev", yaml.safe_dump(document, sort_keys=False))
-    assert main(["--project-dir", str(project), "cost", "dev", "--engine", "cluster-autoscaler", "--json", str(project / "c.json")]) == 0
+    assert (
+        main(
+            [
+                "--project-dir",
+                str(project),
+                "cost",
+                "dev",
+                "--engine",
+                "cluster-autoscaler",
+                "--json",
+                str(project / "c.json"),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "dev: monthly USD under karpenter (as configured) and cluster-autoscaler" in printed
     items = {i["name"] for i in json.loads((project / "c.json").read_text())["items"]}

@@ -11,15 +11,27 @@ import pytest
 from mlplatform_policy.evaluate import evaluate, from_inventory
 from mlplatform_policy.rules import RULES
 
-from components.karpenter_manifests import KarpenterNodeSettings, KarpenterPool, node_class_manifest, node_pool_manifest
+from components.karpenter_manifests import (
+    KarpenterNodeSettings,
+    KarpenterPool,
+    node_class_manifest,
+    node_pool_manifest,
+)
 from mlp import guardrails
 from tests.conftest import STACKS
 from tests.policy.test_rules import DEFAULT_TAGS, TODAY, findings_of, resource
 
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
-SHARED = KarpenterNodeSettings(cluster_name="mlp-dev", ami_version="v20260714", cost_tags=DEFAULT_TAGS)
-SPOT = KarpenterPool(name="spot", capacity="spot", instance_types=("m6a.large", "m7a.large", "m6i.large", "m5a.large"), max_size=4)
+SHARED = KarpenterNodeSettings(
+    cluster_name="mlp-dev", ami_version="v20260714", cost_tags=DEFAULT_TAGS
+)
+SPOT = KarpenterPool(
+    name="spot",
+    capacity="spot",
+    instance_types=("m6a.large", "m7a.large", "m6i.large", "m5a.large"),
+    max_size=4,
+)
 
 
 def node_pool(change=None, pool: KarpenterPool = SPOT):
@@ -51,15 +63,23 @@ CASES = {
     },
     "bounded-growth": {
         "nodepool-without-limits": ([node_pool(lambda s: s.pop("limits"))], [node_pool()]),
-        "nodepool-without-a-memory-limit": ([node_pool(lambda s: s["limits"].pop("memory"))], [node_pool()]),
+        "nodepool-without-a-memory-limit": (
+            [node_pool(lambda s: s["limits"].pop("memory"))],
+            [node_pool()],
+        ),
     },
     "required-tags": {
         "nodeclass-without-tags": ([node_class(lambda s: s.pop("tags"))], [node_class()]),
-        "nodeclass-missing-cost-center": ([node_class(lambda s: s["tags"].pop("cost-center"))], [node_class()]),
+        "nodeclass-missing-cost-center": (
+            [node_class(lambda s: s["tags"].pop("cost-center"))],
+            [node_class()],
+        ),
     },
 }
 CASE_PARAMS = [
-    pytest.param(rule, bad, good, id=f"{rule}-{case}") for rule, cases in CASES.items() for case, (bad, good) in cases.items()
+    pytest.param(rule, bad, good, id=f"{rule}-{case}")
+    for rule, cases in CASES.items()
+    for case, (bad, good) in cases.items()
 ]
 
 
@@ -74,7 +94,9 @@ def test_rule_passes_on_the_fixed_twin(rule, bad, good):
 
 
 def test_an_on_demand_nodepool_needs_no_diversity():
-    on_demand = KarpenterPool(name="on-demand", capacity="on-demand", instance_types=("m6a.large",), max_size=2)
+    on_demand = KarpenterPool(
+        name="on-demand", capacity="on-demand", instance_types=("m6a.large",), max_size=2
+    )
     assert findings_of("spot-pools-diversified", [node_pool(pool=on_demand)]) == []
 
 
@@ -82,7 +104,9 @@ def test_an_on_demand_nodepool_needs_no_diversity():
 def test_mandatory_rules_hold_on_each_karpenter_stack(stack, karpenter_plan):
     inventory = karpenter_plan(stack)
     mandatory = [rule for rule in RULES if rule.enforcement == "mandatory"]
-    findings = evaluate(from_inventory(inventory.to_json()["resources"]), rules=mandatory, stack=stack, today=TODAY)
+    findings = evaluate(
+        from_inventory(inventory.to_json()["resources"]), rules=mandatory, stack=stack, today=TODAY
+    )
     assert [str(f) for f in findings] == []
 
 
