@@ -27,11 +27,15 @@ import pulumi_aws as aws
 
 from components.interruption_events import (
     QUEUE_RETENTION_SECONDS,
-    queue_policy,
     rebalance_recommendation_pattern,
     scheduled_change_pattern,
     spot_interruption_pattern,
     state_change_pattern,
+)
+from components.interruption_queue import (
+    declare_queue,
+    declare_queue_age_alarm,
+    declare_queue_policy,
 )
 
 KARPENTER_PATTERNS = {
@@ -87,12 +91,7 @@ class KarpenterInterruptionQueue(pulumi.ComponentResource):
         if problems:
             raise ValueError(f"{name}: " + "; ".join(problems))
         super().__init__("mlplatform:interruption:KarpenterInterruptionQueue", name, None, opts)
-        queue = aws.sqs.Queue(
-            f"{name}-queue",
-            message_retention_seconds=QUEUE_RETENTION_SECONDS,
-            sqs_managed_sse_enabled=True,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        queue = declare_queue(name, self)
         rules = {}
         for kind, pattern in KARPENTER_PATTERNS.items():
             rule = aws.cloudwatch.EventRule(
@@ -108,30 +107,13 @@ class KarpenterInterruptionQueue(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=rule),
             )
             rules[kind] = rule
-        aws.sqs.QueuePolicy(
-            f"{name}-queue-policy",
-            queue_url=queue.id,
-            policy=pulumi.Output.all(queue.arn, *[rule.arn for rule in rules.values()]).apply(
-                lambda arns: json.dumps(queue_policy(arns[0], arns[1:]))
-            ),
-            opts=pulumi.ResourceOptions(parent=queue),
-        )
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-queue-age",
-            alarm_description="Karpenter is not consuming its interruption queue: spot notices "
-            "are expiring undrained.",
-            namespace="AWS/SQS",
-            metric_name="ApproximateAgeOfOldestMessage",
-            dimensions={"QueueName": queue.name},
-            statistic="Maximum",
-            period=60,
-            evaluation_periods=1,
-            threshold=args.queue_age_alarm_seconds,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=pulumi.ResourceOptions(parent=queue),
+        declare_queue_policy(name, queue, [rule.arn for rule in rules.values()])
+        declare_queue_age_alarm(
+            name,
+            queue,
+            threshold_seconds=args.queue_age_alarm_seconds,
+            alarm_topic_arn=args.alarm_topic_arn,
+            consumer="Karpenter",
         )
         self.queue_name = queue.name
         self.queue_arn = queue.arn
