@@ -34,6 +34,16 @@ CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
 CHART_VERSION = "1.14.1"
 """Karpenter 1.14.1, the newest 1.14.x tag of aws/karpenter-provider-aws."""
 
+KUBERNETES_RANGE = ((1, 26), (1, 36))
+"""The Kubernetes minors Karpenter 1.14.x supports, both included
+(`hack/docs/compatibilitymatrix_gen/compatibility.yaml` at tag v1.14.1)."""
+
+
+def supports_kubernetes(minor_version: str) -> bool:
+    major, minor = (int(part) for part in minor_version.split("."))
+    return KUBERNETES_RANGE[0] <= (major, minor) <= KUBERNETES_RANGE[1]
+
+
 RELEASE_NAME = "karpenter"
 """Also the chart's fullname, hence the service account's name (`karpenter.fullname`: the
 release name contains the chart name)."""

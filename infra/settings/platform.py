@@ -12,6 +12,8 @@ from infra.settings.base import Section
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
+from components.karpenter_controller import CHART_VERSION as KARPENTER_VERSION
+from components.karpenter_controller import KUBERNETES_RANGE, supports_kubernetes
 from infra.settings.karpenter import karpenter_pool_problem
 from infra.settings.network import NetworkSettings
 from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
@@ -164,6 +166,13 @@ class PlatformSettings(Section):
         NodePool (infra/settings/karpenter.py says what each one means)."""
         if not self.uses_karpenter:
             return self
+        if not supports_kubernetes(self.cluster.kubernetes_version):
+            raise KeyRuleError(
+                "cluster.kubernetesVersion",
+                f"Karpenter {KARPENTER_VERSION} supports Kubernetes "
+                f"{'.'.join(map(str, KUBERNETES_RANGE[0]))} to {'.'.join(map(str, KUBERNETES_RANGE[1]))}",
+                self.cluster.kubernetes_version,
+            )
         if self.cluster.gpu_pool.enabled:
             problem = karpenter_pool_problem("cluster.gpuPool", self.cluster.gpu_pool)
             if problem:

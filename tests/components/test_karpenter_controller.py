@@ -125,6 +125,15 @@ def test_values_use_only_keys_of_the_pinned_chart():
     assert key_file(CRD_CHART, CHART_VERSION).exists()
 
 
+def test_supported_kubernetes_range():
+    from components.cluster_autoscaler import CHART_FOR_KUBERNETES
+    from components.karpenter_controller import supports_kubernetes
+
+    assert supports_kubernetes("1.26") and supports_kubernetes("1.36")
+    assert not supports_kubernetes("1.25") and not supports_kubernetes("1.37")
+    assert all(supports_kubernetes(v) for v in CHART_FOR_KUBERNETES), "a cluster version the stacks accept"
+
+
 def test_values_place_and_harden_the_controller():
     v = values()
     assert v["settings"]["clusterName"] == "mlp-unit" and v["settings"]["interruptionQueue"] == "q"
