@@ -103,6 +103,11 @@ def controller_values(
             # with it off, Karpenter consolidates spot nodes only by deleting them, never by
             # replacing one spot node with a cheaper one, so consolidation adds no interruptions.
             "featureGates": {"spotToSpotConsolidation": False},
+            # `minValues` on the spot pools' instance types (4) is honoured whenever capacity
+            # allows and relaxed, not failed, when fewer types have spot capacity: `Strict`
+            # would leave `capacity: spot` services pending (v1.14 docs, concepts/nodepools.md,
+            # minValues). The floor of listed types is enforced in config and by the policy pack.
+            "minValuesPolicy": "BestEffort",
         },
     }
 

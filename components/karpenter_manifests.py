@@ -169,8 +169,9 @@ def node_pool_spec(pool: KarpenterPool, shared: KarpenterNodeSettings) -> dict:
     }
     if pool.capacity == "spot":
         # Every spot launch is offered at least the platform's floor of types (CreateFleet picks
-        # among them price-capacity-optimized); with `minValuesPolicy: Strict` Karpenter refuses
-        # to launch rather than narrow below it.
+        # among them price-capacity-optimized). The controller runs `minValuesPolicy:
+        # BestEffort` (karpenter_controller.controller_values), so when spot capacity is short
+        # of that many types it launches on fewer rather than leave spot-only pods pending.
         type_requirement["minValues"] = (
             MIN_SPOT_GPU_INSTANCE_TYPES if pool.gpu else MIN_SPOT_INSTANCE_TYPES
         )

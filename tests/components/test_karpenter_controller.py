@@ -137,6 +137,7 @@ def test_supported_kubernetes_range():
 def test_values_place_and_harden_the_controller():
     v = values()
     assert v["settings"]["clusterName"] == "mlp-unit" and v["settings"]["interruptionQueue"] == "q"
+    assert v["settings"]["minValuesPolicy"] == "BestEffort", "spot-only pods must not wait on minValues"
     assert v["replicas"] == 2 and v["podDisruptionBudget"]["maxUnavailable"] == 1
     assert v["priorityClassName"] == "system-cluster-critical"
     assert v["nodeSelector"]["ml-platform.io/pool"] == "system"
