@@ -177,6 +177,21 @@ class PlatformSettings(Section):
             problem = karpenter_pool_problem("cluster.gpuPool", self.cluster.gpu_pool)
             if problem:
                 raise problem
+        if self.interruption.notice_alarm.model_fields_set:
+            raise KeyRuleError(
+                "interruption.noticeAlarm",
+                "the per-pool termination alarms count the groups' lifecycle rules, which a "
+                "Karpenter stack does not have; remove it (the queue-age alarm stays)",
+                None,
+                False,
+            )
+        if "max_node_provision_minutes" in self.cluster.autoscaling.model_fields_set:
+            raise KeyRuleError(
+                "cluster.autoscaling.maxNodeProvisionMinutes",
+                "is cluster-autoscaler's wait before the next priority tier; Karpenter falls back "
+                "to the on-demand NodePool as soon as a spot launch fails; remove it",
+                self.cluster.autoscaling.max_node_provision_minutes,
+            )
         if self.interruption.webhook_url is not None:
             raise KeyRuleError(
                 "interruption.webhookUrl",

@@ -56,6 +56,16 @@ CASES = {
         "ml-platform:cluster.gpuPool.minSize",
         "keeps no node floor",
     ),
+    "termination alarm thresholds": (
+        lambda c: c["ml-platform:interruption"].update(noticeAlarm={"poolThresholds": {"spot": 30}}),
+        "ml-platform:interruption.noticeAlarm",
+        "lifecycle rules",
+    ),
+    "the autoscaler's provisioning wait": (
+        lambda c: c["ml-platform:cluster"].setdefault("autoscaling", {}).update(maxNodeProvisionMinutes=5),
+        "ml-platform:cluster.autoscaling.maxNodeProvisionMinutes",
+        "cluster-autoscaler's wait",
+    ),
     "a webhook": (
         lambda c: c["ml-platform:interruption"].update(webhookUrl="https://hooks.example.com/x"),
         "ml-platform:interruption.webhookUrl",
