@@ -30,7 +30,10 @@ import jsonschema
 import yaml
 from celpy import celtypes
 
-CRDS = Path(__file__).resolve().parent / "data" / "karpenter-1.14.1"
+from components.karpenter_controller import CHART_VERSION
+
+# The folder of the pinned release: bumping the chart without its CRDs fails here, loudly.
+CRDS = Path(__file__).resolve().parent / "data" / f"karpenter-{CHART_VERSION}"
 CRD_FILES = {
     ("karpenter.sh/v1", "NodePool"): "karpenter.sh_nodepools.yaml",
     ("karpenter.k8s.aws/v1", "EC2NodeClass"): "karpenter.k8s.aws_ec2nodeclasses.yaml",
