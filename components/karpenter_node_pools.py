@@ -35,6 +35,9 @@ class KarpenterNodePoolsArgs:
     other resource of the program manages its tags."""
     kubernetes_provider: k8s.Provider
     """The cluster's provider."""
+    create_spot_service_linked_role: bool = False
+    """Declare the account's EC2 Spot service-linked role, before any NodePool. Default off (an
+    account that ever ran spot has it; declaring it there fails)."""
     depends_on: Sequence[pulumi.Resource] = ()
     """The controller release and the node access entry: the objects are created after them
     and deleted before them, while Karpenter still runs to terminate the nodes. Default none."""
@@ -80,6 +83,18 @@ class KarpenterNodePools(pulumi.ComponentResource):
             value=args.shared.cluster_name,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        pool_depends_on = list(args.depends_on)
+        if args.create_spot_service_linked_role:
+            # Karpenter v1.14 getting-started, step06-add-spot-role.sh: CreateFleet for spot
+            # fails with AuthFailure.ServiceLinkedRoleCreationNotPermitted without it.
+            pool_depends_on.append(
+                aws.iam.ServiceLinkedRole(
+                    f"{name}-spot-service-linked-role",
+                    aws_service_name="spot.amazonaws.com",
+                    description="Lets EC2 launch and manage the cluster's spot instances",
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         for pool in args.pools:
             node_class = k8s.apiextensions.CustomResource(
                 f"{name}-{pool.name}-class",
@@ -104,7 +119,7 @@ class KarpenterNodePools(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     provider=args.kubernetes_provider,
-                    depends_on=[node_class, *args.depends_on],
+                    depends_on=[node_class, *pool_depends_on],
                 ),
             )
         self.pool_names = [pool.name for pool in args.pools]

@@ -108,6 +108,7 @@ def declare_karpenter(
             node_role_name=controller.node_role_name,
             cluster_security_group_id=cluster.cluster_security_group_id,
             kubernetes_provider=cluster.kubernetes_provider,
+            create_spot_service_linked_role=settings.cluster.karpenter.create_spot_service_linked_role,
             depends_on=[controller.release, controller.node_access],
         ),
         opts=on_cluster,

@@ -278,6 +278,25 @@ def test_karpenter_stacks_pass_checkov(karpenter_plan, tmp_path: Path):
     assert not failed, "\n".join(failed)
 
 
+def test_the_spot_service_linked_role_is_declared_only_when_asked(
+    karpenter_inventory, stack_document, scratch_project
+):
+    """Off by default (declaring it fails where it exists); declared when asked."""
+    import yaml
+
+    from mlp.plan import build_inventory
+
+    assert not karpenter_inventory.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    if karpenter_inventory.stack != "dev":
+        return
+    document = karpenter_variant(stack_document("dev"))
+    document["config"]["ml-platform:cluster"]["karpenter"] = {"createSpotServiceLinkedRole": True}
+    project = scratch_project("dev", yaml.safe_dump(document, sort_keys=False))
+    inventory = build_inventory("dev", project)
+    (role,) = inventory.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["awsServiceName"] == "spot.amazonaws.com"
+
+
 def test_the_gpu_pool_becomes_a_tainted_gpu_node_pool(stack_document, scratch_project):
     """The paired GPU case: with `cluster.gpuPool` on, a Karpenter stack declares a `gpu`
     NodePool (spot floor 3 types, GPU and spot taints, GPUs limited) and the device plugin."""
