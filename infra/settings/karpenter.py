@@ -40,8 +40,9 @@ class KarpenterSettings(Section):
     create_spot_service_linked_role: bool = Field(
         False,
         description="Declare the account's EC2 Spot service-linked role "
-        "(AWSServiceRoleForEC2Spot). Karpenter's spot launches need it and its controller may not create it (Karpenter "
-        'v1.14 troubleshooting, "Missing Service Linked Role"). Default `false`: accounts that '
+        "(AWSServiceRoleForEC2Spot). Karpenter's spot launches need it and its controller may "
+        'not create it (Karpenter v1.14 troubleshooting, "Missing Service Linked Role"). '
+        "Default `false`: accounts that "
         "ever launched spot have it, and declaring it fails where it exists, so on a fresh account "
         "exactly one stack sets this.",
     )
