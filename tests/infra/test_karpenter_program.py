@@ -328,3 +328,13 @@ def test_the_gpu_pool_becomes_a_tainted_gpu_node_pool(stack_document, scratch_pr
     assert DEVICE_PLUGIN_CHART in {
         r.inputs.get("chart") for r in inventory.of_type("kubernetes:helm.sh/v3:Release")
     }
+
+
+def test_every_resource_uses_an_explicit_provider(karpenter_inventory):
+    """As for the shipped stacks: default providers are disabled, so a Karpenter resource
+    without an explicit provider would fail at `pulumi up`."""
+    from tests.infra.test_program import test_every_resource_uses_an_explicit_provider as check
+
+    check(karpenter_inventory)
+    kinds = {r.type for r in karpenter_inventory.resources if r.provider}
+    assert {NODEPOOL, NODECLASS, "aws:ec2/tag:Tag"} <= kinds
