@@ -338,3 +338,23 @@ def test_every_resource_uses_an_explicit_provider(karpenter_inventory):
     check(karpenter_inventory)
     kinds = {r.type for r in karpenter_inventory.resources if r.provider}
     assert {NODEPOOL, NODECLASS, "aws:ec2/tag:Tag"} <= kinds
+
+
+def test_cluster_wide_checks_hold_on_the_variant(karpenter_inventory):
+    """The shipped stacks' own cluster checks, on the Karpenter variant: every Kubernetes object
+    (the NodePools and EC2NodeClasses too) through the cluster's provider, and no node role
+    (Karpenter's included) with the CNI's permissions."""
+    from tests.infra.test_cluster_program import (
+        test_every_kubernetes_resource_uses_the_cluster_provider,
+        test_no_node_role_carries_cni_permissions,
+    )
+
+    test_every_kubernetes_resource_uses_the_cluster_provider(karpenter_inventory)
+    test_no_node_role_carries_cni_permissions(karpenter_inventory)
+    assert {
+        e.inputs["type"] for e in karpenter_inventory.of_type("aws:eks/accessEntry:AccessEntry")
+    } == {
+        "STANDARD",
+        "EC2_LINUX",
+    }
+    assert "interruptionQueueUrl" in karpenter_inventory.outputs
