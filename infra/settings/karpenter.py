@@ -7,6 +7,8 @@ import re
 
 from pydantic import Field, field_validator
 
+from components.karpenter_controller import CHART_VERSION as KARPENTER_VERSION
+from components.karpenter_controller import KUBERNETES_RANGE, supports_kubernetes
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
 
@@ -95,4 +97,49 @@ def karpenter_pool_problem(pool_name: str, pool) -> KeyRuleError | None:
             "services' minimum replicas, spread over the zones, are what keeps nodes up)",
             pool.min_size,
         )
+    return None
+
+
+def karpenter_problem(settings) -> KeyRuleError | None:
+    """The first setting of a `capacityEngine: karpenter` stack that Karpenter cannot honour, or
+    None: the cluster version, the handler's and the autoscaler's own knobs, then every pool
+    (`karpenter_pool_problem`). `settings` is the whole `PlatformSettings`."""
+    if not supports_kubernetes(settings.cluster.kubernetes_version):
+        lowest, highest = (".".join(map(str, bound)) for bound in KUBERNETES_RANGE)
+        return KeyRuleError(
+            "cluster.kubernetesVersion",
+            f"Karpenter {KARPENTER_VERSION} supports Kubernetes {lowest} to {highest}",
+            settings.cluster.kubernetes_version,
+        )
+    if settings.cluster.gpu_pool.enabled:
+        problem = karpenter_pool_problem("cluster.gpuPool", settings.cluster.gpu_pool)
+        if problem:
+            return problem
+    if settings.interruption.notice_alarm.model_fields_set:
+        return KeyRuleError(
+            "interruption.noticeAlarm",
+            "the per-pool termination alarms count the groups' lifecycle rules, which a "
+            "Karpenter stack does not have; remove it (the queue-age alarm stays)",
+            None,
+            False,
+        )
+    if "max_node_provision_minutes" in settings.cluster.autoscaling.model_fields_set:
+        return KeyRuleError(
+            "cluster.autoscaling.maxNodeProvisionMinutes",
+            "is cluster-autoscaler's wait before the next priority tier; Karpenter falls back "
+            "to the on-demand NodePool as soon as a spot launch fails; remove it",
+            settings.cluster.autoscaling.max_node_provision_minutes,
+        )
+    if settings.interruption.webhook_url is not None:
+        return KeyRuleError(
+            "interruption.webhookUrl",
+            "Karpenter has no webhook notifier (the node termination handler does); remove it "
+            "or keep cluster-autoscaler",
+            None,
+            False,
+        )
+    for name, pool in settings.node_pools.items():
+        problem = karpenter_pool_problem(f"nodePools.{name}", pool)
+        if problem:
+            return problem
     return None

@@ -12,9 +12,7 @@ from infra.settings.base import Section
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
-from components.karpenter_controller import CHART_VERSION as KARPENTER_VERSION
-from components.karpenter_controller import KUBERNETES_RANGE, supports_kubernetes
-from infra.settings.karpenter import karpenter_pool_problem
+from infra.settings.karpenter import karpenter_problem
 from infra.settings.network import NetworkSettings
 from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
 from infra.settings.rules import KeyRuleError
@@ -166,44 +164,9 @@ class PlatformSettings(Section):
         NodePool (infra/settings/karpenter.py says what each one means)."""
         if not self.uses_karpenter:
             return self
-        if not supports_kubernetes(self.cluster.kubernetes_version):
-            raise KeyRuleError(
-                "cluster.kubernetesVersion",
-                f"Karpenter {KARPENTER_VERSION} supports Kubernetes "
-                f"{'.'.join(map(str, KUBERNETES_RANGE[0]))} to {'.'.join(map(str, KUBERNETES_RANGE[1]))}",
-                self.cluster.kubernetes_version,
-            )
-        if self.cluster.gpu_pool.enabled:
-            problem = karpenter_pool_problem("cluster.gpuPool", self.cluster.gpu_pool)
-            if problem:
-                raise problem
-        if self.interruption.notice_alarm.model_fields_set:
-            raise KeyRuleError(
-                "interruption.noticeAlarm",
-                "the per-pool termination alarms count the groups' lifecycle rules, which a "
-                "Karpenter stack does not have; remove it (the queue-age alarm stays)",
-                None,
-                False,
-            )
-        if "max_node_provision_minutes" in self.cluster.autoscaling.model_fields_set:
-            raise KeyRuleError(
-                "cluster.autoscaling.maxNodeProvisionMinutes",
-                "is cluster-autoscaler's wait before the next priority tier; Karpenter falls back "
-                "to the on-demand NodePool as soon as a spot launch fails; remove it",
-                self.cluster.autoscaling.max_node_provision_minutes,
-            )
-        if self.interruption.webhook_url is not None:
-            raise KeyRuleError(
-                "interruption.webhookUrl",
-                "Karpenter has no webhook notifier (the node termination handler does); remove it "
-                "or keep cluster-autoscaler",
-                None,
-                False,
-            )
-        for name, pool in self.node_pools.items():
-            problem = karpenter_pool_problem(f"nodePools.{name}", pool)
-            if problem:
-                raise problem
+        problem = karpenter_problem(self)
+        if problem:
+            raise problem
         return self
 
     @field_validator("node_pools")
