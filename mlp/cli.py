@@ -87,10 +87,12 @@ def _cost(args: argparse.Namespace) -> int:
     text = render.markdown if args.format == "markdown" else render.table
     print(text(shown.estimate, shown.budget_usd))
     if args.engine:
-        from mlp.cost.karpenter import compare_engines, render_comparison
+        from mlp.cost.karpenter import compare_engines, render_comparison, render_comparison_markdown
 
+        comparison = compare_engines(project_dir, args.stack, args.engine, as_of=day)
+        show = render_comparison_markdown if args.format == "markdown" else render_comparison
         print()
-        print(render_comparison(compare_engines(project_dir, args.stack, args.engine, as_of=day)))
+        print(show(comparison))
     if args.naive:
         posture, naive = result.estimate.monthly_total, shown.estimate.monthly_total
         ratio = naive / posture if posture else float("inf")

@@ -239,6 +239,26 @@ def compare_engines(project_dir: Path, stack: str, engine: str, *, as_of=None) -
     )
 
 
+def render_comparison_markdown(comparison: EngineComparison) -> str:
+    """The same comparison as a pull-request comment table."""
+    own, other = comparison.engines
+    components = sorted(set(comparison.totals[0]) | set(comparison.totals[1]))
+    lines = [
+        f"### `{comparison.stack}` under {own} and {other}",
+        "",
+        f"| component | {own} (as configured) | {other} | delta |",
+        "|---|---:|---:|---:|",
+    ]
+    for component in components:
+        a, b = comparison.totals[0].get(component, 0.0), comparison.totals[1].get(component, 0.0)
+        lines.append(f"| {component} | {a:,.2f} | {b:,.2f} | {b - a:+,.2f} |")
+    a, b = comparison.monthly
+    lines.append(f"| **total** | **{a:,.2f}** | **{b:,.2f}** | **{b - a:+,.2f}** |")
+    if comparison.edits:
+        lines += ["", f"The switch to {other} also took: " + "; ".join(comparison.edits)]
+    return "\n".join(lines)
+
+
 def render_comparison(comparison: EngineComparison) -> str:
     own, other = comparison.engines
     components = sorted(set(comparison.totals[0]) | set(comparison.totals[1]))

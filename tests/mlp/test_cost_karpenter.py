@@ -119,6 +119,14 @@ def test_cost_engine_prints_both_side_by_side(capsys):
     assert "the switch to karpenter also took: nodePools.spot.minSize 3 -> 0" in comparison
 
 
+def test_cost_engine_in_markdown_is_a_comment_table(capsys):
+    assert main(["cost", "dev", "--engine", "karpenter", "--format", "markdown"]) == 0
+    printed = capsys.readouterr().out
+    table = printed[printed.index("### `dev` under cluster-autoscaler and karpenter") :]
+    assert "| component | cluster-autoscaler (as configured) | karpenter | delta |" in table
+    assert "| karpenter-pools | 0.00 |" in table and "| **total** |" in table
+
+
 def test_the_other_way_round_from_a_karpenter_stack(scratch_project, capsys, stack_document):
     document = switched_document(stack_document("dev"), "karpenter")[0]
     project = scratch_project("dev", yaml.safe_dump(document, sort_keys=False))
