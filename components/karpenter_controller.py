@@ -139,7 +139,8 @@ class KarpenterControllerArgs:
     replicas: int = 2
     """Controller pods (leader-elected; the chart puts each on its own node). Default 2."""
     depends_on: Sequence[pulumi.Resource] = ()
-    """What must exist before the controller runs (the system pool). Default none."""
+    """What must exist before the node access entry and the controller (the cluster, whose
+    system pool hosts it). Default none."""
 
     def problems(self) -> list[str]:
         found = []
@@ -190,7 +191,8 @@ class KarpenterController(pulumi.ComponentResource):
             cluster_name=args.cluster_name,
             principal_arn=node_role.role_arn,
             type="EC2_LINUX",
-            opts=pulumi.ResourceOptions(parent=self),
+            # The cluster name is a plain string here, so the wait for the cluster is explicit.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         role = WorkloadRole(
             f"{name}-controller",

@@ -97,6 +97,7 @@ def declare_karpenter(
             interruption_queue_name=interruption.queue_name if interruption else None,
             interruption_queue_arn=interruption.queue_arn if interruption else None,
             replicas=settings.cluster.autoscaling.autoscaler_replicas,
+            depends_on=[cluster],
         ),
         opts=on_cluster,
     )

@@ -73,6 +73,9 @@ class DeclaredResource:
     inputs: dict[str, Any]
     ignore_changes: list[str] = field(default_factory=list)
     """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs the engine creates first and deletes last (`dependsOn`, expanded to a component's
+    children, and the resources whose outputs the inputs use)."""
 
 
 @dataclass
@@ -166,6 +169,7 @@ class RecordingMonitor(MockMonitor):
                 custom=bool(request.custom),
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
                 ignore_changes=list(request.ignoreChanges),
+                dependencies=list(request.dependencies),
             )
         )
         return super().RegisterResource(request)

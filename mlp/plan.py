@@ -38,7 +38,11 @@ class Inventory:
             "project": self.project,
             "stack": self.stack,
             "resources": [
-                {key: value for key, value in asdict(resource).items() if key not in ("custom", "ignore_changes")}
+                {
+                    key: value
+                    for key, value in asdict(resource).items()
+                    if key not in ("custom", "ignore_changes", "dependencies")
+                }
                 for resource in self.resources
             ],
             "outputs": self.outputs,

@@ -358,3 +358,35 @@ def test_cluster_wide_checks_hold_on_the_variant(karpenter_inventory):
         "EC2_LINUX",
     }
     assert "interruptionQueueUrl" in karpenter_inventory.outputs
+
+
+def test_creation_and_deletion_order(karpenter_inventory):
+    """What the engine creates first it deletes last: the node access entry waits for the
+    cluster; the EC2NodeClasses wait for the access entry and the controller; the NodePools for
+    their EC2NodeClass and the controller. So on a switch back (or a destroy) the NodePools and
+    EC2NodeClasses go first, while Karpenter still runs to drain and terminate their nodes."""
+    inventory = karpenter_inventory
+    (cluster,) = inventory.of_type("eks:index:Cluster")
+    (entry,) = [
+        e
+        for e in inventory.of_type("aws:eks/accessEntry:AccessEntry")
+        if e.inputs["type"] == "EC2_LINUX"
+    ]
+    (release,) = [
+        r
+        for r in inventory.of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "karpenter"
+    ]
+    (crds,) = [
+        r
+        for r in inventory.of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "karpenter-crd"
+    ]
+    assert cluster.urn in entry.dependencies, "the access entry would be created before the cluster"
+    assert crds.urn in release.dependencies
+    classes = {c.inputs["metadata"]["name"]: c for c in inventory.of_type(NODECLASS)}
+    for node_class in classes.values():
+        assert {entry.urn, release.urn} <= set(node_class.dependencies), node_class.name
+    for node_pool in inventory.of_type(NODEPOOL):
+        name = node_pool.inputs["spec"]["template"]["spec"]["nodeClassRef"]["name"]
+        assert {classes[name].urn, release.urn} <= set(node_pool.dependencies), node_pool.name
