@@ -149,3 +149,26 @@ def test_the_other_way_round_from_a_karpenter_stack(scratch_project, capsys, sta
     assert "dev: monthly USD under karpenter (as configured) and cluster-autoscaler" in printed
     items = {i["name"] for i in json.loads((project / "c.json").read_text())["items"]}
     assert "karpenter-pools-spot" in items, "mlp cost prices the Karpenter stack itself"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_readme_engine_figures_are_what_mlp_cost_prints(stack):
+    """The README's engine comparison quotes `mlp cost STACK --engine karpenter` for the month
+    it names; a change that moves either figure must update it."""
+    import datetime as dt
+    import re
+
+    from mlp.cost.karpenter import compare_engines
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme[readme.index("### Capacity engines") : readme.index("## Spot interruptions")]
+    month = re.search(r"month of (\d{4})-(\d{2})\)", section)
+    assert month, "the README names no month for its figures"
+    row = re.search(rf"^\| {stack} \| ([\d,.]+) \| ([\d,.]+) \| ([\d,.+-]+) \|", section, re.M)
+    assert row, f"the README has no {stack} row"
+    quoted = [float(value.replace(",", "")) for value in row.groups()]
+    comparison = compare_engines(
+        PROJECT_DIR, stack, "karpenter", as_of=dt.date(int(month[1]), int(month[2]), 1)
+    )
+    before, after = comparison.monthly
+    assert quoted == pytest.approx([before, after, after - before], abs=0.01)
