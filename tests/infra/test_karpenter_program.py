@@ -390,3 +390,32 @@ def test_creation_and_deletion_order(karpenter_inventory):
     for node_pool in inventory.of_type(NODEPOOL):
         name = node_pool.inputs["spec"]["template"]["spec"]["nodeClassRef"]["name"]
         assert {classes[name].urn, release.urn} <= set(node_pool.dependencies), node_pool.name
+
+
+def test_interruption_switch_off_removes_karpenters_queue(stack_document, scratch_project):
+    """The paired case of the drill: with `interruption.enabled: false` a Karpenter stack has no
+    queue, no rules, an empty `settings.interruptionQueue` and no SQS grant."""
+    import yaml
+
+    from mlp.plan import build_inventory
+
+    document = karpenter_variant(stack_document("dev"))
+    document["config"]["ml-platform:interruption"]["enabled"] = False
+    inventory = build_inventory(
+        "dev", scratch_project("dev", yaml.safe_dump(document, sort_keys=False))
+    )
+    assert not inventory.of_type("aws:sqs/queue:Queue")
+    assert not inventory.of_type("aws:cloudwatch/eventRule:EventRule")
+    (release,) = [
+        r
+        for r in inventory.of_type("kubernetes:helm.sh/v3:Release")
+        if r.inputs["name"] == "karpenter"
+    ]
+    assert release.inputs["values"]["settings"]["interruptionQueue"] == ""
+    (policy,) = [
+        p
+        for p in inventory.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.name == "karpenter-controller-controller"
+    ]
+    assert "sqs:" not in policy.inputs["policy"]
+    assert "interruptionQueueUrl" not in inventory.outputs
