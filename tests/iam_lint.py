@@ -5,6 +5,8 @@ parliament 1.6 bundles an IAM action database older than some current API names.
 else is tolerated.
 """
 
+import re
+
 # Both appear in the AWS Load Balancer Controller's published IAM policy for v3.5.0
 # (kubernetes-sigs/aws-load-balancer-controller, docs/install/iam_policy.json, tag v3.5.0):
 # `ModifyIpPools` for IPAM-backed load balancers, and the `elasticloadbalancing:CreateAction`
@@ -42,6 +44,33 @@ def split_launch_statement(issue: str, detail: object) -> bool:
     )
 
 
-def tolerated(issue: str, detail: object) -> bool:
+# AWS's public SSM parameters (`/aws/service/...`: the EKS AMI IDs Karpenter's `al2023@` alias
+# resolves) live in no account, so their ARN has an empty account field,
+# `arn:aws:ssm:<region>::parameter/aws/service/*`, exactly as Karpenter's reference policy grants
+# `ssm:GetParameter` (v1.14 cloudformation.yaml, AllowSSMReadActions). parliament's ARN format
+# for parameters wants an account and reports the statement; tolerated only for a document whose
+# GetParameter statements name public parameters and nothing else.
+PUBLIC_PARAMETER = re.compile(r"^arn:aws:ssm:[a-z0-9-]+::parameter/aws/service/")
+
+
+def public_parameter_read(issue: str, detail: object, document: dict | None) -> bool:
+    if issue != "RESOURCE_MISMATCH" or document is None or not isinstance(detail, list):
+        return False
+    if not detail or any(not isinstance(i, dict) or i.get("action") != "ssm:GetParameter" for i in detail):
+        return False
+    reads = [
+        s
+        for s in document.get("Statement", [])
+        if "ssm:GetParameter" in ([s["Action"]] if isinstance(s.get("Action"), str) else s.get("Action", []))
+    ]
+    resources = [r for s in reads for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])]
+    return bool(resources) and all(PUBLIC_PARAMETER.match(r) for r in resources)
+
+
+def tolerated(issue: str, detail: object, document: dict | None = None) -> bool:
     """A parliament finding this file documents as wrong."""
-    return known_to_be_newer(issue, detail) or split_launch_statement(issue, detail)
+    return (
+        known_to_be_newer(issue, detail)
+        or split_launch_statement(issue, detail)
+        or public_parameter_read(issue, detail, document)
+    )

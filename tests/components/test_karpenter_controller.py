@@ -46,11 +46,13 @@ def test_policy_passes_parliament():
             f.severity in {"MEDIUM", "HIGH", "CRITICAL"}
             or f.issue in {"UNKNOWN_ACTION", "UNKNOWN_PREFIX"}
         )
-        and not tolerated(f.issue, f.detail)
+        and not tolerated(f.issue, f.detail, policy())
     ]
     assert not blocking, blocking
-    tolerated_findings = [f for f in findings if tolerated(f.issue, f.detail)]
-    assert len(tolerated_findings) == 3, "only the three split launch statements are tolerated"
+    tolerated_findings = [f for f in findings if tolerated(f.issue, f.detail, policy())]
+    assert len(tolerated_findings) == 4, (
+        "only the three split launch statements and the public-parameter read"
+    )
 
 
 def test_a_launch_grant_outside_the_split_is_not_tolerated():
@@ -60,6 +62,28 @@ def test_a_launch_grant_outside_the_split_is_not_tolerated():
     assert not tolerated("RESOURCE_MISMATCH", detail)
     assert not tolerated("RESOURCE_MISMATCH", [*detail, {"action": "ec2:RunInstances"}])
     assert tolerated("RESOURCE_MISMATCH", [{"action": "ec2:RunInstances", "required_format": "x"}])
+
+
+def test_the_public_parameter_tolerance_holds_only_for_public_parameters():
+    detail = [{"action": "ssm:GetParameter", "required_format": "arn:*:ssm:*:*:parameter/*"}]
+    assert tolerated("RESOURCE_MISMATCH", detail, policy())
+    wrong = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "arn:aws:s3:::bucket"}
+        ]
+    }
+    assert not tolerated("RESOURCE_MISMATCH", detail, wrong)
+    private = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": "arn:aws:ssm:us-east-1:1:parameter/x",
+            }
+        ]
+    }
+    assert not tolerated("RESOURCE_MISMATCH", detail, private)
+    assert not tolerated("RESOURCE_MISMATCH", detail)
 
 
 def test_policy_fits_one_inline_policy():
@@ -131,13 +155,17 @@ def test_supported_kubernetes_range():
 
     assert supports_kubernetes("1.26") and supports_kubernetes("1.36")
     assert not supports_kubernetes("1.25") and not supports_kubernetes("1.37")
-    assert all(supports_kubernetes(v) for v in CHART_FOR_KUBERNETES), "a cluster version the stacks accept"
+    assert all(supports_kubernetes(v) for v in CHART_FOR_KUBERNETES), (
+        "a cluster version the stacks accept"
+    )
 
 
 def test_values_place_and_harden_the_controller():
     v = values()
     assert v["settings"]["clusterName"] == "mlp-unit" and v["settings"]["interruptionQueue"] == "q"
-    assert v["settings"]["minValuesPolicy"] == "BestEffort", "spot-only pods must not wait on minValues"
+    assert v["settings"]["minValuesPolicy"] == "BestEffort", (
+        "spot-only pods must not wait on minValues"
+    )
     assert v["replicas"] == 2 and v["podDisruptionBudget"]["maxUnavailable"] == 1
     assert v["priorityClassName"] == "system-cluster-critical"
     assert v["nodeSelector"]["ml-platform.io/pool"] == "system"
