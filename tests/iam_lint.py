@@ -40,7 +40,10 @@ def split_launch_statement(issue: str, detail: object) -> bool:
         issue == "RESOURCE_MISMATCH"
         and isinstance(detail, list)
         and bool(detail)
-        and all(isinstance(item, dict) and item.get("action") in SPLIT_BY_RESOURCE_TYPE for item in detail)
+        and all(
+            isinstance(item, dict) and item.get("action") in SPLIT_BY_RESOURCE_TYPE
+            for item in detail
+        )
     )
 
 
@@ -56,14 +59,21 @@ PUBLIC_PARAMETER = re.compile(r"^arn:aws:ssm:[a-z0-9-]+::parameter/aws/service/"
 def public_parameter_read(issue: str, detail: object, document: dict | None) -> bool:
     if issue != "RESOURCE_MISMATCH" or document is None or not isinstance(detail, list):
         return False
-    if not detail or any(not isinstance(i, dict) or i.get("action") != "ssm:GetParameter" for i in detail):
+    if not detail or any(
+        not isinstance(i, dict) or i.get("action") != "ssm:GetParameter" for i in detail
+    ):
         return False
     reads = [
         s
         for s in document.get("Statement", [])
-        if "ssm:GetParameter" in ([s["Action"]] if isinstance(s.get("Action"), str) else s.get("Action", []))
+        if "ssm:GetParameter"
+        in ([s["Action"]] if isinstance(s.get("Action"), str) else s.get("Action", []))
     ]
-    resources = [r for s in reads for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])]
+    resources = [
+        r
+        for s in reads
+        for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+    ]
     return bool(resources) and all(PUBLIC_PARAMETER.match(r) for r in resources)
 
 
