@@ -40,15 +40,15 @@ def _requirements(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def capacity_types(resource: Any) -> set[str]:
-    """What a NodePool may buy. Without a capacity-type requirement Karpenter launches on-demand
-    only (v1.14 docs, concepts/nodepools.md, `karpenter.sh/capacity-type` defaults to on-demand)."""
+    """What a NodePool may buy, from its `karpenter.sh/capacity-type In [...]` requirement.
+    Without one (or with another operator) it is read as possibly spot: the guardrail then holds
+    it to the spot floor rather than trust a default."""
     for requirement in _requirements(_spec(resource)):
-        if (
-            requirement.get("key") == "karpenter.sh/capacity-type"
-            and requirement.get("operator") == "In"
-        ):
-            return {str(v) for v in requirement.get("values") or []}
-    return {"on-demand"}
+        if requirement.get("key") == "karpenter.sh/capacity-type":
+            if requirement.get("operator") == "In":
+                return {str(v) for v in requirement.get("values") or []}
+            break
+    return {"spot", "on-demand"}
 
 
 def unbounded_node_pools(resources: Sequence[Any]) -> list[tuple[str, str]]:

@@ -56,9 +56,9 @@ def _narrow(spec):
 CASES = {
     "spot-pools-diversified": {
         "spot-nodepool-with-two-types": ([node_pool(_narrow)], [node_pool()]),
-        "no-capacity-type-is-on-demand": (
-            [node_pool(_narrow)],
+        "no-capacity-type-may-be-spot": (
             [node_pool(lambda s: (_narrow(s), s["template"]["spec"]["requirements"].pop(0)))],
+            [node_pool(lambda s: s["template"]["spec"]["requirements"].pop(0))],
         ),
     },
     "bounded-growth": {
