@@ -74,8 +74,7 @@ class DeclaredResource:
     ignore_changes: list[str] = field(default_factory=list)
     """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
     dependencies: list[str] = field(default_factory=list)
-    """URNs the engine creates first and deletes last (`dependsOn`, expanded to a component's
-    children, and the resources whose outputs the inputs use)."""
+    """URNs the resource waits for (`dependsOn`, and what its inputs come from)."""
 
 
 @dataclass

@@ -24,6 +24,10 @@ from mlp.stack_file import read_stack_config
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+# What the harness records for its own checks and the engine does not show in an inventory.
+_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies")
+
+
 @dataclass
 class Inventory:
     """What a stack declares, as the engine would see it."""
@@ -38,11 +42,7 @@ class Inventory:
             "project": self.project,
             "stack": self.stack,
             "resources": [
-                {
-                    key: value
-                    for key, value in asdict(resource).items()
-                    if key not in ("custom", "ignore_changes", "dependencies")
-                }
+                {key: value for key, value in asdict(resource).items() if key not in _ENGINE_ONLY_FIELDS}
                 for resource in self.resources
             ],
             "outputs": self.outputs,
