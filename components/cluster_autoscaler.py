@@ -11,18 +11,42 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.placement import system_pod_placement
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
 
 CHART = "cluster-autoscaler"
 CHART_REPOSITORY = "https://kubernetes.github.io/autoscaler"
-# Chart and image per Kubernetes minor: the autoscaler's minor must match the cluster's.
-# Source: kubernetes/autoscaler cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml history
-# (@55c37cd, 2026-08-22): 9.59.0 -> appVersion 1.35.0 (2026-07-13); 9.53.0 -> 1.34.2 (2025-12-02).
+# Chart and image per Kubernetes minor: the autoscaler's minor must match the cluster's
+# (kubernetes/autoscaler cluster-autoscaler/README.md "Releases" @55c37cd: "We recommend using
+# Cluster Autoscaler with the Kubernetes control plane version for which it was meant", and
+# "users always use the latest" patch of that minor). Charts: Chart.yaml history (@55c37cd,
+# 2026-08-22): 9.59.0 -> appVersion 1.35.0 (2026-07-13), the newest chart; 9.53.0 -> 1.34.2
+# (2025-12-02). Images: the newest patch tags of each minor, `cluster-autoscaler-1.35.2`
+# (2026-07-22) and `cluster-autoscaler-1.34.5` (2026-07-22), published as
+# registry.k8s.io/autoscaling/cluster-autoscaler:vX.Y.Z; the chart's `image.tag` overrides its
+# appVersion.
 CHART_FOR_KUBERNETES = {
-    "1.35": ("9.59.0", "v1.35.0"),
-    "1.34": ("9.53.0", "v1.34.2"),
+    "1.35": ("9.59.0", "v1.35.2"),
+    "1.34": ("9.53.0", "v1.34.5"),
 }
+KUBERNETES_SUPPORT = {
+    minor: KubernetesSupport(
+        addon=f"cluster-autoscaler {image} (chart {chart})",
+        minimum=minor,
+        tested_through=minor,
+        statement="one autoscaler minor per Kubernetes minor",
+        source="kubernetes/autoscaler cluster-autoscaler/README.md, Releases (@55c37cd)",
+    )
+    for minor, (chart, image) in CHART_FOR_KUBERNETES.items()
+}
+POD_SECURITY_CONTEXT_KEY = "securityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "containerSecurityContext"
+"""Charts 9.59.0 and 9.53.0, templates/deployment.yaml: `.Values.securityContext` is rendered whole
+as the pod's securityContext, `.Values.containerSecurityContext` as the container's (both default
+{}). The autoscaler needs no host access and writes nothing, so the whole hardened context
+applies."""
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "cluster-autoscaler"
 PRIORITY_CONFIG_MAP = "cluster-autoscaler-priority-expander"
@@ -151,6 +175,8 @@ def autoscaler_values(
         "tolerations": placement["tolerations"],
         "priorityClassName": "system-cluster-critical",
         "podDisruptionBudget": {"maxUnavailable": 1},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
         "topologySpreadConstraints": [
             {
                 "maxSkew": 1,

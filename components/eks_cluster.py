@@ -84,6 +84,17 @@ def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.Resource
     return pulumi.ResourceTransformResult(props=props, opts=args.opts)
 
 
+def admin_entries(admin_role_arns: Sequence[str], deployer_principal_arn: str | None) -> dict[str, str]:
+    """Access entry name -> principal: `admin-<index>` per admin role, and `deployer` for the
+    identity running `pulumi up` unless it is one of them. An IAM principal can be in one access
+    entry only (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so
+    a second entry for the same ARN would fail the update with ResourceInUseException."""
+    entries = {f"admin-{index}": arn for index, arn in enumerate(dict.fromkeys(admin_role_arns))}
+    if deployer_principal_arn and deployer_principal_arn not in entries.values():
+        entries["deployer"] = deployer_principal_arn
+    return entries
+
+
 def cluster_trust_policy() -> dict:
     return {
         "Version": "2012-10-17",
@@ -164,8 +175,12 @@ class EksClusterArgs:
     addon_versions: AddonVersions
     """Pinned versions of the managed add-ons."""
     admin_role_arns: Sequence[str]
-    """IAM roles given cluster-admin through access entries (include the role deployments run
-    as: nothing else is admin)."""
+    """IAM roles given cluster-admin through access entries (people and break-glass roles)."""
+    deployer_principal_arn: str | None = None
+    """The IAM role (or user) that runs `pulumi up`, given cluster-admin too: it installs every
+    Kubernetes object through `kubernetes_provider`, and nothing else makes it admin. One entry
+    only when it is also an admin role (EKS refuses a second entry for a principal). Default
+    none (a component test's cluster; the program always passes it)."""
     system_instance_types: Sequence[str]
     """On-demand types of the system pool, one shape, in order of preference."""
     system_min_size: int = 2
@@ -176,6 +191,10 @@ class EksClusterArgs:
     """Expose the API server publicly as well as privately. Default off."""
     public_access_cidrs: Sequence[str] = ()
     """With `public_endpoint`, the only sources admitted. Default none (required then)."""
+    private_access_cidrs: Sequence[str] = ()
+    """Sources admitted to the private endpoint on 443, by CIDR. Default none."""
+    private_access_security_group_ids: Sequence[str] = ()
+    """Sources admitted to the private endpoint on 443, by security group. Default none."""
     log_retention_days: int = 90
     """Retention of the control-plane log group. Default 90 days."""
     support_type: Literal["STANDARD", "EXTENDED"] = "STANDARD"
@@ -194,6 +213,8 @@ class EksClusterArgs:
             found.append("a public endpoint needs public_access_cidrs (EKS would admit 0.0.0.0/0)")
         if self.public_access_cidrs and not self.public_endpoint:
             found.append("public_access_cidrs given but the public endpoint is off")
+        if not self.public_endpoint and not (self.private_access_cidrs or self.private_access_security_group_ids):
+            found.append("a private-only endpoint needs private_access_cidrs or private_access_security_group_ids")
         return found
 
 
@@ -209,8 +230,12 @@ class EksCluster(pulumi.ComponentResource):
     - the pulumi-eks `Cluster`: authentication mode `API` (access entries, no aws-auth
       ConfigMap), no creator-admin grant (`disable_creator_admin`), private endpoint on, public
       endpoint off or limited to CIDRs, no default node group, no add-ons of its own;
-    - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role;
-    - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object;
+    - with private access sources, a security group on the control plane admitting them on 443
+      (the deployer's path to a private endpoint);
+    - an IAM OIDC provider for IRSA, and a cluster-admin access entry per admin role and for the
+      deployer (`admin_entries`);
+    - a Kubernetes provider from the cluster's kubeconfig, for every in-cluster object, once the
+      admin grants exist;
     - managed add-ons at pinned versions: vpc-cni (its own IRSA role with the CNI policy, so
       nodes do not carry it; network policy enforcement on) and kube-proxy before any node, then the system pool, then
       CoreDNS and the EBS CSI driver (IRSA role) placed on it, and an encrypted gp3 default
@@ -267,6 +292,7 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
 
+        api_access = self._api_access_group(name, args)
         cluster = eks.Cluster(
             f"{name}-eks",
             name=args.cluster_name,
@@ -284,6 +310,9 @@ class EksCluster(pulumi.ComponentResource):
             # Every add-on is an EKS managed add-on declared below at a pinned version; nothing
             # unmanaged is installed behind them.
             bootstrap_self_managed_addons=False,
+            # Also what keeps pulumi-eks from declaring its own VPC CNI custom resource, which
+            # takes no provider and so trips `pulumi:disable-default-providers` (pulumi/pulumi-eks
+            # #1294, whose workaround this is).
             use_default_vpc_cni=True,
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
@@ -293,6 +322,10 @@ class EksCluster(pulumi.ComponentResource):
             # balancer controller refuses a network interface with two such groups. Every node
             # (and pod) carries the EKS cluster security group only.
             skip_default_security_groups=True,
+            # The deployer's way in, on the control plane's interfaces only (pulumi-eks v4
+            # `createCore` puts `clusterSecurityGroup` in `vpcConfig.securityGroupIds`; EKS adds
+            # such groups to its interfaces, not to nodes: sec-group-reqs.html).
+            cluster_security_group=api_access,
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=args.support_type),
             deletion_protection=args.deletion_protection,
             opts=pulumi.ResourceOptions(
@@ -318,28 +351,20 @@ class EksCluster(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = oidc_provider.arn
 
-        for index, role_arn in enumerate(args.admin_role_arns):
-            entry = aws.eks.AccessEntry(
-                f"{name}-admin-{index}",
-                cluster_name=self.cluster_name,
-                principal_arn=role_arn,
-                type="STANDARD",
-                opts=child,
-            )
-            aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{index}-policy",
-                cluster_name=self.cluster_name,
-                principal_arn=entry.principal_arn,
-                policy_arn=CLUSTER_ADMIN_POLICY,
-                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=pulumi.ResourceOptions(parent=entry),
-            )
+        admin_grants = [
+            self._cluster_admin(f"{name}-{entry_name}", principal)
+            for entry_name, principal in admin_entries(args.admin_role_arns, args.deployer_principal_arn).items()
+        ]
 
+        # Every in-cluster object goes through this provider with the deployer's credentials;
+        # waiting for the admin grants keeps its first call from racing the deployer's access
+        # entry and policy association (EKS authorizes a principal only once both exist:
+        # https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html).
         self.kubernetes_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
             enable_server_side_apply=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=admin_grants),
         )
 
         cni_role = WorkloadRole(
@@ -420,6 +445,58 @@ class EksCluster(pulumi.ComponentResource):
                 "oidc_issuer": self.oidc_issuer,
                 "cluster_security_group_id": self.cluster_security_group_id,
             }
+        )
+
+    def _api_access_group(self, name: str, args: EksClusterArgs) -> aws.ec2.SecurityGroup | None:
+        """With private access sources, a security group admitting them on 443, for the control
+        plane alone. Not the cluster security group EKS creates: that one is on every node and
+        pod too, and a rule there would open their port 443 to the same sources. It carries no
+        `kubernetes.io/cluster/<name>` tag, so the load balancer controller never picks it.
+        Adding it to a running cluster, or removing it (a bootstrap through the public endpoint
+        turning private later), is an in-place `UpdateClusterConfig`, not a replacement
+        (hashicorp/terraform-provider-aws `internal/service/eks/cluster.go`,
+        `resourceClusterUpdate` on `vpc_config.0.security_group_ids`)."""
+        if not (args.private_access_cidrs or args.private_access_security_group_ids):
+            return None
+        group = aws.ec2.SecurityGroup(
+            f"{name}-api-access",
+            vpc_id=args.vpc_id,
+            description=f"HTTPS to the {args.cluster_name} API server from its deployers",
+            tags={"Name": f"{args.cluster_name}-api-access"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        sources = [("cidr", cidr) for cidr in args.private_access_cidrs]
+        sources += [("sg", group_id) for group_id in args.private_access_security_group_ids]
+        for kind, source in sources:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-access-{source.replace('/', '-')}",
+                security_group_id=group.id,
+                description=f"Kubernetes API from {source}",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=source if kind == "cidr" else None,
+                referenced_security_group_id=source if kind == "sg" else None,
+                opts=pulumi.ResourceOptions(parent=group),
+            )
+        return group
+
+    def _cluster_admin(self, name: str, principal_arn: str) -> aws.eks.AccessPolicyAssociation:
+        """A STANDARD access entry for one principal and the cluster-admin policy on it."""
+        entry = aws.eks.AccessEntry(
+            name,
+            cluster_name=self.cluster_name,
+            principal_arn=principal_arn,
+            type="STANDARD",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.eks.AccessPolicyAssociation(
+            f"{name}-policy",
+            cluster_name=self.cluster_name,
+            principal_arn=entry.principal_arn,
+            policy_arn=CLUSTER_ADMIN_POLICY,
+            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+            opts=pulumi.ResourceOptions(parent=entry),
         )
 
     def _addon(

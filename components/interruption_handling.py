@@ -12,8 +12,9 @@ import pulumi_kubernetes as k8s
 
 from components.drain_budget import DrainBudget
 from components.interruption_events import (
-    ACCOUNT_WIDE_PATTERNS,
     QUEUE_RETENTION_SECONDS,
+    account_wide_patterns,
+    spot_notice_source_problem,
     terminate_lifecycle_pattern,
 )
 from components.interruption_queue import (
@@ -59,6 +60,12 @@ class WorkerGroup:
     notice_alarm_threshold: int = 6
     """Terminations of the whole pool (all its zones) within the notice alarm period that raise
     the pool's alarm. Default 6."""
+    carries_spot: bool = True
+    """The groups buy spot (an all-on-demand pool never gets a spot warning). Default true."""
+    capacity_rebalance: bool = True
+    """The groups have Capacity Rebalancing on, so a spot reclaim or rebalance recommendation
+    reaches the handler as the group's termination lifecycle action, and EC2's own warnings are
+    not forwarded (`account_wide_patterns`). Default true."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,11 +107,13 @@ class InterruptionHandling(pulumi.ComponentResource):
     Creates, when enabled:
     - an SQS queue (SQS-managed SSE, 300 s retention) whose policy admits only the rules below,
       over TLS;
-    - EventBridge rules into it: spot interruption warnings, rebalance recommendations, instance
-      stopping/terminating, AWS Health EC2 scheduled changes, and one terminate-lifecycle rule per
-      worker pool listing its zonal groups (so the handler hears only this cluster's groups, and
-      each rule's `TriggeredRules` metric counts one pool's terminations across its zones, with
-      no metric math and no threshold split per zone);
+    - EventBridge rules into it: instance stopping/terminating, AWS Health EC2 scheduled changes,
+      and one terminate-lifecycle rule per worker pool listing its zonal groups (so the handler
+      hears only this cluster's groups, and each rule's `TriggeredRules` metric counts one pool's
+      terminations across its zones, with no metric math and no threshold split per zone); the
+      spot interruption warning and rebalance recommendation rules only when the spot-carrying
+      groups run without Capacity Rebalancing (with it, the group's lifecycle action is the
+      notice, after or while it launches the replacement; `account_wide_patterns`);
     - a termination lifecycle hook on every zonal worker group (default result CONTINUE, timeout =
       detection + node drain) so a group waits for the drain;
     - the AWS Node Termination Handler (official chart, pinned) in queue-processor mode on the
@@ -128,6 +137,12 @@ class InterruptionHandling(pulumi.ComponentResource):
                 f"{name}: queue_age_alarm_seconds must stay below the {QUEUE_RETENTION_SECONDS}s "
                 "retention, or messages expire before the alarm can fire"
             )
+
+        notice_problem = spot_notice_source_problem(
+            [(pool, group.carries_spot, group.capacity_rebalance) for pool, group in args.worker_groups.items()]
+        )
+        if notice_problem:
+            raise ValueError(f"{name}: {notice_problem}; set capacity rebalance alike on all of them")
 
         self.queue_url = self.queue_arn = self.handler_role_arn = None
         if not args.enabled:
@@ -249,6 +264,9 @@ class InterruptionHandling(pulumi.ComponentResource):
     def _rules(self, name: str, args: InterruptionHandlingArgs) -> dict[str, aws.cloudwatch.EventRule]:
         """The rules into the queue by kind: account-wide EC2/Health rules, one lifecycle rule per
         worker pool matching all its zonal groups (so the pool's alarm counts the pool)."""
+        spot_without_rebalance = any(
+            group.carries_spot and not group.capacity_rebalance for group in args.worker_groups.values()
+        )
         rules = {
             kind: aws.cloudwatch.EventRule(
                 f"{name}-{kind}",
@@ -256,7 +274,7 @@ class InterruptionHandling(pulumi.ComponentResource):
                 event_pattern=json.dumps(pattern()),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            for kind, pattern in ACCOUNT_WIDE_PATTERNS.items()
+            for kind, pattern in account_wide_patterns(spot_without_capacity_rebalance=spot_without_rebalance).items()
         }
         for pool, group in args.worker_groups.items():
             rules[f"lifecycle-{pool}"] = aws.cloudwatch.EventRule(

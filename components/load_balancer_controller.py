@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.load_balancer_controller_policy import controller_policy
 from components.placement import system_pod_placement
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
@@ -18,6 +20,20 @@ CHART_REPOSITORY = "https://aws.github.io/eks-charts"
 # aws/eks-charts stable/aws-load-balancer-controller/Chart.yaml @ 5239609242f3 (2026-08-03):
 # version 3.5.0, appVersion v3.5.0.
 CHART_VERSION = "3.5.0"
+KUBERNETES_SUPPORT = KubernetesSupport(
+    addon="AWS Load Balancer Controller v3.5.0 (chart 3.5.0), the newest release",
+    minimum="1.22",
+    tested_through=None,
+    statement='"Supported Kubernetes versions": v2.5.0+ requires Kubernetes 1.22+',
+    source="kubernetes-sigs/aws-load-balancer-controller docs/deploy/installation.md at v3.5.0",
+)
+POD_SECURITY_CONTEXT_KEY = "podSecurityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "securityContext"
+"""Chart 3.5.0 templates/deployment.yaml renders `.Values.podSecurityContext` whole as the pod's
+securityContext and `.Values.securityContext` as the container's. Its defaults (values.yaml:
+fsGroup 65534; read-only root, non-root, no escalation) set no UID, no seccomp profile and keep
+the capabilities (their drop ALL is commented out); the webhook listens on 9443 and reads its
+certificate from a Secret volume, so the full hardened context applies."""
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 INGRESS_CLASS = "alb"
@@ -52,6 +68,8 @@ def controller_values(
             }
         ],
         "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
         # The chart renders the PDB only with more than one replica.
         "podDisruptionBudget": {"maxUnavailable": 1},
         "ingressClass": INGRESS_CLASS,
@@ -111,7 +129,11 @@ class LoadBalancerController(pulumi.ComponentResource):
                 oidc_issuer=args.oidc_issuer,
                 namespace=NAMESPACE,
                 service_account=SERVICE_ACCOUNT,
-                inline_policies={"controller": json.dumps(controller_policy(args.partition, args.region, args.account_id))},
+                inline_policies={
+                    "controller": pulumi.Output.from_input(args.vpc_id).apply(
+                        lambda vpc_id: json.dumps(controller_policy(args.partition, args.region, args.account_id, vpc_id))
+                    )
+                },
                 description="AWS Load Balancer Controller",
             ),
             opts=pulumi.ResourceOptions(parent=self),

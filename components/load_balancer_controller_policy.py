@@ -11,6 +11,15 @@ then narrowed for this platform:
 - the statements upstream grants on `*` without a condition (listener and rule changes, target
   registration, security-group ingress on the nodes' groups) are scoped to resource ARNs of this
   account and region;
+- the three read actions upstream grants on `*` that the Service Authorization Reference lets a
+  policy scope (checkov CKV_AWS_355) name their resource type: `ec2:GetSecurityGroupsForVpc` the
+  cluster's VPC (`vpc*`), `ec2:GetCoipPoolUsage` this account's customer-owned IP pools
+  (`coip-pool*`), `acm:DescribeCertificate` this account's certificates (`certificate*`)
+  (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html,
+  https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscertificatemanager.html;
+  the same tables parliament ships in `iam_definition.json`); every other `Discover` action
+  supports no resource-level permission there (resource type empty), so `*` is the only
+  resource it can have;
 - WAF, WAFv2, Shield and Cognito integrations are left out: the release disables them
   (`enableWaf`, `enableWafv2`, `enableShield` false), and no Ingress uses Cognito auth. IAM
   server certificates are left out too: certificates come from ACM (discovered by host).
@@ -36,8 +45,6 @@ READ_ONLY_ACTIONS = (
     "ec2:DescribeCoipPools",
     "ec2:DescribeIpamPools",
     "ec2:DescribeRouteTables",
-    "ec2:GetCoipPoolUsage",
-    "ec2:GetSecurityGroupsForVpc",
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeListeners",
@@ -51,13 +58,13 @@ READ_ONLY_ACTIONS = (
     "elasticloadbalancing:DescribeTrustStores",
     "elasticloadbalancing:DescribeListenerAttributes",
     "elasticloadbalancing:DescribeCapacityReservation",
-    # Certificate discovery from the Ingress host names.
+    # Certificate discovery from the Ingress host names (DescribeCertificate is scoped below).
     "acm:ListCertificates",
-    "acm:DescribeCertificate",
 )
+"""Actions without resource-level permissions (Service Authorization Reference): `*` only."""
 
 
-def controller_policy(partition: str, region: str, account_id: str) -> dict:
+def controller_policy(partition: str, region: str, account_id: str, vpc_id: str) -> dict:
     """The controller's policy document for one account and region."""
 
     def ec2(resource: str) -> str:
@@ -85,6 +92,17 @@ def controller_policy(partition: str, region: str, account_id: str) -> dict:
             "Condition": {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}},
         },
         {"Sid": "Discover", "Effect": "Allow", "Action": list(READ_ONLY_ACTIONS), "Resource": "*"},
+        {
+            # Upstream grants these on `*` too; each has a resource type, so it names it.
+            "Sid": "DiscoverScoped",
+            "Effect": "Allow",
+            "Action": ["ec2:GetSecurityGroupsForVpc", "ec2:GetCoipPoolUsage", "acm:DescribeCertificate"],
+            "Resource": [
+                ec2(f"vpc/{vpc_id}"),
+                ec2("coip-pool/*"),
+                f"arn:{partition}:acm:{region}:{account_id}:certificate/*",
+            ],
+        },
         {
             # The nodes' security groups are not the controller's: it opens them to its ALBs.
             "Sid": "OpenNodeSecurityGroupsToLoadBalancers",

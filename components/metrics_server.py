@@ -7,13 +7,29 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.placement import system_pod_placement
 
 CHART = "metrics-server"
 CHART_REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
 CHART_VERSION = "3.13.1"
 """kubernetes-sigs/metrics-server charts/metrics-server/Chart.yaml @5ed5d3a (2026-08-04):
-version 3.13.1, appVersion 0.8.1."""
+version 3.13.1, appVersion 0.8.1; the newest chart and release (no 0.9 tag yet)."""
+KUBERNETES_SUPPORT = KubernetesSupport(
+    addon="metrics-server 0.8.1 (chart 3.13.1)",
+    minimum="1.31",
+    tested_through=None,
+    statement='README "Compatibility Matrix": 0.8.x, metrics.k8s.io/v1beta1, Kubernetes 1.31+',
+    source="kubernetes-sigs/metrics-server README.md @5ed5d3a (2026-08-04)",
+)
+POD_SECURITY_CONTEXT_KEY = "podSecurityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "securityContext"
+"""Chart 3.13.1 templates/deployment.yaml: `with .Values.podSecurityContext` is the pod's
+securityContext, `with .Values.securityContext` the container's. The chart's own container
+default is already hardened but runs as UID 1000 (values.yaml), below 10000; the whole context is
+passed so none of it rests on the default. It writes its self-signed serving certificate to the
+`tmp` emptyDir (`--cert-dir=/tmp`), so the root filesystem stays read-only."""
 NAMESPACE = "kube-system"
 
 
@@ -35,6 +51,8 @@ def metrics_server_values(replicas: int) -> dict:
             }
         ],
         "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "400Mi"}},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
     }
 
 

@@ -10,13 +10,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from components.addon_compatibility import KubernetesSupport
+from components.addon_security import container_security_context, pod_security_context
 from components.drain_budget import DrainBudget
 from components.placement import system_pod_placement
 
 CHART = "oci://public.ecr.aws/aws-ec2/helm/aws-node-termination-handler"
 """The official chart; aws/eks-charts dropped its copy in favour of this one (eks-charts #1155)."""
 CHART_VERSION = "0.27.6"
-"""Chart 0.27.6 = NTH v1.25.6 (config/helm/aws-node-termination-handler/Chart.yaml at tag v1.25.6)."""
+"""Chart 0.27.6 = NTH v1.25.6 (config/helm/aws-node-termination-handler/Chart.yaml at tag v1.25.6),
+the newest release (the only later tags are v2.0.0-alpha and -beta)."""
+KUBERNETES_SUPPORT = KubernetesSupport(
+    addon="AWS Node Termination Handler v1.25.6 (chart 0.27.6)",
+    minimum="1.29",
+    tested_through="1.32",
+    statement='README "Kubernetes Compatibility": v1.25.6 tested with 1.29-1.32; "A ❌ indicates '
+    'that a specific release has not been tested with a specific Kubernetes version"',
+    source="aws/aws-node-termination-handler README.md at v1.25.6",
+    untested_accepted_because="no release is tested beyond 1.32 (v1.25.6 is the newest, and its matrix "
+    "is unchanged on the default branch @62a8761); its ClusterRole asks only for core/v1 nodes, "
+    "pods, pods/eviction and events and apps daemonsets (templates/clusterrole.yaml), all GA APIs",
+)
+
+POD_SECURITY_CONTEXT_KEY = "podSecurityContext"
+CONTAINER_SECURITY_CONTEXT_KEY = "securityContext"
+"""templates/deployment.yaml at v1.25.6: `with .Values.podSecurityContext` is the pod's
+securityContext, `with .Values.securityContext` the container's. The chart's defaults run as UID
+and fsGroup 1000 with no seccomp profile and no capability drop (values.yaml); queue-processor
+mode needs no host access (the host network, /proc mounts and IMDS are the DaemonSet's, IMDS
+mode only), so the whole hardened context applies."""
 
 RELEASE_NAME = "aws-node-termination-handler"
 """Also the chart's fullname, hence the service account name (the release name contains the
@@ -105,6 +127,8 @@ def handler_values(
         },
         # PodSecurityPolicy is gone since Kubernetes 1.25.
         "rbac": {"create": True, "pspEnabled": False},
+        POD_SECURITY_CONTEXT_KEY: pod_security_context(),
+        CONTAINER_SECURITY_CONTEXT_KEY: container_security_context(),
     }
     if webhook_secret_name:
         values["webhookURLSecretName"] = webhook_secret_name

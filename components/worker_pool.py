@@ -27,8 +27,17 @@ recommended strategy for most workloads; `lowest-price` chases the pools about t
 ON_DEMAND_ALLOCATION_STRATEGY = "lowest-price"
 """Every type of a pool is the same shape, so the cheapest on-demand one is the best one."""
 
-REFRESH_MIN_HEALTHY_PERCENTAGE = 90
-"""An instance refresh replaces at most a tenth of a pool at a time (AWS's default floor)."""
+REPLACEMENT_MIN_HEALTHY_PERCENTAGE = 100
+REPLACEMENT_MAX_HEALTHY_PERCENTAGE = 200
+"""Launch before terminate whenever the group replaces instances (instance refresh, health-check
+replacement, maximum instance lifetime). A zonal group holds one or two instances; AWS's defaults
+(minimum 90 % rounded up, no maximum, i.e. "terminate and launch") replace one at a time by
+terminating it first, so a one-instance zone empties and its pods go Pending against their zone
+spread. With the floor at 100 % nothing is terminated before its replacement is in service, and a
+ceiling of 200 % lets a refresh launch the whole group's replacements at once. Both must be set,
+100-200 for the maximum and at most 100 apart
+(https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceMaintenancePolicy.html;
+https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-maintenance-policy-overview-and-considerations.html)."""
 
 AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler"
 
@@ -92,15 +101,60 @@ def ami_parameter_name(kubernetes_version: str, gpu: bool) -> str:
     return f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/x86_64/{variant}/recommended/image_id"
 
 
+def replacement_problem(min_healthy_percentage: int, max_healthy_percentage: int) -> str | None:
+    """What AWS refuses in an instance maintenance policy or refresh preferences, or None
+    (API_InstanceMaintenancePolicy: minimum 0-100, maximum 100-200, at most 100 apart)."""
+    if not 0 <= min_healthy_percentage <= 100:
+        return f"minimum healthy percentage {min_healthy_percentage} is outside 0-100"
+    if not 100 <= max_healthy_percentage <= 200:
+        return f"maximum healthy percentage {max_healthy_percentage} is outside 100-200"
+    if max_healthy_percentage - min_healthy_percentage > 100:
+        return "minimum and maximum healthy percentages are more than 100 apart"
+    return None
+
+
+def lowest_in_service_during_replacement(desired: int, min_healthy_percentage: int, max_healthy_percentage: int) -> int:
+    """The fewest in-service instances while a group of `desired` replaces all of them, under
+    AWS's documented rules: the floor is `min` % of desired rounded up, the ceiling `max` % of
+    desired (in service plus pending) rounded down; a group that may not launch above desired
+    terminates first, and always replaces at least one instance at a time even below the floor
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh.html, "minimum
+    healthy percentage" and its limitations: a one-instance group is terminated and relaunched
+    at the same time; the maintenance-policy page above; alphagov/tech-ops#211 saw min 100 with
+    no max still terminate a group's only instance)."""
+    if desired == 0:
+        return 0
+    floor = math.ceil(desired * min_healthy_percentage / 100)
+    ceiling = desired * max_healthy_percentage // 100
+    if ceiling > desired:
+        # Room to launch first: replacements come up, then old instances go, never below floor.
+        return floor
+    return desired - max(1, desired - floor)
+
+
+def instance_maintenance_policy() -> aws.autoscaling.GroupInstanceMaintenancePolicyArgs:
+    """The group's own replacement rule, which health-check and lifetime replacements follow
+    too (not only refreshes): launch before terminate."""
+    return aws.autoscaling.GroupInstanceMaintenancePolicyArgs(
+        min_healthy_percentage=REPLACEMENT_MIN_HEALTHY_PERCENTAGE,
+        max_healthy_percentage=REPLACEMENT_MAX_HEALTHY_PERCENTAGE,
+    )
+
+
 def instance_refresh() -> aws.autoscaling.GroupInstanceRefreshArgs:
     """Roll the pool when its launch template changes (a new AMI, user data, tags): a refresh
     starts on any change of the mixed-instances policy, which names the template's latest
     version. Instances already on that version are skipped; each one leaving goes through the
-    group's termination lifecycle hook, so the termination handler drains its node first."""
+    group's termination lifecycle hook, so the termination handler drains its node first, and
+    only once its replacement is in service. The percentages are repeated here although the
+    maintenance policy sets them: pulumi-aws documents `min_healthy_percentage` as defaulting to
+    90 in the refresh preferences (aws.autoscaling.GroupInstanceRefreshPreferencesArgs), and
+    preferences override the group's policy for that refresh."""
     return aws.autoscaling.GroupInstanceRefreshArgs(
         strategy="Rolling",
         preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-            min_healthy_percentage=REFRESH_MIN_HEALTHY_PERCENTAGE,
+            min_healthy_percentage=REPLACEMENT_MIN_HEALTHY_PERCENTAGE,
+            max_healthy_percentage=REPLACEMENT_MAX_HEALTHY_PERCENTAGE,
             skip_matching=True,
         ),
     )
@@ -189,6 +243,10 @@ class WorkerPoolArgs:
     extra_instance_tags: Mapping[str, str] = field(default_factory=dict)
     """More tags propagated to instances at launch (e.g. the termination handler's
     managed-instance tag). Default none."""
+    capacity_rebalance: bool = True
+    """Capacity Rebalancing: the group launches a replacement for a spot instance at elevated
+    risk or being reclaimed, and terminates the old one through its lifecycle hook. Default
+    true."""
 
     def problems(self) -> list[str]:
         found = pool_type_problems(
@@ -223,8 +281,8 @@ class WorkerPool(pulumi.ComponentResource):
       taints, and cost tags on instances, volumes and network interfaces;
     - per zone, an Auto Scaling group (`zonal_group_name`, sizes from `zone_sizes`) launching
       into that zone's subnet, all from the one template, with a MixedInstancesPolicy (on-demand base and percentage,
-      price-capacity-optimized spot, capacity rebalance) and a rolling instance refresh on
-      launch-template changes, tagged for cluster-autoscaler auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
+      price-capacity-optimized spot, capacity rebalance), an instance maintenance policy and a
+      rolling instance refresh on launch-template changes that both launch before terminating, tagged for cluster-autoscaler auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
       ignores changes to it.
     """
 
@@ -235,6 +293,8 @@ class WorkerPool(pulumi.ComponentResource):
     node_role_arn: pulumi.Output[str]
     capacity_type: CapacityType
     pool_name: str
+    carries_spot: bool
+    capacity_rebalance: bool
 
     def __init__(self, name: str, args: WorkerPoolArgs, opts: pulumi.ResourceOptions | None = None):
         problems = args.problems()
@@ -242,6 +302,8 @@ class WorkerPool(pulumi.ComponentResource):
             raise ValueError(f"worker pool {args.pool_name!r}: " + "; ".join(problems))
         super().__init__("mlplatform:compute:WorkerPool", name, None, opts)
         self.pool_name = args.pool_name
+        self.carries_spot = carries_spot(args.on_demand_percentage_above_base_capacity)
+        self.capacity_rebalance = args.capacity_rebalance
         self.capacity_type = capacity_type_of(args.on_demand_base_capacity, args.on_demand_percentage_above_base_capacity)
         labels = pool_labels(args.pool_name, self.capacity_type)
         taints = pool_taints(self.capacity_type, args.gpu)
@@ -319,7 +381,7 @@ class WorkerPool(pulumi.ComponentResource):
                 max_size=sizes.max_size,
                 desired_capacity=sizes.min_size,
                 vpc_zone_identifiers=[subnet_id],
-                capacity_rebalance=True,
+                capacity_rebalance=args.capacity_rebalance,
                 mixed_instances_policy=aws.autoscaling.GroupMixedInstancesPolicyArgs(
                     instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
                         on_demand_allocation_strategy=ON_DEMAND_ALLOCATION_STRATEGY,
@@ -341,6 +403,7 @@ class WorkerPool(pulumi.ComponentResource):
                 health_check_type="EC2",
                 health_check_grace_period=120,
                 enabled_metrics=list(GROUP_METRICS),
+                instance_maintenance_policy=instance_maintenance_policy(),
                 instance_refresh=instance_refresh(),
                 # Nodes join asynchronously and spot may take a while; `pulumi up` does not wait for
                 # instances, the autoscaler and the node's readiness do.
@@ -364,5 +427,7 @@ class WorkerPool(pulumi.ComponentResource):
                 "node_role_arn": self.node_role_arn,
                 "capacity_type": self.capacity_type,
                 "pool_name": self.pool_name,
+                "carries_spot": self.carries_spot,
+                "capacity_rebalance": self.capacity_rebalance,
             }
         )

@@ -21,9 +21,21 @@ from components.metrics_server import MetricsServer, MetricsServerArgs
 from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from components.subnet_plan import plan_subnets
-from infra.cluster_wiring import cluster_args, declare_gpu_support, declare_worker_pools, pool_preferences
+from infra.cluster_wiring import (
+    cluster_args,
+    declare_gpu_support,
+    declare_worker_pools,
+    pool_instance_types,
+    pool_preferences,
+)
+from infra.deployer import resolve_deployer
 from infra.karpenter_wiring import declare_karpenter, discovery_subnet_tags
-from infra.providers import account_id, availability_zones, declare_aws_provider
+from infra.providers import (
+    account_id,
+    availability_zones,
+    declare_aws_provider,
+    declare_eks_provider,
+)
 from infra.services import declare_ml_services
 from infra.stack_config import read_settings
 from infra.tags import COST_ALLOCATION_TAG_KEYS, platform_tags
@@ -37,14 +49,24 @@ account = account_id(aws_provider)
 cluster_name = f"mlp-{stack}"
 # ml-platform:cluster.capacityEngine: what launches worker nodes (README "Capacity engines").
 karpenter = settings.uses_karpenter
+# Who runs this update: it gets a cluster-admin access entry (an unusable caller stops here).
+deployer = resolve_deployer(aws_provider, stack, settings.cluster.deployer_role_arn)
 
 # --- Network: VPC, subnets per AZ, NAT, endpoints, flow logs ---------------------------------
+# Zones by ID (pinned or chosen), as this account names them; an impossible choice stops here.
+zones = availability_zones(
+    aws_provider,
+    stack,
+    settings.network.az_count,
+    settings.network.availability_zone_ids,
+    pool_instance_types(settings),
+)
 network = Network(
     "network",
     NetworkArgs(
         region=settings.region,
         vpc_cidr=settings.network.vpc_cidr,
-        availability_zones=availability_zones(aws_provider, settings.network.az_count),
+        availability_zones=zones,
         nat_strategy=settings.network.nat_strategy,
         interface_endpoints=settings.network.interface_endpoints,
         flow_logs_enabled=settings.network.flow_logs.enabled,
@@ -69,8 +91,9 @@ pulumi.export("alertTopicArn", alerting.topic_arn)
 # --- Cluster: hardened EKS control plane, managed add-ons, on-demand system pool -------------
 cluster = EksCluster(
     "cluster",
-    cluster_args(settings.cluster, cluster_name, account, network, tags),
-    opts=on_aws,
+    cluster_args(settings.cluster, cluster_name, account, network, tags, deployer),
+    # pulumi-eks's remote component takes the `eks` provider; its AWS children the AWS one.
+    opts=pulumi.ResourceOptions(providers=[aws_provider, declare_eks_provider()]),
 )
 on_cluster = pulumi.ResourceOptions(providers=[aws_provider, cluster.kubernetes_provider], depends_on=[cluster])
 pulumi.export("clusterName", cluster.cluster_name)
@@ -126,6 +149,8 @@ interruption = None if karpenter else InterruptionHandling(
                 asg_names=pool.asg_names,
                 asg_arns=pool.asg_arns,
                 notice_alarm_threshold=settings.notice_alarm_threshold(name),
+                carries_spot=pool.carries_spot,
+                capacity_rebalance=pool.capacity_rebalance,
             )
             for name, pool in worker_pools.items()
         },

@@ -20,7 +20,12 @@ GPU_POOL = "gpu"
 
 
 def cluster_args(
-    cluster: ClusterSettings, cluster_name: str, account_id: str, network: Network, cost_tags: Mapping[str, str]
+    cluster: ClusterSettings,
+    cluster_name: str,
+    account_id: str,
+    network: Network,
+    cost_tags: Mapping[str, str],
+    deployer_principal_arn: str,
 ) -> EksClusterArgs:
     return EksClusterArgs(
         cluster_name=cluster_name,
@@ -30,11 +35,14 @@ def cluster_args(
         subnet_ids=network.private_subnet_ids,
         addon_versions=AddonVersions(**cluster.addons.model_dump()),
         admin_role_arns=cluster.admin_role_arns,
+        deployer_principal_arn=deployer_principal_arn,
         system_instance_types=cluster.system_pool.instance_types,
         system_min_size=cluster.system_pool.min_size,
         system_max_size=cluster.system_pool.max_size,
         public_endpoint=cluster.endpoint.public_access,
         public_access_cidrs=cluster.endpoint.admitted_cidrs(),
+        private_access_cidrs=cluster.endpoint.private_access_cidrs,
+        private_access_security_group_ids=cluster.endpoint.private_access_security_group_ids,
         log_retention_days=cluster.log_retention_days,
         support_type=cluster.support_type,
         deletion_protection=cluster.deletion_protection,
@@ -48,6 +56,13 @@ def pool_settings(settings: PlatformSettings) -> dict[str, NodePoolSettings | Gp
     if settings.cluster.gpu_pool.enabled:
         pools[GPU_POOL] = settings.cluster.gpu_pool
     return pools
+
+
+def pool_instance_types(settings: PlatformSettings) -> dict[str, tuple[str, ...]]:
+    """Every pool that runs in each zone, system pool included, and its instance types: what a
+    zone must offer to be chosen."""
+    types = {name: pool.instance_types for name, pool in pool_settings(settings).items()}
+    return {"system": settings.cluster.system_pool.instance_types, **types}
 
 
 def zone_subnet_ids(network: Network) -> dict[str, pulumi.Output[str]]:
@@ -98,6 +113,7 @@ def declare_worker_pools(
                 gpu=pool_name == GPU_POOL,
                 cost_tags=cost_tags,
                 extra_instance_tags=extra_instance_tags or {},
+                capacity_rebalance=settings.interruption.capacity_rebalance,
             ),
             opts=opts,
         )

@@ -1,6 +1,6 @@
 """`mlp`: the platform's offline tooling.
 
-    mlp plan STACK [--json FILE] [--manifests DIR]
+    mlp plan STACK [--json FILE] [--manifests DIR]   (the tree, the footprint, the prerequisites)
     mlp cost STACK [--json FILE] [--format table|markdown] [--live-prices] [--naive] [--as-of DATE]
     mlp diff STACK --base REF [--json FILE] [--format table|markdown] [--as-of DATE]
     mlp config-reference [--write]
@@ -19,21 +19,28 @@ from infra.settings import ConfigError
 
 EXIT_CONFIG = 2
 EXIT_DIFF = 3
+EXIT_ENGINE = 4
+"""The program declares something the Pulumi engine would refuse (`mlp.default_providers`)."""
 
 
 def _plan(args: argparse.Namespace) -> int:
     from mlp.footprint import footprint, render
     from mlp.manifests import write_manifests
     from mlp.plan import build_inventory
+    from mlp.prerequisites import prerequisites
+    from mlp.prerequisites import render as render_prerequisites
     from mlp.report import component_tree
 
     started = time.perf_counter()
     inventory = build_inventory(args.stack, Path(args.project_dir))
     elapsed = time.perf_counter() - started
+    needed = prerequisites(_validated_settings(Path(args.project_dir), args.stack))
     print(component_tree(inventory))
     print(render(footprint(inventory)))
+    print(render_prerequisites(needed))
     if args.json:
-        Path(args.json).write_text(json.dumps(inventory.to_json(), indent=2, sort_keys=False) + "\n")
+        document = {**inventory.to_json(), "prerequisites": [item.to_json() for item in needed]}
+        Path(args.json).write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
         print(f"inventory written to {args.json}")
     if args.manifests:
         written = write_manifests(inventory, Path(args.manifests))
@@ -41,6 +48,15 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"planned offline in {elapsed:.2f}s")
     _cost_guardrails(inventory, args)
     return 0
+
+
+def _validated_settings(project_dir: Path, stack: str):
+    """The stack's settings as the program validates them (secret keys included)."""
+    from infra.settings import load_settings
+    from mlp.stack_file import read_stack_config
+
+    config = read_stack_config(project_dir, stack)
+    return load_settings(stack, config.values, config.secret_keys)
 
 
 def _cost_guardrails(inventory, args: argparse.Namespace) -> None:
@@ -188,12 +204,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mlp.default_providers import DefaultProviderDenied
+
     args = parser().parse_args(argv)
     try:
         return args.handler(args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except DefaultProviderDenied as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ENGINE
 
 
 if __name__ == "__main__":

@@ -115,6 +115,9 @@ def _child_inputs(inputs: dict[str, Any], name: str) -> dict[str, Any]:
         "upgradePolicy": inputs.get("upgradePolicy"),
         "deletionProtection": inputs.get("deletionProtection"),
     }
+    if inputs.get("clusterSecurityGroup"):
+        # A resource reference reaches the mocks as the group's URN.
+        props["vpcConfig"]["securityGroupIds"] = [declared_security_group_id(inputs["clusterSecurityGroup"])]
     if inputs.get("encryptionConfigKeyArn"):
         props["encryptionConfig"] = {"provider": {"keyArn": inputs["encryptionConfigKeyArn"]}, "resources": ["secrets"]}
     if inputs.get("authenticationMode"):
@@ -206,7 +209,7 @@ def eks_cluster_hook(monitor: RecordingMonitor, ctx: MockContext, args: MockReso
     child_name = f"{args.name}-eksCluster"
     child_urn = monitor.make_urn(ctx.urn, CHILD_TYPE, child_name)
     child_inputs = _child_inputs(ctx.inputs, cluster_name)
-    if default_groups:
+    if default_groups and not ctx.inputs.get("clusterSecurityGroup"):
         child_inputs["vpcConfig"]["securityGroupIds"] = [default_groups[0]]
     props = _transformed(args, child_name, child_inputs)
 
@@ -237,7 +240,11 @@ def eks_cluster_hook(monitor: RecordingMonitor, ctx: MockContext, args: MockReso
         "kubeconfigJson": json.dumps(config),
         # Without its default groups pulumi-eks answers the EKS-created group for both (v4
         # `nodejs/eks/cluster/cluster.ts`, `createCluster`'s return value).
-        "clusterSecurityGroupId": default_groups[0] if default_groups else eks_group_id,
+        "clusterSecurityGroupId": (
+            child_inputs["vpcConfig"]["securityGroupIds"][0]
+            if ctx.inputs.get("clusterSecurityGroup") or default_groups
+            else eks_group_id
+        ),
         "nodeSecurityGroupId": default_groups[1] if default_groups else eks_group_id,
         # pulumi-eks answers "" when it did not create the OIDC provider itself.
         "oidcProviderArn": "",

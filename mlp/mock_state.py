@@ -263,22 +263,91 @@ def resource_state(type_: str, ctx: MockContext) -> tuple[str, dict[str, Any]]:
     return resource_id, {**ctx.inputs, **extra}
 
 
+ZONE_ID_PREFIX = {
+    "us-east-1": "use1",
+    "us-east-2": "use2",
+    "us-west-1": "usw1",
+    "us-west-2": "usw2",
+    "ca-central-1": "cac1",
+    "eu-west-1": "euw1",
+    "eu-central-1": "euc1",
+    "ap-northeast-1": "apne1",
+    "ap-southeast-1": "apse1",
+}
+"""Zone ID prefixes as AWS spells them (the part before `-az`)."""
+ZONE_NAME_TO_ID_NUMBER = {"a": 4, "b": 6, "c": 1, "d": 2, "e": 3, "f": 5}
+"""This offline account's zone names -> zone ID numbers. AWS maps names to physical zones per
+account, so `a` is not `az1` (https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html);
+the offline plan answers a shuffled mapping so nothing may assume they line up."""
+
+
+def _zone_id_prefix(region: str) -> str:
+    if region in ZONE_ID_PREFIX:
+        return ZONE_ID_PREFIX[region]
+    geography, direction, number = region.split("-")[0], region.split("-")[1], region.split("-")[-1]
+    return f"{geography}{direction[0]}{number}"
+
+
 def _availability_zones(region: str, _args: dict[str, Any]) -> dict[str, Any]:
-    letters = "abcdef"
+    """Names and zone IDs as parallel lists, in name order, as EC2 answers them."""
+    prefix = _zone_id_prefix(region)
+    letters = sorted(ZONE_NAME_TO_ID_NUMBER)
     return {
         "id": region,
         "names": [f"{region}{letter}" for letter in letters],
-        "zoneIds": [f"use1-az{index + 1}" for index in range(len(letters))],
+        "zoneIds": [f"{prefix}-az{ZONE_NAME_TO_ID_NUMBER[letter]}" for letter in letters],
         "groupNames": [region] * len(letters),
     }
 
 
+def _instance_type_offerings(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """`aws.ec2.get_instance_type_offerings` by zone ID. The offline account has no catalogue of
+    which zone offers which type, so it answers every asked type in every zone: the plan checks
+    the choice's logic and its keys, and the real region's answer decides on `pulumi up`."""
+    if args.get("locationType") != "availability-zone-id":
+        raise UnmockedInvoke("the offline plan answers instance type offerings by availability-zone-id only")
+    asked = [value for item in args.get("filters") or [] if item.get("name") == "instance-type" for value in item["values"]]
+    zone_ids = _availability_zones(region, {})["zoneIds"]
+    pairs = [(instance_type, zone_id) for instance_type in asked for zone_id in zone_ids]
+    return {
+        "id": region,
+        "instanceTypes": [instance_type for instance_type, _ in pairs],
+        "locations": [zone_id for _, zone_id in pairs],
+        "locationTypes": ["availability-zone-id"] * len(pairs),
+        "locationType": "availability-zone-id",
+    }
+
+
+DEPLOYER_ROLE = "ml-platform-deployer"
+"""The role the offline plan's caller has assumed (the shipped stacks' `deployerRoleArn`)."""
+
+
 def _caller_identity(_region: str, _args: dict[str, Any]) -> dict[str, Any]:
+    # A deploy runs on temporary credentials: STS answers the session, not the role.
     return {
         "accountId": ACCOUNT_ID,
-        "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/ml-platform-ci",
-        "userId": "AIDAMLPLATFORMCI0000",
+        "arn": f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/{DEPLOYER_ROLE}/mlp-plan",
+        "userId": "AROAMLPLATFORMDEPLOYER:mlp-plan",
         "id": ACCOUNT_ID,
+    }
+
+
+def _session_context(_region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """`aws.iam.get_session_context`: for an assumed-role session, the role behind it (the
+    provider reads its path with iam:GetRole; the offline roles have none); any other ARN is its
+    own issuer (terraform-provider-aws `internal/service/iam/session_context_data_source.go`)."""
+    arn = args["arn"]
+    prefix = f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/"
+    if not arn.startswith(prefix):
+        return {"id": arn, "arn": arn, "issuerArn": arn, "issuerId": "", "issuerName": "", "sessionName": ""}
+    role, _, session = arn.removeprefix(prefix).partition("/")
+    return {
+        "id": arn,
+        "arn": arn,
+        "issuerArn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{role}",
+        "issuerId": "AROAMLPLATFORMDEPLOYER",
+        "issuerName": role,
+        "sessionName": session,
     }
 
 
@@ -308,7 +377,9 @@ def _ssm_parameter(_region: str, args: dict[str, Any]) -> dict[str, Any]:
 
 INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": _instance_type_offerings,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:iam/getSessionContext:getSessionContext": _session_context,
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getRegion:getRegion": _region,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,

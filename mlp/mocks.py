@@ -10,6 +10,13 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
+from mlp.default_providers import (
+    DefaultProviderPolicy,
+    denied_message,
+    is_provider_type,
+    needs_provider,
+    package_of,
+)
 from mlp.mock_state import MockContext, invoke_result, resource_state
 from mlp.trees import replace_matching
 
@@ -83,6 +90,8 @@ class Recorder:
 
     resources: list[DeclaredResource] = field(default_factory=list)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    refusals: list[str] = field(default_factory=list)
+    """Registrations and invokes the engine would refuse (`mlp.default_providers`)."""
 
 
 # A hook answers a resource type that needs more than echoed inputs, e.g. a remote component
@@ -128,27 +137,65 @@ def _provider_urn(reference: str) -> str | None:
 
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, plus a record of every registration with its parent and provider
-    (which `Mocks.new_resource` is not told)."""
+    (which `Mocks.new_resource` is not told), and the engine's default-provider rule: with
+    `policy` denying a package, a custom resource, remote component, invoke or read of it that
+    resolves no explicit provider is recorded as a refusal (`mlp.default_providers`)."""
 
-    def __init__(self, mocks: PlatformMocks, recorder: Recorder):
+    def __init__(self, mocks: PlatformMocks, recorder: Recorder, policy: DefaultProviderPolicy | None = None):
         super().__init__(mocks)
         mocks.monitor = self
         self.platform_mocks = mocks
         self.recorder = recorder
+        self.policy = policy or DefaultProviderPolicy()
         self.stack_urn = ""
-        self.pending_providers: dict[str, str] = {}
+        self._pending = threading.local()
+        # Component URN -> its providers by package, as the engine keeps them (`componentProviders`).
+        self.component_providers: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def pending_providers(self) -> dict[str, str]:
+        return getattr(self._pending, "providers", {})
 
     def component_provider(self, package: str) -> str | None:
         """The provider the component being registered passes to its children for `package`."""
         return _provider_urn(self.pending_providers.get(package, ""))
 
+    def _resolve_provider(self, provider: str, providers: dict[str, str], parent: str, package: str) -> str:
+        """`resolveProvider` in pulumi/pulumi `pkg/resource/deploy/source_eval.go`."""
+        if provider:
+            return provider
+        if package in providers:
+            return providers[package]
+        with self._lock:
+            return self.component_providers.get(parent, {}).get(package, "")
+
+    def _refuse(self, package: str, subject: str, what: str) -> None:
+        self.recorder.refusals.append(f"{what}: {denied_message(package, subject)}")
+
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
+        custom, remote = bool(request.custom), bool(request.remote)
+        providers = dict(request.providers)
+        if not custom:
+            # A component inherits the providers of a component parent it does not override.
+            with self._lock:
+                for package, reference in self.component_providers.get(request.parent, {}).items():
+                    providers.setdefault(package, reference)
+                self.component_providers[urn] = providers
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = urn
             return super().RegisterResource(request)
+        package = package_of(request.type)
+        provider = ""
+        if needs_provider(request.type, custom, remote):
+            provider = self._resolve_provider(request.provider, providers, request.parent, package)
+            if not provider and self.policy.denies(package):
+                # A remote component is refused at registration, named by type; a custom resource
+                # at its step, named by URN.
+                self._refuse(package, request.type if remote else urn, f"resource {request.name!r}")
         self.platform_mocks._pending_urn = urn
-        self.pending_providers = dict(request.providers)
+        self._pending.providers = providers
         # The SDK's mock monitor deserializes inputs on its own worker thread; a resource
         # reference there is rehydrated on that thread's event loop, which the program's loop
         # then awaits ("attached to a different loop", intermittently). The mocks never need
@@ -164,14 +211,27 @@ class RecordingMonitor(MockMonitor):
                 type=request.type,
                 name=request.name,
                 parent=request.parent if request.parent and request.parent != self.stack_urn else None,
-                provider=_provider_urn(request.provider),
-                custom=bool(request.custom),
+                provider=_provider_urn(provider),
+                custom=custom,
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
                 ignore_changes=list(request.ignoreChanges),
                 dependencies=list(request.dependencies),
             )
         )
         return super().RegisterResource(request)
+
+    def Invoke(self, request):  # noqa: N802 - gRPC method name
+        package = package_of(request.tok)
+        parent = getattr(request, "parent", "")
+        if not self._resolve_provider(request.provider, {}, parent, package) and self.policy.denies(package):
+            self._refuse(package, request.tok, "invoke")
+        return super().Invoke(request)
+
+    def ReadResource(self, request):  # noqa: N802 - gRPC method name
+        package = package_of(request.type)
+        if not is_provider_type(request.type) and not request.provider and self.policy.denies(package):
+            self._refuse(package, request.type, f"read of {request.name!r}")
+        return super().ReadResource(request)
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
         if request.urn == self.stack_urn:

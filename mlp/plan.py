@@ -18,6 +18,7 @@ from pulumi.runtime.stack import run_pulumi_func, massage
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.settings import NAMESPACE
+from mlp.default_providers import DefaultProviderDenied, DefaultProviderPolicy
 from mlp.mocks import SECRET, DeclaredResource, PlatformMocks, Recorder, RecordingMonitor, wire_to_plain
 from mlp.stack_file import read_stack_config
 
@@ -103,10 +104,13 @@ def declare_offline(
     region: str = "us-east-1",
 ) -> Inventory:
     """Run `declare` (the program, or a test's component) under the recording mocks and return
-    what it declared. Exceptions from `declare` propagate once the runtime has settled."""
+    what it declared. Exceptions from `declare` propagate once the runtime has settled.
+
+    The engine's default-provider rule applies as `config` sets it (`pulumi:disable-default-providers`):
+    a registration the engine would refuse raises `DefaultProviderDenied` naming each one."""
     recorder = Recorder()
     mocks = PlatformMocks(region=region)
-    monitor = RecordingMonitor(mocks, recorder)
+    monitor = RecordingMonitor(mocks, recorder, DefaultProviderPolicy.from_config(config or {}))
 
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
@@ -128,6 +132,8 @@ def declare_offline(
         await collect_outputs()
 
     _sync_await(run_pulumi_func(run))
+    if recorder.refusals:
+        raise DefaultProviderDenied(recorder.refusals)
     return Inventory(project=project, stack=stack, resources=recorder.resources, outputs=recorder.stack_outputs)
 
 

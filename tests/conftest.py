@@ -75,8 +75,10 @@ def karpenter_inventory(request: pytest.FixtureRequest, karpenter_plan: Callable
 def declare() -> Callable[..., Inventory]:
     """Declare resources (a component with hand-picked args) under the same recording mocks."""
 
-    def _declare(build: Callable[[], Any], stack: str = "unit", region: str = "us-east-1") -> Inventory:
-        return declare_offline(build, project="ml-platform", stack=stack, region=region)
+    def _declare(
+        build: Callable[[], Any], stack: str = "unit", region: str = "us-east-1", config: dict[str, str] | None = None
+    ) -> Inventory:
+        return declare_offline(build, project="ml-platform", stack=stack, region=region, config=config)
 
     return _declare
 
@@ -120,30 +122,65 @@ def scratch_project(tmp_path: Path) -> Callable[[str, str], Path]:
 
 
 @pytest.fixture
+def autoscaler_example(declare) -> Callable[[str], Inventory]:
+    """`ClusterAutoscaler` for one Kubernetes minor (spot and on-demand pools) under the
+    recording mocks; shared by the chart-keys and add-on hardening checks."""
+    from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs, PoolPreference
+
+    def _build(kubernetes_version: str) -> Inventory:
+        return declare(
+            lambda: ClusterAutoscaler(
+                "autoscaler",
+                ClusterAutoscalerArgs(
+                    cluster_name="mlp-unit",
+                    kubernetes_version=kubernetes_version,
+                    region="us-east-1",
+                    account_id="123456789012",
+                    oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
+                    oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/X",
+                    pools=[PoolPreference("mlp-unit-spot", 0, 0), PoolPreference("mlp-unit-on-demand", 0, 100)],
+                ),
+            )
+        )
+
+    return _build
+
+
+@pytest.fixture
 def interruption_example(declare) -> Callable[..., Inventory]:
     """`InterruptionHandling` declared with two worker pools (`general`, `gpu`) under the
-    recording mocks; keyword arguments replace fields of its Args. Shared by the component
-    tests, the drill and the IAM sweep."""
+    recording mocks; `carries_spot` and `capacity_rebalance` set both pools' groups (default
+    true), other keyword arguments replace fields of its Args. Shared by the component tests,
+    the drill and the IAM sweep."""
     import pulumi_kubernetes as k8s
 
     from components.drain_budget import DrainBudget
     from components.interruption_handling import InterruptionHandling, InterruptionHandlingArgs, WorkerGroup
 
-    def asg(prefix: str) -> WorkerGroup:
+    def asg(prefix: str, carries_spot: bool, capacity_rebalance: bool) -> WorkerGroup:
         """A pool's zonal groups, as `WorkerPool` names them (one per zone)."""
         names = {zone: f"{prefix}-{zone}" for zone in ("us-east-1a", "us-east-1b")}
         arns = {
             zone: f"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:{name}-0000:autoScalingGroupName/{name}"
             for zone, name in names.items()
         }
-        return WorkerGroup(asg_names=names, asg_arns=arns, notice_alarm_threshold=2 if "gpu" in prefix else 6)
+        return WorkerGroup(
+            asg_names=names,
+            asg_arns=arns,
+            notice_alarm_threshold=2 if "gpu" in prefix else 6,
+            carries_spot=carries_spot,
+            capacity_rebalance=capacity_rebalance,
+        )
 
-    def _build(**overrides: Any) -> Inventory:
+    def _build(*, carries_spot: bool = True, capacity_rebalance: bool = True, **overrides: Any) -> Inventory:
         def build() -> None:
+            groups = {
+                pool: asg(f"mlp-unit-{pool}-asg", carries_spot, capacity_rebalance) for pool in ("general", "gpu")
+            }
             fields = {
                 "cluster_name": "mlp-unit",
                 "region": "us-east-1",
-                "worker_groups": {"general": asg("mlp-unit-general-asg"), "gpu": asg("mlp-unit-gpu-asg")},
+                "worker_groups": groups,
                 "kubernetes_provider": k8s.Provider("cluster", kubeconfig="{}"),
                 "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/UNIT",
                 "oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/UNIT",

@@ -14,10 +14,11 @@ from components.instance_catalog import pool_type_problems
 from components.worker_pool import carries_spot
 from infra.settings.base import Section
 from infra.settings.karpenter import KarpenterSettings
-from infra.settings.rules import KeyRuleError
+from infra.settings.rules import KeyRuleError, refuse_repeats
 
 _MINOR_VERSION = re.compile(r"^1\.\d{2}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 RetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731]
@@ -59,7 +60,9 @@ class EndpointSettings(Section):
     public_access: bool = Field(
         False,
         description="Also expose the API server on a public endpoint (the private endpoint is "
-        "always on). Default `false`: deploy and operate from inside the VPC (VPN, CI runner).",
+        "always on), to `publicAccessCidrs` only. Default `false`. The first deploy into a new "
+        "account needs it (or `privateAccessCidrs` of a network already connected to the VPC), "
+        "since nothing inside the VPC exists yet: see README \"Deploying for real\".",
     )
     public_access_cidrs: tuple[str, ...] = Field(
         (), description="With `publicAccess`, the only source ranges admitted. Default none."
@@ -68,6 +71,18 @@ class EndpointSettings(Section):
         False,
         description="Explicit opt-in to a public endpoint open to `0.0.0.0/0` (EKS's default "
         "when no CIDRs are given). Default `false`.",
+    )
+    private_access_cidrs: tuple[str, ...] = Field(
+        (),
+        description="Networks admitted to the private endpoint on 443 (a security group on the "
+        "control plane's network interfaces only): the VPC's own range for a runner inside it, or "
+        "a network connected to the VPC (peering, transit gateway, VPN) that resolves the "
+        "endpoint's name. Default none.",
+    )
+    private_access_security_group_ids: tuple[str, ...] = Field(
+        (),
+        description="Security groups admitted to the private endpoint on 443 (a runner's group in "
+        "this VPC or a peered one of the same region). Default none.",
     )
 
     @field_validator("public_access_cidrs")
@@ -78,6 +93,26 @@ class EndpointSettings(Section):
                 ipaddress.IPv4Network(cidr, strict=True)
             except ValueError as exc:
                 raise ValueError(f"{cidr!r} is not an IPv4 network ({exc})") from None
+        return value
+
+    @field_validator("private_access_cidrs")
+    @classmethod
+    def _private_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                network = ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"{cidr!r} is not an IPv4 network ({exc})") from None
+            if network.prefixlen == 0:
+                raise ValueError("0.0.0.0/0 is not a network connected to the VPC; list the deployer's ranges")
+        return value
+
+    @field_validator("private_access_security_group_ids")
+    @classmethod
+    def _security_group_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [group for group in value if not _SECURITY_GROUP_ID.match(group)]
+        if bad:
+            raise ValueError(f"not security group ids (sg-...): {', '.join(bad)}")
         return value
 
     @model_validator(mode="after")
@@ -102,6 +137,27 @@ class EndpointSettings(Section):
                 )
         if self.allow_public_access_from_anywhere and not self.public_access:
             raise KeyRuleError("allowPublicAccessFromAnywhere", "has no effect while publicAccess is false", True)
+        return self
+
+    @model_validator(mode="after")
+    def _deployer_has_a_path(self) -> EndpointSettings:
+        """`pulumi up` talks to the API server (every Helm release and Kubernetes object). With
+        only the private endpoint, nothing outside the VPC reaches it unless admitted: the
+        security group EKS puts on the control plane admits only itself
+        (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html), and a connected
+        network needs an ingress rule on 443 ("Accessing a private only API server",
+        https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
+        if not self.public_access and not (self.private_access_cidrs or self.private_access_security_group_ids):
+            raise KeyRuleError(
+                "privateAccessCidrs",
+                "a private-only endpoint (publicAccess: false) leaves `pulumi up` no way to reach the "
+                "API server; add privateAccessCidrs (the deployer's network: the VPC's range for a "
+                "runner inside it, or a network connected to it) or privateAccessSecurityGroupIds, or "
+                "for a first deploy from outside set publicAccess: true with publicAccessCidrs (the "
+                "deployer's egress addresses)",
+                None,
+                False,
+            )
         return self
 
     def admitted_cidrs(self) -> tuple[str, ...]:
@@ -205,10 +261,22 @@ class ClusterSettings(Section):
     )
     admin_role_arns: tuple[str, ...] = Field(
         min_length=1,
-        description="IAM roles given cluster-admin through access entries. The creator gets no "
-        "implicit admin, so include the role deployments run as. Required, at least one.",
+        description="IAM roles given cluster-admin through access entries (the people who operate "
+        "the cluster). The creator gets no implicit admin; the role running `pulumi up` gets its own "
+        "entry (see `deployerRoleArn`), so it need not be listed. Required, at least one.",
     )
-    endpoint: EndpointSettings = Field(default_factory=EndpointSettings, description="API server endpoint access.")
+    deployer_role_arn: str | None = Field(
+        None,
+        description="The IAM role that runs `pulumi up`, given a cluster-admin access entry (it "
+        "installs the Helm releases and Kubernetes objects). Set, an update run as any other "
+        "identity stops before declaring anything, so the entry never moves to whoever ran last. "
+        "Default unset: the caller's role, found with `sts:GetCallerIdentity` (an assumed-role "
+        "session counts as its role).",
+    )
+    endpoint: EndpointSettings = Field(
+        description="API server endpoint access, and the deployer's path to it. Required: no "
+        "default reaches a new account's cluster (see `privateAccessCidrs`, `publicAccessCidrs`).",
+    )
     log_retention_days: RetentionDays = Field(
         90, description="Retention of the control-plane log group (api, audit, authenticator), in days. Default `90`."
     )
@@ -254,6 +322,14 @@ class ClusterSettings(Section):
         bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
         if bad:
             raise ValueError(f"not IAM role ARNs: {', '.join(bad)}")
+        refuse_repeats(value)  # EKS takes one access entry per principal
+        return value
+
+    @field_validator("deployer_role_arn")
+    @classmethod
+    def _deployer_role_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _ROLE_ARN.match(value):
+            raise ValueError("must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer")
         return value
 
     @model_validator(mode="after")

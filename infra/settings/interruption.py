@@ -73,6 +73,18 @@ class InterruptionSettings(Section):
         "rules, the worker groups' termination lifecycle hooks, the termination handler and its "
         "alarms. Default `true`; turning it off removes all of them.",
     )
+    capacity_rebalance: bool = Field(
+        True,
+        description="Capacity Rebalancing on every worker group (an Auto Scaling group setting, "
+        "so it applies whether or not `enabled` is on). With it, a group replaces a spot instance "
+        "at risk (rebalance recommendation, after the replacement is in service) or being "
+        "reclaimed (the 2-minute warning, while the replacement launches) and sends the "
+        "termination lifecycle action the handler drains on; EC2's own spot-warning and "
+        "rebalance events are then not forwarded, so nothing drains before its replacement "
+        "exists and no reclaim is handled twice. `false`: the groups replace only after the "
+        "instance is gone, and the two EventBridge rules forward EC2's warnings, which the "
+        "handler drains on at once. Default `true`.",
+    )
     node_drain_seconds: int = Field(
         90,
         ge=30,

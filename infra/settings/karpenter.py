@@ -130,6 +130,13 @@ def karpenter_problem(settings) -> KeyRuleError | None:
             "to the on-demand NodePool as soon as a spot launch fails; remove it",
             settings.cluster.autoscaling.max_node_provision_minutes,
         )
+    if "capacity_rebalance" in settings.interruption.model_fields_set:
+        return KeyRuleError(
+            "interruption.capacityRebalance",
+            "is the worker Auto Scaling groups' Capacity Rebalancing; a Karpenter stack has no "
+            "group (Karpenter acts on EC2's rebalance recommendations itself); remove it",
+            settings.interruption.capacity_rebalance,
+        )
     if settings.interruption.webhook_url is not None:
         return KeyRuleError(
             "interruption.webhookUrl",

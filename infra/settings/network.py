@@ -5,9 +5,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from components.zone_choice import EKS_UNSUPPORTED_ZONE_IDS, ZONE_ID
 from infra.settings.base import Section
+from infra.settings.rules import KeyRuleError, refuse_repeats
 
 # Interface endpoints the platform knows how to declare. Each costs an hourly fee per AZ, so the
 # set is closed and each entry must earn its place (ECR and STS keep image pulls and IRSA token
@@ -56,6 +58,15 @@ class NetworkSettings(Section):
     az_count: int = Field(
         2, ge=2, le=3, description="Availability zones to span, 2 or 3. Default `2`."
     )
+    availability_zone_ids: tuple[str, ...] = Field(
+        (),
+        description="The zones to span, by zone ID (`use1-az1`: the same physical zone in every "
+        "account, unlike names), `azCount` of them, in subnet order. Each must be a zone of the "
+        "region that EKS accepts (not `use1-az3`, `usw1-az2`, `cac1-az3`) and that offers at least "
+        "one instance type of every pool (missing types are warned about); checked against the "
+        "region's answer before anything is declared. Default unset: by zone ID, the first "
+        "`azCount` zones EKS accepts, those offering every pool's types first.",
+    )
     nat_strategy: Literal["single", "per-az"] = Field(
         "single",
         description="`single`: one NAT gateway for the VPC (cheapest; an AZ outage cuts egress "
@@ -85,10 +96,35 @@ class NetworkSettings(Section):
             raise ValueError("prefix length must be between /16 and /20")
         return value
 
+    @field_validator("availability_zone_ids")
+    @classmethod
+    def _zone_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [zone_id for zone_id in value if not ZONE_ID.match(zone_id)]
+        if bad:
+            raise ValueError(f"not zone IDs (such as use1-az1): {', '.join(bad)}")
+        refuse_repeats(value)
+        unsupported = [zone_id for zone_id in value if zone_id in EKS_UNSUPPORTED_ZONE_IDS]
+        if unsupported:
+            raise ValueError(
+                f"{', '.join(unsupported)}: EKS does not accept cluster subnets there "
+                "(https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html)"
+            )
+        if len({zone_id.split("-az")[0] for zone_id in value}) > 1:
+            raise ValueError("mixes zone IDs of different regions")
+        return value
+
+    @model_validator(mode="after")
+    def _zone_ids_match_the_count(self) -> NetworkSettings:
+        if self.availability_zone_ids and len(self.availability_zone_ids) != self.az_count:
+            raise KeyRuleError(
+                "availabilityZoneIds",
+                f"lists {len(self.availability_zone_ids)} zones but azCount is {self.az_count}",
+                list(self.availability_zone_ids),
+            )
+        return self
+
     @field_validator("interface_endpoints")
     @classmethod
     def _no_duplicate_endpoints(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        duplicates = sorted({name for name in value if value.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        refuse_repeats(value)
         return value

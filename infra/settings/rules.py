@@ -12,3 +12,10 @@ class KeyRuleError(ValueError):
         self.key = key
         self.value = value
         self.has_value = has_value
+
+
+def refuse_repeats(values: tuple[str, ...]) -> None:
+    """Raise when a list setting names an entry twice, naming each repeated entry."""
+    repeated = sorted({value for value in values if values.count(value) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(repeated)} more than once")

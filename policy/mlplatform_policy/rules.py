@@ -213,6 +213,29 @@ def check_spot_diversification(resource: PlannedResource, context: StackContext)
     return []
 
 
+def check_launch_before_terminate(resource: PlannedResource, context: StackContext) -> list[str]:
+    """A group replaces instances (refresh, health check, lifetime) launching first: its instance
+    maintenance policy, and refresh preferences where it declares them (they override the
+    policy), keep 100 % healthy and allow more than 100 % in service. AWS's defaults (90 %, no
+    maximum) terminate a one-instance group's only node first
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-maintenance-policy-overview-and-considerations.html)."""
+    if resource.type != AUTOSCALING_GROUP:
+        return []
+    places = {"instanceMaintenancePolicy": resource.props.get("instanceMaintenancePolicy")}
+    if is_mapping(resource.props.get("instanceRefresh")):
+        places["instanceRefresh.preferences"] = dig(resource.props, "instanceRefresh", "preferences")
+    problems = []
+    for where, settings in places.items():
+        low = as_number(dig(settings, "minHealthyPercentage"), 90.0)
+        high = as_number(dig(settings, "maxHealthyPercentage"), 100.0)
+        if low < 100 or high <= 100:
+            problems.append(
+                f"`{where}` terminates before it launches (minHealthyPercentage {low:g}, "
+                f"maxHealthyPercentage {high:g}); set 100 and more than 100"
+            )
+    return problems
+
+
 # --- Kubernetes workloads --------------------------------------------------------------------
 
 
@@ -453,6 +476,12 @@ RULES: tuple[Rule, ...] = (
         f"Auto Scaling groups and Karpenter NodePools that carry spot can use at least "
         f"{MIN_SPOT_INSTANCE_TYPES} instance types.",
         "mandatory", "resource", check_spot_diversification,
+    ),
+    Rule(
+        "replacements-launch-first",
+        "Auto Scaling groups replace instances launching before terminating (instance maintenance "
+        "policy and refresh preferences at 100 % minimum, above 100 % maximum).",
+        "mandatory", "resource", check_launch_before_terminate,
     ),
     Rule(
         "deployment-resources",

@@ -37,23 +37,6 @@ def test_every_release_of_the_stack_uses_only_keys_of_its_pinned_chart(stack_inv
     assert not problems, "\n".join(problems)
 
 
-def _autoscaler(kubernetes_version: str):
-    from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs, PoolPreference
-
-    return lambda: ClusterAutoscaler(
-        "autoscaler",
-        ClusterAutoscalerArgs(
-            cluster_name="mlp-unit",
-            kubernetes_version=kubernetes_version,
-            region="us-east-1",
-            account_id="123456789012",
-            oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
-            oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/X",
-            pools=[PoolPreference("mlp-unit-spot", 0, 0), PoolPreference("mlp-unit-on-demand", 0, 100)],
-        ),
-    )
-
-
 def _device_plugin():
     from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 
@@ -67,9 +50,9 @@ def _pinned_autoscaler_versions() -> list[str]:
 
 
 @pytest.mark.parametrize("kubernetes_version", _pinned_autoscaler_versions())
-def test_every_pinned_autoscaler_chart_gets_only_its_keys(declare, kubernetes_version):
+def test_every_pinned_autoscaler_chart_gets_only_its_keys(autoscaler_example, kubernetes_version):
     """The stacks run one Kubernetes minor; the other pinned autoscaler chart is checked here."""
-    inventory = declare(_autoscaler(kubernetes_version))
+    inventory = autoscaler_example(kubernetes_version)
     assert len(inventory.of_type(RELEASE)) == 1
     problems = release_problems(inventory)
     assert not problems, "\n".join(problems)

@@ -8,8 +8,6 @@ import yaml
 from components.cluster_autoscaler import (
     CATCH_ALL_PRIORITY,
     CHART_FOR_KUBERNETES,
-    ClusterAutoscaler,
-    ClusterAutoscalerArgs,
     PoolPreference,
     autoscaler_policy,
     autoscaler_values,
@@ -69,7 +67,7 @@ def test_values_wire_discovery_expanders_identity_and_placement():
         cluster_name="mlp-prod",
         region="us-east-1",
         role_arn="arn:aws:iam::123456789012:role/ca",
-        image_tag="v1.35.0",
+        image_tag="v1.35.2",
         replicas=2,
         scale_down_unneeded_minutes=10,
         max_node_provision_minutes=8,
@@ -85,28 +83,13 @@ def test_values_wire_discovery_expanders_identity_and_placement():
     assert values["podDisruptionBudget"] == {"maxUnavailable": 1}
 
 
-def _autoscaler(version="1.35"):
-    return ClusterAutoscaler(
-        "autoscaler",
-        ClusterAutoscalerArgs(
-            cluster_name="mlp-unit",
-            kubernetes_version=version,
-            region="us-east-1",
-            account_id="123456789012",
-            oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/X",
-            oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/X",
-            pools=[SPOT, ON_DEMAND],
-        ),
-    )
-
-
-def test_release_pins_the_chart_for_the_cluster_version(declare):
-    inventory = declare(_autoscaler)
+def test_release_pins_the_chart_for_the_cluster_version(autoscaler_example):
+    inventory = autoscaler_example("1.35")
     (release,) = inventory.of_type("kubernetes:helm.sh/v3:Release")
     assert release.inputs["chart"] == "cluster-autoscaler"
     assert release.inputs["version"] == CHART_FOR_KUBERNETES["1.35"][0]
     assert release.inputs["repositoryOpts"] == {"repo": "https://kubernetes.github.io/autoscaler"}
-    assert release.inputs["values"]["image"]["tag"] == "v1.35.0"
+    assert release.inputs["values"]["image"]["tag"] == CHART_FOR_KUBERNETES["1.35"][1] == "v1.35.2"
     assert release.inputs["values"]["rbac"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
     (config_map,) = inventory.of_type("kubernetes:core/v1:ConfigMap")
     assert config_map.inputs["metadata"] == {"name": "cluster-autoscaler-priority-expander", "namespace": "kube-system"}
@@ -114,6 +97,6 @@ def test_release_pins_the_chart_for_the_cluster_version(declare):
     assert "mlp-unit" in policy.inputs["policy"]
 
 
-def test_a_version_without_a_pinned_chart_is_refused():
+def test_a_version_without_a_pinned_chart_is_refused(autoscaler_example):
     with pytest.raises(ValueError, match="no cluster-autoscaler chart pinned for Kubernetes 1.30"):
-        _autoscaler("1.30")
+        autoscaler_example("1.30")

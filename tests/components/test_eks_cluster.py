@@ -26,6 +26,7 @@ VERSIONS = AddonVersions(
     vpc_cni="v1.22.3-eksbuild.1", coredns="v1.13.2-eksbuild.21", kube_proxy="v1.35.3-eksbuild.18", ebs_csi_driver="v1.58.0-eksbuild.1"
 )
 ADMIN = "arn:aws:iam::123456789012:role/platform-admin"
+RUNNERS = "10.99.0.0/24"
 
 
 def _args(**overrides):
@@ -37,6 +38,7 @@ def _args(**overrides):
         subnet_ids=["subnet-a", "subnet-b", "subnet-c"],
         addon_versions=VERSIONS,
         admin_role_arns=[ADMIN],
+        private_access_cidrs=[RUNNERS],
         system_instance_types=["m6a.large", "m6i.large"],
         cost_tags={"project": "ml-platform"},
     )
@@ -195,6 +197,7 @@ def test_default_storage_class_is_encrypted_gp3_through_the_cluster_provider(clu
         ({"admin_role_arns": []}, "at least one admin role"),
         ({"public_endpoint": True}, "needs public_access_cidrs"),
         ({"public_access_cidrs": ["203.0.113.0/24"]}, "public endpoint is off"),
+        ({"private_access_cidrs": []}, "private-only endpoint needs"),
     ],
 )
 def test_unsafe_combinations_are_refused(overrides, fragment):
@@ -215,7 +218,8 @@ def test_pulumi_eks_declares_no_security_groups_and_answers_the_eks_group(cluste
     inventory, seen = cluster_run
     (component,) = inventory.of_type("eks:index:Cluster")
     assert component.inputs["skipDefaultSecurityGroups"] is True
-    assert inventory.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+    # The one group declared is the deployer's way in, on the control plane only.
+    assert [group.name for group in inventory.of_type("aws:ec2/securityGroup:SecurityGroup")] == ["cluster-api-access"]
     cluster_sg = seen["outputs"][6]
     assert cluster_tagged_security_groups(inventory) == {cluster_sg: "EKS cluster security group of mlp-unit"}
 
@@ -268,3 +272,65 @@ def test_register_outputs_name_exactly_the_typed_outputs():
         (call,) = [c for c in ast.walk(node) if isinstance(c, ast.Call) and getattr(c.func, "attr", "") == "register_outputs"]
         registered = {k.value for k in call.args[0].keys}
         assert registered == typed, f"{cls}: registered {sorted(registered)}, typed {sorted(typed)}"
+
+
+DEPLOYER = "arn:aws:iam::123456789012:role/ci/ml-platform-deployer"
+
+
+def _admin_principals(inventory):
+    return sorted(entry.inputs["principalArn"] for entry in inventory.of_type("aws:eks/accessEntry:AccessEntry"))
+
+
+def test_the_deployer_gets_its_own_cluster_admin_entry(declare):
+    inventory = declare(lambda: EksCluster("cluster", _args(deployer_principal_arn=DEPLOYER)))
+    assert _admin_principals(inventory) == sorted([ADMIN, DEPLOYER])
+    association = inventory.named("cluster-deployer-policy")
+    assert association.inputs["policyArn"] == CLUSTER_ADMIN_POLICY
+    assert association.inputs["accessScope"] == {"type": "cluster"}
+
+
+def test_a_deployer_that_is_also_an_admin_gets_one_entry(declare):
+    """EKS takes one access entry per principal: a second one would fail the update."""
+    inventory = declare(lambda: EksCluster("cluster", _args(admin_role_arns=[ADMIN, DEPLOYER], deployer_principal_arn=DEPLOYER)))
+    assert _admin_principals(inventory) == sorted([ADMIN, DEPLOYER])
+
+
+def test_the_kubernetes_provider_waits_for_every_admin_grant(declare):
+    """Its first call (the StorageClass, the Helm releases) runs as the deployer: before the
+    deployer's entry and policy exist, the API server answers 401/403."""
+    inventory = declare(lambda: EksCluster("cluster", _args(deployer_principal_arn=DEPLOYER)))
+    (provider,) = inventory.of_type("pulumi:providers:kubernetes")
+    grants = {association.urn for association in inventory.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")}
+    assert len(grants) == 2
+    assert grants <= set(provider.dependencies)
+
+
+def test_private_access_sources_reach_the_control_plane_only(declare):
+    """The deployer's way to a private endpoint: a group on the control plane's interfaces
+    admitting 443 from the listed sources; never a rule on the EKS cluster group, which every
+    node and pod carries."""
+    group_source = "sg-0123456789abcdef0"
+    inventory = declare(lambda: EksCluster("cluster", _args(private_access_security_group_ids=[group_source])))
+    from mlp.mock_eks import declared_security_group_id
+
+    group = inventory.named("cluster-api-access")
+    rules = {
+        rule.inputs.get("cidrIpv4") or rule.inputs.get("referencedSecurityGroupId"): rule.inputs
+        for rule in inventory.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    }
+    assert set(rules) == {RUNNERS, group_source}
+    for rule in rules.values():
+        assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 443, 443)
+        assert rule["securityGroupId"] == declared_security_group_id(group.urn)
+    (child,) = inventory.of_type("aws:eks/cluster:Cluster")
+    assert child.inputs["vpcConfig"]["securityGroupIds"] == [declared_security_group_id(group.urn)]
+    assert not any(key.startswith("kubernetes.io/cluster/") for key in group.inputs.get("tags", {}))
+
+
+def test_a_public_endpoint_alone_declares_no_access_group(declare):
+    inventory = declare(
+        lambda: EksCluster(
+            "cluster", _args(private_access_cidrs=[], public_endpoint=True, public_access_cidrs=["203.0.113.0/24"])
+        )
+    )
+    assert not inventory.of_type("aws:ec2/securityGroup:SecurityGroup")

@@ -22,17 +22,24 @@ RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 QUEUE = "aws:sqs/queue:Queue"
 HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
+GROUP = "aws:autoscaling/group:Group"
 
 # Samples (file stems) that must reach the handler exactly once; every other sample must not.
 LANDS = {
-    "spot-interruption-terminate",
-    "spot-interruption-stop",
-    "spot-interruption-hibernate",
-    "rebalance-recommendation",
     "instance-state-change-shutting-down",
     "instance-state-change-stopping",
     "health-ec2-scheduled-change",
 }
+EC2_WARNINGS = {
+    "spot-interruption-terminate",
+    "spot-interruption-stop",
+    "spot-interruption-hibernate",
+    "rebalance-recommendation",
+}
+"""EC2's own spot warnings: they land only where the worker groups run without Capacity
+Rebalancing. With it, the group's terminate lifecycle action is the notice (the handler's README,
+"Create Amazon EventBridge Rules"), and forwarding them too would drain on a rebalance
+recommendation before any replacement exists and handle every reclaim twice."""
 STAYS_OUT = {
     "spoofed-spot-interruption",
     "instance-state-change-pending",
@@ -111,9 +118,9 @@ class Drill:
         return sorted(name for name, pattern in self.patterns.items() if EventPattern.load(json.dumps(pattern)).matches_event(event))
 
 
-# What Karpenter's queue must get: every kind its parsers act on (spot interruption, rebalance,
-# stopping/terminating states, EC2 scheduled changes), spot and rebalance included, since no
-# Auto Scaling group sends it a lifecycle action instead.
+# What Karpenter's queue must get: every kind its parsers act on, EC2's spot warnings included
+# (LANDS | EC2_WARNINGS, stated on its own): no Auto Scaling group sends Karpenter a lifecycle
+# action instead, whatever the handler's rules do.
 KARPENTER_LANDS = frozenset(
     {
         "spot-interruption-terminate",
@@ -127,16 +134,26 @@ KARPENTER_LANDS = frozenset(
 )
 
 
-def run_drill(inventory, worker_groups: bool = True, lands: frozenset[str] | set[str] = LANDS) -> list[str]:
-    """Publish every sample event into the plumbing `inventory` declares; return what went wrong.
+def run_drill(
+    inventory,
+    *,
+    capacity_rebalance: bool = True,
+    worker_groups: bool = True,
+    lands: frozenset[str] | set[str] | None = None,
+) -> list[str]:
+    """Publish every sample event into the plumbing `inventory` declares, expecting EC2's spot
+    warnings to land only without `capacity_rebalance` (or exactly `lands`, when given); return
+    what went wrong.
 
     `worker_groups=False` is a Karpenter stack: no Auto Scaling group, so no lifecycle rule, and
     the account-wide kinds alone must land (Karpenter's queue)."""
-    assert {p.stem for p in EVENTS.glob("*.json")} == LANDS | STAYS_OUT, "a sample file is not classified"
+    assert {p.stem for p in EVENTS.glob("*.json")} == LANDS | EC2_WARNINGS | STAYS_OUT, "a sample file is not classified"
+    if lands is None:
+        lands = LANDS if capacity_rebalance else LANDS | EC2_WARNINGS
     with mock_aws():
         drill = Drill(inventory)
         failures = []
-        for stem in sorted(LANDS | STAYS_OUT):
+        for stem in sorted(LANDS | EC2_WARNINGS | STAYS_OUT):
             event = sample(stem)
             landed = drill.publish(event)
             expected = 1 if stem in lands else 0
@@ -166,7 +183,22 @@ def run_drill(inventory, worker_groups: bool = True, lands: frozenset[str] | set
 
 
 def test_drill_against_the_component(interruption_example):
-    failures = run_drill(interruption_example())
+    """Groups with Capacity Rebalancing (the default): the lifecycle action is the only notice."""
+    failures = run_drill(interruption_example(), capacity_rebalance=True)
+    assert not failures, "\n".join(failures)
+
+
+def test_drill_without_capacity_rebalance(interruption_example):
+    """Groups without it learn of a reclaim too late, so EC2's warnings are forwarded."""
+    failures = run_drill(interruption_example(capacity_rebalance=False), capacity_rebalance=False)
+    assert not failures, "\n".join(failures)
+
+
+def test_on_demand_groups_do_not_bring_the_spot_rules_back(interruption_example):
+    """An all-on-demand pool gets no spot warning, whatever its rebalance flag."""
+    failures = run_drill(
+        interruption_example(capacity_rebalance=False, carries_spot=False), capacity_rebalance=True
+    )
     assert not failures, "\n".join(failures)
 
 
@@ -193,7 +225,11 @@ def test_drill_against_each_stack(stack_inventory):
         f"stack {stack_inventory.stack} has a cluster but no InterruptionHandling"
     )
     assert stack_inventory.of_type(RULE), f"stack {stack_inventory.stack} declares no interruption rules"
-    failures = run_drill(stack_inventory)
+    rebalancing = {group.inputs["capacityRebalance"] for group in stack_inventory.of_type(GROUP)}
+    # Both stacks keep the default (`interruption.capacityRebalance: true`), so they run the
+    # corrected expectations: no EC2 spot warning or rebalance recommendation reaches the queue.
+    assert rebalancing == {True}, f"stack {stack_inventory.stack}: worker groups' capacityRebalance {rebalancing}"
+    failures = run_drill(stack_inventory, capacity_rebalance=True)
     assert not failures, "\n".join(failures)
 
 
@@ -221,6 +257,39 @@ def test_the_managed_system_pool_is_never_the_handlers(stack_inventory):
             f"worker groups without {NTH_MANAGED_TAG}: the handler would ignore their nodes"
         )
         assert len(stack_inventory.of_type(HOOK)) == len(groups), "a worker group has no lifecycle hook"
+
+
+def _drains_before_termination(inventory) -> list[str]:
+    """Replay one spot reclaim of a worker-group instance in the order AWS emits it (rebalance
+    recommendation, interruption warning, the group's terminate lifecycle action, then the
+    instance shutting down) and return the detail-types the handler receives before the
+    instance leaves: in queue mode it cordons and drains on each of them
+    (pkg/interruptionevent/draincordon/handler.go at v1.25.6)."""
+    with mock_aws():
+        drill = Drill(inventory)
+        (asg, *_) = drill.worker_groups
+        sequence = [
+            sample("rebalance-recommendation"),
+            sample("spot-interruption-terminate"),
+            for_group(sample("asg-instance-terminate-lifecycle-action"), asg, drill.region),
+        ]
+        return [body["detail-type"] for event in sequence for body in drill.publish(event)]
+
+
+def test_a_rebalancing_groups_reclaim_is_drained_once_on_its_lifecycle_action(interruption_example):
+    """Capacity Rebalancing: the lifecycle action (sent while or after the replacement launches)
+    is the one notice; nothing drains the node earlier."""
+    assert _drains_before_termination(interruption_example()) == ["EC2 Instance-terminate Lifecycle Action"]
+
+
+def test_without_capacity_rebalance_ec2_warnings_come_first(interruption_example):
+    """Without it the group's lifecycle action comes only as the instance dies, so EC2's
+    warnings are the notices in time (and the node is drained on the recommendation already)."""
+    assert _drains_before_termination(interruption_example(capacity_rebalance=False)) == [
+        "EC2 Instance Rebalance Recommendation",
+        "EC2 Spot Instance Interruption Warning",
+        "EC2 Instance-terminate Lifecycle Action",
+    ]
 
 
 def test_drill_against_each_karpenter_stack(karpenter_inventory):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
+
 from components.interruption_events import (
-    ACCOUNT_WIDE_PATTERNS,
     DRAINING_STATES,
+    REBALANCE_RECOMMENDATION,
+    SPOT_INTERRUPTION,
+    account_wide_patterns,
     queue_policy,
+    spot_notice_source_problem,
     terminate_lifecycle_pattern,
 )
+
+ACCOUNT_WIDE_PATTERNS = account_wide_patterns(spot_without_capacity_rebalance=True)
+"""Every account-wide kind (the set declared for groups without Capacity Rebalancing)."""
 
 
 def test_account_wide_rules_listen_to_aws_sources_only():
@@ -48,3 +56,37 @@ def test_queue_policy_denies_plain_http_and_pins_the_rules():
     assert allow["Principal"] != "*" and allow["Action"] == "sqs:SendMessage"
     assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == sorted(rules)
     assert deny["Effect"] == "Deny" and deny["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+
+
+def _detail_types(patterns):
+    return {detail for pattern in patterns.values() for detail in pattern()["detail-type"]}
+
+
+def test_capacity_rebalance_leaves_ec2_spot_warnings_to_the_lifecycle_hook():
+    """With Capacity Rebalancing the group's terminate lifecycle action is the notice (NTH
+    README, "Create Amazon EventBridge Rules"): no spot-warning or rebalance rule."""
+    with_rebalance = _detail_types(account_wide_patterns(spot_without_capacity_rebalance=False))
+    assert SPOT_INTERRUPTION not in with_rebalance and REBALANCE_RECOMMENDATION not in with_rebalance
+    # State changes and Health scheduled changes never reach a lifecycle hook first: kept.
+    assert set(account_wide_patterns(spot_without_capacity_rebalance=False)) == {"state-change", "scheduled-change"}
+
+
+def test_without_capacity_rebalance_ec2_warnings_are_forwarded():
+    without = _detail_types(account_wide_patterns(spot_without_capacity_rebalance=True))
+    assert {SPOT_INTERRUPTION, REBALANCE_RECOMMENDATION} <= without
+
+
+@pytest.mark.parametrize(
+    ("groups", "refused"),
+    [
+        ([("a", True, True), ("b", True, True)], False),
+        ([("a", True, False), ("b", True, False)], False),
+        ([("a", True, True), ("od", False, False)], False),  # on-demand groups get no spot warning
+        ([("a", True, True), ("b", True, False)], True),
+    ],
+)
+def test_spot_groups_must_agree_on_capacity_rebalance(groups, refused):
+    problem = spot_notice_source_problem(groups)
+    assert (problem is not None) == refused, problem
+    if refused:
+        assert "on: a" in problem and "off: b" in problem

@@ -72,8 +72,40 @@ def test_every_rule_feeds_the_queue_once(inventory):
         assert len(targets) == 1, f"{rule.name} has {len(targets)} targets"
     queue_arns = {t.inputs["arn"] for t in inventory.of_type(TARGET)}
     assert len(queue_arns) == 1 and next(iter(queue_arns)).startswith("arn:aws:sqs:"), queue_arns
-    # four account-wide kinds plus one lifecycle rule per worker pool (over its zonal groups)
-    assert len(rules) == 4 + len(GROUPS)
+    # state-change and scheduled-change account-wide, plus one lifecycle rule per worker pool
+    # (over its zonal groups); the groups rebalance, so no spot-warning or rebalance rule
+    assert len(rules) == 2 + len(GROUPS)
+
+
+def _detail_types(inventory):
+    return {detail for rule in inventory.of_type(RULE) for detail in json.loads(rule.inputs["eventPattern"])["detail-type"]}
+
+
+def test_rebalancing_groups_get_no_ec2_spot_warning_rules(inventory):
+    """The group's lifecycle action is the notice; EC2's warnings would drain a node on a
+    rebalance recommendation before its replacement exists, and handle a reclaim twice."""
+    detail_types = _detail_types(inventory)
+    assert "EC2 Spot Instance Interruption Warning" not in detail_types
+    assert "EC2 Instance Rebalance Recommendation" not in detail_types
+    assert "EC2 Instance-terminate Lifecycle Action" in detail_types
+
+
+def test_groups_without_capacity_rebalance_keep_the_ec2_warning_rules(interruption_example):
+    inventory = interruption_example(capacity_rebalance=False)
+    assert {"EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"} <= _detail_types(inventory)
+    assert len(inventory.of_type(RULE)) == 4 + len(GROUPS)
+
+
+def test_spot_groups_disagreeing_on_capacity_rebalance_are_refused(interruption_example):
+    from components.interruption_handling import WorkerGroup
+
+    def group(prefix, rebalance):
+        name = f"{prefix}-us-east-1a"
+        arn = f"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:0:autoScalingGroupName/{name}"
+        return WorkerGroup(asg_names={"us-east-1a": name}, asg_arns={"us-east-1a": arn}, capacity_rebalance=rebalance)
+
+    with pytest.raises(ValueError, match="disagree on capacity rebalance"):
+        interruption_example(worker_groups={"a": group("a", True), "b": group("b", False)})
 
 
 def test_lifecycle_rules_are_scoped_to_each_worker_group(inventory):

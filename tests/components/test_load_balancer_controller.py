@@ -28,7 +28,8 @@ from tests.iam_lint import known_to_be_newer
 from tests.kubernetes_checks import KUBECONFIG
 
 ACCOUNT = "123456789012"
-POLICY = controller_policy("aws", "us-east-1", ACCOUNT)
+VPC = "vpc-0123456789abcdef0"
+POLICY = controller_policy("aws", "us-east-1", ACCOUNT, VPC)
 
 
 
@@ -40,6 +41,19 @@ def _actions(statement: dict) -> list[str]:
 def _resources(statement: dict) -> list[str]:
     resource = statement["Resource"]
     return [resource] if isinstance(resource, str) else list(resource)
+
+
+def test_scopable_reads_name_their_resource_types():
+    """CKV_AWS_355: these three have resource types in the Service Authorization Reference
+    (vpc*, coip-pool*, certificate*), so they are not granted on `*` as upstream does."""
+    scoped = {"ec2:GetSecurityGroupsForVpc", "ec2:GetCoipPoolUsage", "acm:DescribeCertificate"}
+    for statement in POLICY["Statement"]:
+        granted = scoped & set(_actions(statement))
+        if granted:
+            assert "*" not in _resources(statement), granted
+            assert f"arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/{VPC}" in _resources(statement)
+            assert f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/*" in _resources(statement)
+    assert scoped <= {a for s in POLICY["Statement"] for a in _actions(s)}, "an upstream read went missing"
 
 
 def test_parliament_finds_nothing_but_read_only_wildcards():

@@ -9,7 +9,14 @@ import yaml
 
 from components.node_role import NODE_MANAGED_POLICIES
 from components.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
-from components.worker_pool import WorkerPool, WorkerPoolArgs, capacity_type_of, zone_sizes
+from components.worker_pool import (
+    WorkerPool,
+    WorkerPoolArgs,
+    capacity_type_of,
+    lowest_in_service_during_replacement,
+    replacement_problem,
+    zone_sizes,
+)
 
 SIX_XLARGE = ["m6i.xlarge", "m6a.xlarge", "m7a.xlarge", "m5a.xlarge", "m5.xlarge", "m7i.xlarge"]
 COST_TAGS = {"project": "ml-platform", "environment": "unit", "cost-center": "ml-unit"}
@@ -230,7 +237,7 @@ def test_a_launch_template_change_rolls_the_pool(declare):
     group = inventory.of_type(GROUP)[0]
     assert group.inputs["instanceRefresh"] == {
         "strategy": "Rolling",
-        "preferences": {"minHealthyPercentage": 90, "skipMatching": True},
+        "preferences": {"minHealthyPercentage": 100, "maxHealthyPercentage": 200, "skipMatching": True},
     }
     # A refresh starts on any change of the mixed-instances policy: it must name the template's
     # latest version, so a new template version is such a change.
@@ -238,3 +245,44 @@ def test_a_launch_template_change_rolls_the_pool(declare):
     specification = group.inputs["mixedInstancesPolicy"]["launchTemplate"]["launchTemplateSpecification"]
     assert template.inputs["updateDefaultVersion"] is True
     assert specification["version"] not in ("$Default", "$Latest")
+
+
+def _replacement_settings(group):
+    """(min, max) healthy percentage a refresh of `group` runs with: its preferences, else the
+    group's instance maintenance policy, else AWS's defaults (90, no maximum = 100)."""
+    policy = group.inputs.get("instanceMaintenancePolicy") or {}
+    preferences = group.inputs["instanceRefresh"].get("preferences", {})
+    low = preferences.get("minHealthyPercentage", policy.get("minHealthyPercentage", 90))
+    high = preferences.get("maxHealthyPercentage", policy.get("maxHealthyPercentage", 100))
+    return int(low), int(high)
+
+
+@pytest.mark.parametrize(("min_size", "max_size"), [(1, 3), (2, 6), (3, 6), (6, 6)])
+def test_replacing_a_small_zonal_group_never_empties_its_zone(declare, min_size, max_size):
+    """Three zones, so each zonal group holds one or two instances: a refresh (and a health
+    replacement, through the maintenance policy) launches before it terminates."""
+    inventory = _pool(declare, min_size=min_size, max_size=max_size)
+    for group in inventory.of_type(GROUP):
+        low, high = _replacement_settings(group)
+        assert replacement_problem(low, high) is None, group.name
+        for desired in range(1, int(group.inputs["maxSize"]) + 1):
+            lowest = lowest_in_service_during_replacement(desired, low, high)
+            assert lowest == desired, f"{group.name}: {desired} instance(s) drop to {lowest} during a refresh"
+        assert group.inputs["instanceMaintenancePolicy"] == {"minHealthyPercentage": 100, "maxHealthyPercentage": 200}
+
+
+@pytest.mark.parametrize(("desired", "low", "high", "lowest"), [(1, 90, 100, 0), (2, 90, 100, 1), (10, 90, 100, 9), (1, 100, 200, 1), (2, 100, 150, 2)])
+def test_replacement_model_follows_aws_rounding(desired, low, high, lowest):
+    """AWS's defaults (min 90 %, no max) terminate first; launch-before-terminate keeps desired."""
+    assert lowest_in_service_during_replacement(desired, low, high) == lowest
+
+
+@pytest.mark.parametrize(("low", "high"), [(100, 201), (-1, 150), (50, 200), (100, 99)])
+def test_replacement_percentages_aws_refuses(low, high):
+    assert replacement_problem(low, high) is not None
+
+
+@pytest.mark.parametrize("rebalance", [True, False])
+def test_capacity_rebalance_switch_reaches_every_zonal_group(declare, rebalance):
+    inventory = _pool(declare, capacity_rebalance=rebalance)
+    assert {group.inputs["capacityRebalance"] for group in inventory.of_type(GROUP)} == {rebalance}

@@ -111,7 +111,7 @@ def test_each_worker_pool_matches_its_config_and_is_diversified(stack_inventory,
             assert distribution["onDemandBaseCapacity"] == math.ceil(pool.on_demand_base_capacity / zones), group_name
             assert distribution["onDemandPercentageAboveBaseCapacity"] == pool.on_demand_percentage_above_base_capacity, name
             assert distribution["spotAllocationStrategy"] == "price-capacity-optimized", name
-            assert group.inputs["capacityRebalance"] is True, name
+            assert group.inputs["capacityRebalance"] is settings.interruption.capacity_rebalance, name
             assert group.inputs["instanceRefresh"]["strategy"] == "Rolling", name
             assert group.ignore_changes == ["desiredCapacity"], name
             types = [o["instanceType"] for o in group.inputs["mixedInstancesPolicy"]["launchTemplate"]["overrides"]]
@@ -277,6 +277,27 @@ def test_gpu_pool_switch(enabled, stack_document, scratch_project):
         node_taints = _taints_of(_template_of(inventory, next(iter(groups.values()))))
         tolerated = {f"{t['key']}={t['value']}:{t['effect']}" for t in values["tolerations"] if t["operator"] == "Equal"}
         assert node_taints and node_taints <= tolerated
+
+
+@pytest.mark.parametrize("rebalance", [True, False])
+def test_capacity_rebalance_switch(rebalance, stack_document, scratch_project):
+    """`interruption.capacityRebalance` reaches every worker group, and decides whether EC2's
+    spot warning and rebalance recommendation are forwarded to the handler (only without it)."""
+    document = stack_document("dev")
+    document["config"]["ml-platform:interruption"]["capacityRebalance"] = rebalance
+    inventory = build_inventory("dev", scratch_project("dev", yaml.safe_dump(document)))
+    groups = _groups(inventory)
+    assert groups and {g.inputs["capacityRebalance"] for g in groups.values()} == {rebalance}
+    detail_types = {
+        detail
+        for rule in inventory.of_type("aws:cloudwatch/eventRule:EventRule")
+        for detail in json.loads(rule.inputs["eventPattern"])["detail-type"]
+    }
+    warnings = {"EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"}
+    if rebalance:
+        assert not warnings & detail_types, sorted(detail_types)
+    else:
+        assert warnings <= detail_types, sorted(detail_types)
 
 
 def test_declared_kubernetes_objects_validate_against_the_cluster_version(stack_inventory, settings_of):

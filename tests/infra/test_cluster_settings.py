@@ -129,9 +129,52 @@ def test_an_on_demand_pool_may_have_fewer_types(stack_document, engine_config):
 
 def test_defaults_are_private_and_standard_support(stack_document, engine_config):
     document = stack_document("prod")
-    document["config"]["ml-platform:cluster"] = {"adminRoleArns": ["arn:aws:iam::123456789012:role/admin"]}
+    document["config"]["ml-platform:cluster"] = {
+        "adminRoleArns": ["arn:aws:iam::123456789012:role/admin"],
+        "endpoint": {"privateAccessCidrs": ["10.60.0.0/24"]},
+    }
     cluster = load_settings("prod", engine_config(document)).cluster
     assert cluster.endpoint.public_access is False
     assert cluster.support_type == "STANDARD" and cluster.deletion_protection is True
     assert cluster.gpu_pool.enabled is False
     assert cluster.system_pool.min_size >= 2
+
+
+def test_an_admin_role_listed_twice_is_refused(stack_document, engine_config):
+    from infra.settings import ConfigError, load_settings
+
+    document = stack_document("dev")
+    role = "arn:aws:iam::123456789012:role/admin"
+    document["config"]["ml-platform:cluster"]["adminRoleArns"] = [role, role]
+    with pytest.raises(ConfigError, match="ml-platform:cluster.adminRoleArns: lists .* more than once"):
+        load_settings("dev", engine_config(document))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_private_endpoint_without_a_deployer_path_is_refused(stack, stack_document, engine_config):
+    """Nothing outside the VPC reaches a private-only endpoint unless admitted, and on a new
+    account nothing is inside it yet: the stack must say how `pulumi up` gets in."""
+    document = stack_document(stack)
+    document["config"]["ml-platform:cluster"]["endpoint"] = {"publicAccess": False}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(stack, engine_config(document))
+    message = str(caught.value)
+    assert f"Pulumi.{stack}.yaml" in message
+    assert "ml-platform:cluster.endpoint.privateAccessCidrs: a private-only endpoint" in message
+    for what_to_add in ("privateAccessCidrs", "privateAccessSecurityGroupIds", "publicAccessCidrs"):
+        assert what_to_add in message
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "fragment"),
+    [
+        ({"privateAccessCidrs": ["0.0.0.0/0"]}, "0.0.0.0/0 is not a network connected"),
+        ({"privateAccessCidrs": ["10.60.0.1/24"]}, "is not an IPv4 network"),
+        ({"privateAccessSecurityGroupIds": ["runner-sg"]}, "not security group ids"),
+    ],
+)
+def test_bad_private_access_sources_are_refused(endpoint, fragment, stack_document, engine_config):
+    document = stack_document("prod")
+    document["config"]["ml-platform:cluster"]["endpoint"] = endpoint
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings("prod", engine_config(document))

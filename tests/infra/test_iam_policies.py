@@ -92,3 +92,52 @@ def test_the_sweep_catches_a_bad_document(declare, statement, issue):
     )
     problems = problems_in(inventory)
     assert problems and issue in problems[0], problems
+
+
+def _resource_types() -> dict[str, list[str]]:
+    """Action -> its resource types, from the Service Authorization Reference tables parliament
+    bundles (`parliament/iam_definition.json`); an action with none lists only ''."""
+    from pathlib import Path
+
+    definition = json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())
+    return {
+        f"{service['prefix']}:{privilege['privilege']}".lower(): [r["resource_type"] for r in privilege["resource_types"]]
+        for service in definition
+        for privilege in service["privileges"]
+    }
+
+
+def restrictable_on_star(document: dict, resource_types: dict[str, list[str]]) -> list[str]:
+    """Actions an Allow grants on `*` although the reference lets a policy name their resource
+    (checkov's CKV_AWS_355, "no '*' resource for restrictable actions")."""
+    found = []
+    for statement in document["Statement"]:
+        resources = statement.get("Resource", [])
+        resources = [resources] if isinstance(resources, str) else resources
+        if statement["Effect"] != "Allow" or "*" not in resources:
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        found += [a for a in actions if any(t for t in resource_types.get(a.lower(), [""]))]
+    return found
+
+
+KEY_POLICY = ("aws:kms/key:Key", "policy")
+"""In a key policy `"Resource": "*"` means the key itself
+(https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html)."""
+
+
+def test_no_restrictable_action_is_granted_on_star(stack_inventory):
+    resource_types = _resource_types()
+    problems = [
+        f"{resource.name} {key}: {actions}"
+        for resource, key, document in policy_documents(stack_inventory)
+        if (resource.type, key) not in (TRUST_POLICY, KEY_POLICY)
+        for actions in [restrictable_on_star(document, resource_types)]
+        if actions
+    ]
+    assert not problems, problems
+
+
+def test_the_star_check_catches_a_restrictable_action():
+    document = {"Statement": [{"Effect": "Allow", "Action": ["acm:DescribeCertificate", "acm:ListCertificates"], "Resource": "*"}]}
+    assert restrictable_on_star(document, _resource_types()) == ["acm:DescribeCertificate"]

@@ -66,6 +66,11 @@ CASES = {
         "ml-platform:cluster.autoscaling.maxNodeProvisionMinutes",
         "cluster-autoscaler's wait",
     ),
+    "the groups' capacity rebalance": (
+        lambda c: c["ml-platform:interruption"].update(capacityRebalance=False),
+        "ml-platform:interruption.capacityRebalance",
+        "Capacity Rebalancing",
+    ),
     "a webhook": (
         lambda c: c["ml-platform:interruption"].update(webhookUrl="https://hooks.example.com/x"),
         "ml-platform:interruption.webhookUrl",

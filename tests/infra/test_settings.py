@@ -238,3 +238,23 @@ def test_a_secret_set_as_a_secret_is_accepted(scratch_project):
     secrets = [r for r in inventory.of_type("kubernetes:core/v1:Secret")]
     assert secrets, "the webhook URL secret was not declared"
     assert "[secret]" in str(secrets[0].inputs), "the webhook URL left the plan in clear"
+
+
+@pytest.mark.parametrize(
+    ("zone_ids", "fragment"),
+    [
+        (["use1-az1"], "lists 1 zones but azCount is 2"),
+        (["use1-az1", "use1-az1"], "more than once"),
+        (["use1-az1", "use1-az3"], "use1-az3: EKS does not accept cluster subnets there"),
+        (["us-east-1a", "us-east-1b"], "not zone IDs"),
+        (["use1-az1", "usw2-az1"], "different regions"),
+    ],
+)
+def test_bad_zone_ids_are_refused_naming_the_key(zone_ids, fragment, stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:network"]["availabilityZoneIds"] = zone_ids
+    with pytest.raises(ConfigError) as caught:
+        load_settings("dev", engine_config(document))
+    message = str(caught.value)
+    assert "Pulumi.dev.yaml" in message and "ml-platform:network.availabilityZoneIds" in message
+    assert fragment in message

@@ -44,7 +44,7 @@ def test_plan_writes_the_inventory_in_the_documented_shape(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "ml-platform / dev:" in printed and "network (mlplatform:network:Network)" in printed
     document = json.loads(out.read_text())
-    assert set(document) == {"project", "stack", "resources", "outputs"}
+    assert set(document) == {"project", "stack", "resources", "outputs", "prerequisites"}
     assert document["project"] == "ml-platform" and document["stack"] == "dev"
     urns = {r["urn"] for r in document["resources"]}
     for resource in document["resources"]:

@@ -97,6 +97,7 @@ def worker_group(types: list[str], on_demand_percentage: float | None, **changes
             },
         },
         "tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in DEFAULT_TAGS.items()],
+        "instanceMaintenancePolicy": {"minHealthyPercentage": 100.0, "maxHealthyPercentage": 200.0},
     }
     group.update(changes)
     return group
@@ -233,6 +234,22 @@ CASES: dict[str, dict[str, tuple[list[PlannedResource], list[PlannedResource]]]]
         "two-gpu-types": (
             [resource("aws:autoscaling/group:Group", worker_group(["g6.xlarge", "g5.xlarge"], 0.0))],
             [resource("aws:autoscaling/group:Group", worker_group(["g6.xlarge", "g5.xlarge", "g4dn.xlarge"], 0.0))],
+        ),
+    },
+    "replacements-launch-first": {
+        "aws-defaults": (
+            [resource("aws:autoscaling/group:Group", worker_group(
+                ["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0, instanceMaintenancePolicy=None))],
+            [resource("aws:autoscaling/group:Group", worker_group(["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0))],
+        ),
+        "refresh-preferences-override": (
+            [resource("aws:autoscaling/group:Group", worker_group(
+                ["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0,
+                instanceRefresh={"strategy": "Rolling", "preferences": {"minHealthyPercentage": 90.0}}))],
+            [resource("aws:autoscaling/group:Group", worker_group(
+                ["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0,
+                instanceRefresh={"strategy": "Rolling", "preferences": {
+                    "minHealthyPercentage": 100.0, "maxHealthyPercentage": 200.0}}))],
         ),
     },
     "deployment-resources": {

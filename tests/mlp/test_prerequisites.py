@@ -1,0 +1,97 @@
+"""The prerequisites `mlp plan` lists: what each stack expects outside itself, with its key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.settings import load_settings
+from mlp.cli import main
+from mlp.prerequisites import SOURCES, looks_like_placeholder, prerequisites
+
+
+def _settings(document, engine_config, stack):
+    return load_settings(stack, engine_config(document))
+
+
+def _by_kind(items):
+    found: dict[str, dict[str, str]] = {}
+    for item in items:
+        found.setdefault(item.kind, {})[item.key] = item.value
+    return found
+
+
+def test_prod_lists_every_external_prerequisite_with_its_key(stack_document, engine_config):
+    document = stack_document("prod")
+    found = _by_kind(prerequisites(_settings(document, engine_config, "prod")))
+    cluster = document["config"]["ml-platform:cluster"]
+    assert found["admin role"] == {
+        f"ml-platform:cluster.adminRoleArns[{index}]": arn for index, arn in enumerate(cluster["adminRoleArns"])
+    }
+    assert found["deployer"] == {"ml-platform:cluster.deployerRoleArn": cluster["deployerRoleArn"]}
+    assert found["deployer network"] == {
+        "ml-platform:cluster.endpoint.privateAccessCidrs": ", ".join(cluster["endpoint"]["privateAccessCidrs"])
+    }
+    services = document["config"]["ml-platform:services"]
+    assert found["model bucket"] == {
+        f"ml-platform:services.{name}.modelArtifacts.bucket": (
+            f"s3://{service['modelArtifacts']['bucket']}/{service['modelArtifacts']['prefix']}"
+        )
+        for name, service in services.items()
+        if "modelArtifacts" in service
+    }
+    # A/B variants pin one image each.
+    images = found["image"]
+    control = services["recommendations"]["variants"]["control"]["digest"]
+    assert images["ml-platform:services.recommendations.variants.control.digest"].endswith(f"@{control}")
+    assert "ml-platform:services.experiments.image.digest" in images
+    assert len(images) == sum(len(service.get("variants", {})) or 1 for service in services.values())
+
+
+def test_a_public_bootstrap_lists_the_deployers_addresses(stack_document, engine_config):
+    document = stack_document("dev")
+    found = _by_kind(prerequisites(_settings(document, engine_config, "dev")))
+    cidrs = document["config"]["ml-platform:cluster"]["endpoint"]["publicAccessCidrs"]
+    assert found["deployer network"] == {"ml-platform:cluster.endpoint.publicAccessCidrs": ", ".join(cidrs)}
+
+
+def test_every_source_names_keys_of_the_stack_file(stack_document, engine_config):
+    """Each item's key is a key path under ml-platform:, and the top-level key is in the file."""
+    document = stack_document("prod")
+    settings = _settings(document, engine_config, "prod")
+    for source in SOURCES:
+        for item in source(settings):
+            top = item.key.split(".")[0]
+            assert top in document["config"], f"{source.__name__}: {item.key}"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_prints_and_writes_the_prerequisites(stack, tmp_path, capsys):
+    out = tmp_path / f"{stack}.json"
+    assert main(["plan", stack, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "prerequisites outside the stack" in printed
+    assert "ml-platform:cluster.adminRoleArns[0]" in printed
+    written = json.loads(out.read_text())["prerequisites"]
+    assert {item["kind"] for item in written} >= {"admin role", "deployer", "deployer network", "image"}
+    assert all(set(item) == {"kind", "key", "value", "needs", "placeholder"} for item in written)
+    # The shipped stacks' stand-ins are flagged: the documentation account in the roles.
+    assert all(item["placeholder"] for item in written if item["kind"] in ("admin role", "deployer"))
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        ("arn:aws:iam::123456789012:role/ml-platform-admin", True),
+        ("arn:aws:iam::210987654321:role/ml-platform-admin", False),
+        ("203.0.113.10/32", True),
+        ("10.60.0.0/24, 198.51.100.0/28", True),
+        ("10.60.0.0/24", False),
+        ("oncall@example.com", True),
+        ("oncall@corp.example.io", False),
+        ("s3://ml-platform-prod-models/discovery/", False),
+    ],
+)
+def test_documentation_stand_ins_are_flagged(value, placeholder):
+    assert looks_like_placeholder(value) is placeholder
