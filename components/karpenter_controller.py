@@ -52,6 +52,19 @@ NAMESPACE = "kube-system"
 """Where Karpenter's docs install it (KARPENTER_NAMESPACE=kube-system in getting-started)."""
 SERVICE_ACCOUNT = RELEASE_NAME
 
+CHART_CONTAINER_SECURITY_CONTEXT = {
+    "privileged": False,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "runAsUser": 65532,
+    "runAsGroup": 65532,
+    "capabilities": {"drop": ["ALL"]},
+}
+"""The controller container's securityContext as the chart writes it, not from values
+(charts/karpenter/templates/deployment.yaml at v1.14.1); values add only `seccompProfile`,
+`appArmorProfile` and `seLinuxOptions` under `controller.securityContext`."""
+
 PRIORITY_CLASS = "system-cluster-critical"
 """A pending Karpenter means no node is launched or interrupted cleanly."""
 

@@ -160,6 +160,20 @@ def test_supported_kubernetes_range():
     )
 
 
+def test_the_controller_has_the_add_ons_posture():
+    """The add-ons' hardening rule (components/addon_security.py) on the pod as the chart renders
+    it: the chart's fixed container context plus what the values add."""
+    from components.addon_security import hardening_gaps
+    from components.karpenter_controller import CHART_CONTAINER_SECURITY_CONTEXT
+
+    v = values()
+    container = {**CHART_CONTAINER_SECURITY_CONTEXT, **v["controller"]["securityContext"]}
+    assert hardening_gaps(v["podSecurityContext"], container) == []
+    assert hardening_gaps(
+        v["podSecurityContext"], {**container, "readOnlyRootFilesystem": False}
+    ) == ["readOnlyRootFilesystem"]
+
+
 def test_values_place_and_harden_the_controller():
     v = values()
     assert v["settings"]["clusterName"] == "mlp-unit" and v["settings"]["interruptionQueue"] == "q"
