@@ -29,8 +29,7 @@ ON_DEMAND_ALLOCATION_STRATEGY = "lowest-price"
 
 REPLACEMENT_MIN_HEALTHY_PERCENTAGE = 100
 REPLACEMENT_MAX_HEALTHY_PERCENTAGE = 200
-"""Launch before terminate whenever the group replaces instances (instance refresh, health-check
-replacement, maximum instance lifetime). A zonal group holds one or two instances; AWS's defaults
+"""Launch before terminate when an instance refresh replaces the group's instances. A zonal group holds one or two instances; AWS's defaults
 (minimum 90 % rounded up, no maximum, i.e. "terminate and launch") replace one at a time by
 terminating it first, so a one-instance zone empties and its pods go Pending against their zone
 spread. With the floor at 100 % nothing is terminated before its replacement is in service, and a
@@ -114,8 +113,9 @@ def replacement_problem(min_healthy_percentage: int, max_healthy_percentage: int
 
 
 def lowest_in_service_during_replacement(desired: int, min_healthy_percentage: int, max_healthy_percentage: int) -> int:
-    """The fewest in-service instances while a group of `desired` replaces all of them, under
-    AWS's documented rules: the floor is `min` % of desired rounded up, the ceiling `max` % of
+    """The fewest in-service instances while a group of `desired` replaces all of them, as this
+    project reads AWS's documentation (a model, not AWS's code; the assertion that bites is on
+    the declared percentages): the floor is `min` % of desired rounded up, the ceiling `max` % of
     desired (in service plus pending) rounded down; a group that may not launch above desired
     terminates first, and always replaces at least one instance at a time even below the floor
     (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh.html, "minimum
@@ -132,24 +132,23 @@ def lowest_in_service_during_replacement(desired: int, min_healthy_percentage: i
     return desired - max(1, desired - floor)
 
 
-def instance_maintenance_policy() -> aws.autoscaling.GroupInstanceMaintenancePolicyArgs:
-    """The group's own replacement rule, which health-check and lifetime replacements follow
-    too (not only refreshes): launch before terminate."""
-    return aws.autoscaling.GroupInstanceMaintenancePolicyArgs(
-        min_healthy_percentage=REPLACEMENT_MIN_HEALTHY_PERCENTAGE,
-        max_healthy_percentage=REPLACEMENT_MAX_HEALTHY_PERCENTAGE,
-    )
-
-
 def instance_refresh() -> aws.autoscaling.GroupInstanceRefreshArgs:
     """Roll the pool when its launch template changes (a new AMI, user data, tags): a refresh
     starts on any change of the mixed-instances policy, which names the template's latest
     version. Instances already on that version are skipped; each one leaving goes through the
     group's termination lifecycle hook, so the termination handler drains its node first, and
-    only once its replacement is in service. The percentages are repeated here although the
-    maintenance policy sets them: pulumi-aws documents `min_healthy_percentage` as defaulting to
-    90 in the refresh preferences (aws.autoscaling.GroupInstanceRefreshPreferencesArgs), and
-    preferences override the group's policy for that refresh."""
+    only once its replacement is in service. pulumi-aws documents `min_healthy_percentage` as
+    defaulting to 90 in the refresh preferences (aws.autoscaling.GroupInstanceRefreshPreferencesArgs),
+    so both percentages are stated here.
+
+    Deliberately no group-level `instance_maintenance_policy` with the same percentages: that
+    policy also governs replacements Auto Scaling starts itself, and with Capacity Rebalancing the
+    group's termination lifecycle action is the only interruption notice the handler gets (the
+    EC2 spot warning rule is off, `interruption_events`). A policy that holds a terminating spot
+    instance until its replacement passes its health-check grace period (120 s here) could push
+    that notice past the two-minute reclaim; AWS's maintenance-policy page
+    (instance-maintenance-policy-overview-and-considerations.html) does not say Capacity
+    Rebalancing is exempt, so the group keeps AWS's default for its own replacements."""
     return aws.autoscaling.GroupInstanceRefreshArgs(
         strategy="Rolling",
         preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
@@ -281,8 +280,8 @@ class WorkerPool(pulumi.ComponentResource):
       taints, and cost tags on instances, volumes and network interfaces;
     - per zone, an Auto Scaling group (`zonal_group_name`, sizes from `zone_sizes`) launching
       into that zone's subnet, all from the one template, with a MixedInstancesPolicy (on-demand base and percentage,
-      price-capacity-optimized spot, capacity rebalance), an instance maintenance policy and a
-      rolling instance refresh on launch-template changes that both launch before terminating, tagged for cluster-autoscaler auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
+      price-capacity-optimized spot, capacity rebalance) and a
+      rolling instance refresh on launch-template changes that launches before terminating, tagged for cluster-autoscaler auto-discovery and scale-from-zero. The autoscaler owns the desired capacity, so Pulumi
       ignores changes to it.
     """
 
@@ -403,7 +402,6 @@ class WorkerPool(pulumi.ComponentResource):
                 health_check_type="EC2",
                 health_check_grace_period=120,
                 enabled_metrics=list(GROUP_METRICS),
-                instance_maintenance_policy=instance_maintenance_policy(),
                 instance_refresh=instance_refresh(),
                 # Nodes join asynchronously and spot may take a while; `pulumi up` does not wait for
                 # instances, the autoscaler and the node's readiness do.

@@ -24,7 +24,8 @@ from typing import Any
 
 from infra.settings import NAMESPACE, PlatformSettings
 from infra.settings.cost import CostSettings
-from mlp.cost.model import Estimate
+from mlp.cost.floor import ratio
+from mlp.cost.model import ComponentCost, Estimate
 from mlp.cost.prices import PriceTable
 from mlp.cost.stack import estimate_resources, stack_settings
 from mlp.mocks import DeclaredResource
@@ -78,7 +79,12 @@ class StackDiff:
             "monthly_before_usd": round(self.before.monthly_total, 2),
             "monthly_after_usd": round(self.after.monthly_total, 2),
             "monthly_delta_usd": round(self.monthly_delta, 2),
+            "floor_after_usd": round(self.after.floor_total, 2),
+            "ratio_after": round(ratio(self.after.monthly_total, self.after.floor_total), 3),
         }
+
+    def after_components(self) -> dict[str, ComponentCost]:
+        return {row.component: row for row in self.after.components()}
 
 
 def changed_keys(before: Any, after: Any, prefix: str = "") -> list[str]:
@@ -214,6 +220,10 @@ def _short(urn: str) -> str:
     return urn.split("::", 2)[-1]
 
 
+def _times(value: float) -> str:
+    return "inf" if value == float("inf") else f"{value:.2f}x"
+
+
 def _signed(value: float) -> str:
     return f"{value:+,.2f}"
 
@@ -225,12 +235,17 @@ def render_table(diff: StackDiff) -> str:
     lines += [f"  ~ {_short(change.urn)}: {', '.join(change.keys)}" for change in diff.changed]
     if not (diff.added or diff.removed or diff.changed):
         lines.append("  no resource changes")
-    lines += ["", f"{'component':<20} {'before':>10} {'after':>10} {'delta':>10}"]
+    lines += ["", f"{'component':<20} {'before':>10} {'after':>10} {'delta':>10} {'floor':>10} {'after/floor':>11}"]
+    floors = diff.after_components()
     for component, (before, after) in diff.per_component().items():
-        lines.append(f"{component:<20} {before:>10,.2f} {after:>10,.2f} {_signed(after - before):>10}")
+        row = floors.get(component)
+        floor = f"{row.floor_usd:>10,.2f} {_times(row.ratio):>11}" if row else f"{'':>10} {'':>11}"
+        why = f"  costs more: {'; '.join(row.reasons)}" if row and row.reasons else ""
+        lines.append(f"{component:<20} {before:>10,.2f} {after:>10,.2f} {_signed(after - before):>10} {floor}{why}")
     lines.append(
         f"{'TOTAL USD/month':<20} {diff.before.monthly_total:>10,.2f} {diff.after.monthly_total:>10,.2f} "
-        f"{_signed(diff.monthly_delta):>10}"
+        f"{_signed(diff.monthly_delta):>10} {diff.after.floor_total:>10,.2f} "
+        f"{_times(ratio(diff.after.monthly_total, diff.after.floor_total)):>11}"
     )
     rows = diff.per_resource()
     if rows:
@@ -249,14 +264,18 @@ def render_markdown(diff: StackDiff) -> str:
             f"{len(diff.changed)} changed)."
         ),
         "",
-        "| component | before | after | delta |",
-        "|---|---:|---:|---:|",
+        "| component | before | after | delta | floor | after / floor | costs more because of |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
+    floors = diff.after_components()
     for component, (before, after) in diff.per_component().items():
-        lines.append(f"| {component} | {before:,.2f} | {after:,.2f} | {_signed(after - before)} |")
+        row = floors.get(component)
+        floor = f"{row.floor_usd:,.2f} | {_times(row.ratio)} | {'<br>'.join(row.reasons)}" if row else " | | "
+        lines.append(f"| {component} | {before:,.2f} | {after:,.2f} | {_signed(after - before)} | {floor} |")
     lines.append(
         f"| **total** | **{diff.before.monthly_total:,.2f}** | **{diff.after.monthly_total:,.2f}** | "
-        f"**{_signed(diff.monthly_delta)}** |"
+        f"**{_signed(diff.monthly_delta)}** | **{diff.after.floor_total:,.2f}** | "
+        f"**{_times(ratio(diff.after.monthly_total, diff.after.floor_total))}** | |"
     )
     rows = diff.per_resource()
     if rows:

@@ -19,7 +19,16 @@ from typing import Any
 
 from infra.settings.cost import CostSettings
 from mlp.cost.model import PricingContext, lookup
-from mlp.cost.pools import NodePool, PodGroup, node_pools, pack, place, pod_groups
+from mlp.cost.pools import (
+    HELM_RELEASE,
+    NodePool,
+    PodGroup,
+    fits_pool,
+    node_pools,
+    pack,
+    place,
+    pod_groups,
+)
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.plan import Inventory
 
@@ -63,10 +72,32 @@ class PoolFootprint:
     vcpu: float
     memory_gib: float
     allocatable_fraction: float
+    max_size: int = 0
+    """The pool's ceiling (`maxSize`, summed over its zonal groups)."""
+    workloads: tuple[str, ...] = ()
+    """`namespace/name` of the workloads placed on it."""
+    stranded_nodes: int = 0
+    """Nodes needed by the workloads no other pool admits."""
+    stranded: tuple[str, ...] = ()
+    """Those workloads."""
 
     @property
     def nodes(self) -> int:
         return max(self.packed_nodes, self.zone_nodes)
+
+    @property
+    def over_ceiling(self) -> bool:
+        return self.nodes > self.max_size
+
+
+@dataclass(frozen=True)
+class CapacityFit:
+    """Whether a pool's ceiling holds the minimum footprint placed on it."""
+
+    refusals: tuple[str, ...]
+    """The pods that may run nowhere else need more nodes than `maxSize`: they would stay Pending."""
+    warnings: tuple[str, ...]
+    """The pool overflows, but what overflows may run on another pool (at that pool's price)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +108,9 @@ class Footprint:
     pools: tuple[PoolFootprint, ...]
     problems: tuple[str, ...] = ()
     """Pools that could not be sized (no known instance type), workloads no pool admits."""
+
+    addons: int = 0
+    """Helm releases whose pods are counted (their values set requests)."""
 
     @property
     def pods(self) -> int:
@@ -105,8 +139,10 @@ def _region(inventory: Inventory) -> str:
 
 
 def _workload(group: PodGroup) -> Workload:
-    metadata = group.resource.inputs.get("metadata") or {}
-    pod_spec = lookup(group.resource.inputs, "spec.template.spec", {}) or {}
+    inputs = group.resource.inputs
+    # A Deployment names itself in its metadata; a Helm release (an add-on) in its own inputs.
+    metadata = inputs.get("metadata") or {"namespace": inputs.get("namespace"), "name": inputs.get("name")}
+    pod_spec = lookup(inputs, "spec.template.spec", None) or inputs.get("values") or {}
     zones = min(group.replicas, zone_spread(pod_spec)) if group.replicas else 0
     return Workload(
         namespace=metadata.get("namespace") or "default",
@@ -119,11 +155,24 @@ def _workload(group: PodGroup) -> Workload:
     )
 
 
-def _pool_footprint(pool: NodePool, groups: Sequence[PodGroup], workloads: Sequence[Workload], ctx: PricingContext) -> PoolFootprint:
+def _pool_footprint(
+    pool: NodePool,
+    groups: Sequence[PodGroup],
+    workloads: Sequence[Workload],
+    ctx: PricingContext,
+    others: Sequence[NodePool] = (),
+) -> PoolFootprint:
     instance = ctx.prices.instance(pool.instance_types[0])
     usable = 1 - ctx.usage.node_reserved_fraction
     packed = pack(groups, pool, ctx)
     zone_nodes = max((w.zones for w in workloads), default=0)
+    stranded = [i for i, group in enumerate(groups) if not any(fits_pool(group, other) for other in others)]
+    stranded_nodes = 0
+    if stranded:
+        stranded_nodes = max(
+            pack([groups[i] for i in stranded], pool, ctx), max(workloads[i].zones for i in stranded)
+        )
+        pack(groups, pool, ctx)  # the shares of every group on the pool, as the estimate uses them
     nodes = max(packed, zone_nodes)
     cpu = sum(g.replicas * g.cpu for g in groups)
     memory = sum(g.replicas * g.memory_gib for g in groups)
@@ -138,7 +187,33 @@ def _pool_footprint(pool: NodePool, groups: Sequence[PodGroup], workloads: Seque
         vcpu=instance.vcpu,
         memory_gib=instance.memory_gib,
         allocatable_fraction=usable,
+        max_size=pool.max_size,
+        workloads=tuple(f"{w.namespace}/{w.name}" for w in workloads),
+        stranded_nodes=stranded_nodes,
+        stranded=tuple(f"{workloads[i].namespace}/{workloads[i].name}" for i in stranded),
     )
+
+
+def capacity_fit(result: Footprint) -> CapacityFit:
+    """Each pool's minimum footprint against its `maxSize`: refused when pods that no other pool
+    admits cannot fit under the ceiling, a warning when only pods that may run elsewhere spill."""
+    refusals, warnings = [], []
+    for pool in result.pools:
+        if not pool.over_ceiling:
+            continue
+        if pool.stranded_nodes > pool.max_size:
+            refusals.append(
+                f"pool {pool.pool}: the minimum footprint of {', '.join(sorted(pool.stranded))} needs "
+                f"{pool.stranded_nodes} nodes, above the pool's maxSize {pool.max_size}, and no other pool "
+                f"admits them: raise the pool's maxSize or lower those services' replicas.min or requests"
+            )
+        else:
+            warnings.append(
+                f"pool {pool.pool}: the minimum footprint of {', '.join(sorted(pool.workloads))} needs {pool.nodes} "
+                f"nodes, above the pool's maxSize {pool.max_size}; the rest goes to another pool that "
+                f"admits it (at that pool's price)"
+            )
+    return CapacityFit(refusals=tuple(refusals), warnings=tuple(warnings))
 
 
 def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: CostSettings | None = None) -> Footprint:
@@ -163,13 +238,15 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
         members = [i for i, group in enumerate(groups) if group.placed_on is pool and group.replicas]
         if not members:
             continue
+        others = [other for other in pools if other is not pool]
         try:
-            sized.append(_pool_footprint(pool, [groups[i] for i in members], [workloads[i] for i in members], ctx))
+            sized.append(_pool_footprint(pool, [groups[i] for i in members], [workloads[i] for i in members], ctx, others))
         except (UnpricedError, IndexError):
             problems.append(f"pool {pool.name}: no instance type in the price table to size it on")
     return Footprint(
         stack=inventory.stack,
         services=len(inventory.of_type(SERVICE_COMPONENT)),
+        addons=sum(1 for group in groups if group.resource.type == HELM_RELEASE),
         workloads=tuple(workloads),
         pools=tuple(sized),
         problems=tuple(problems),
@@ -178,7 +255,8 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
 
 def render(result: Footprint) -> str:
     headline = (
-        f"footprint at minimum scale ({result.stack}): {result.pods} pods for {result.services} services, "
+        f"footprint at minimum scale ({result.stack}): {result.pods} pods for {result.services} services "
+        f"and {result.addons} add-ons, "
         f"requests {result.cpu_millicores / 1000:.2f} vCPU and {result.memory_mib / 1024:.2f} GiB"
     )
     lines = [headline]

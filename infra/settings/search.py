@@ -16,6 +16,14 @@ from components.search_engine_support import (
     parse_engine_version,
     support_window,
 )
+from components.search_sizing import (
+    PRICE_TABLE,
+    DomainPlan,
+    SearchIndex,
+    SizingError,
+    known_search_types,
+    plan_domain,
+)
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
 
@@ -28,6 +36,10 @@ _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9]*\.(nano|micro|small|medium|large|\d
 # (check `aws opensearch list-instance-type-details` → EncryptionEnabled before allowing one).
 _UNENCRYPTABLE = re.compile(r"^(t2\.[a-z0-9]+|t3\.(nano|micro|small))\.search$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
 
 
 def support_date() -> date:
@@ -69,6 +81,41 @@ class FineGrainedAccessSettings(Section):
         return self
 
 
+class SearchIndexSettings(Section):
+    """What the autocomplete index holds and serves: the domain is sized from these."""
+
+    documents: int = Field(
+        1_000_000, ge=1, le=10_000_000_000, description="Documents in the index. Default `1000000`."
+    )
+    average_document_bytes: int = Field(
+        1024,
+        ge=16,
+        le=100 * 2**20,
+        description="Average source size of a document, bytes (`_cat/indices` `pri.store.size` / "
+        "`docs.count` of a built index). Default `1024`.",
+    )
+    replicas: int | None = Field(
+        None,
+        ge=0,
+        le=5,
+        description="Replicas of each shard (`number_of_replicas`). Default: one copy per zone "
+        "(`availabilityZoneCount` - 1), the least that survives a lost zone.",
+    )
+    queries_per_second: float = Field(
+        50, gt=0, le=100_000, description="Peak queries a second the domain must serve after losing a zone. Default `50`."
+    )
+    query_millis: float = Field(
+        10,
+        gt=0,
+        le=10_000,
+        description="Service time of one query on one shard, ms (the search slow log's `took`). "
+        "Default `10`: a prefix query on a small in-memory index.",
+    )
+    growth_factor: float = Field(
+        1.0, ge=1, le=100, description="Room to grow, as a multiple of `documents`. Default `1.0`."
+    )
+
+
 class SearchSettings(Section):
     """The search domain behind autocomplete."""
 
@@ -84,28 +131,37 @@ class SearchSettings(Section):
         description="Accept an engine version on paid extended support and its surcharge. "
         "Default `false`.",
     )
-    instance_type: str = Field(
-        "m7g.medium.search",
-        description="Data node type (`<family>.<size>.search`). Default `m7g.medium.search`: small, "
-        "encryption at rest supported, and unlike T2/T3 it can remote-reindex. `t2.*` (no encryption "
-        "at rest) and `t3.nano/micro/small` (support unconfirmed) are refused.",
+    index: SearchIndexSettings = Field(
+        default_factory=SearchIndexSettings,
+        description="The index the domain serves; data node type and count, volume size, shards and "
+        "dedicated masters follow from it (README \"Search\", sizing).",
     )
-    instance_count: int = Field(1, ge=1, le=80, description="Data nodes. Default `1`.")
+    instance_type: str | None = Field(
+        None,
+        description="Pins the data node type (`<family>.<size>.search`, one the price table knows). "
+        "Default: the cheapest non-burstable type that holds `index`. `t2.*` (no encryption at rest) "
+        "and `t3.nano/micro/small` (support unconfirmed) are refused.",
+    )
+    instance_count: int | None = Field(
+        None, ge=1, le=80, description="Pins the data node count. Default: derived from `index`."
+    )
     availability_zone_count: Literal[1, 2, 3] = Field(
         1,
         description="Zones the data nodes and replicas spread over: `1` (no zone awareness), `2` or "
         "`3`. At most `network.azCount`. Default `1`.",
     )
-    dedicated_master_count: int = Field(
-        0, description="Dedicated master nodes: `0` (none), `3` or `5`. Default `0`."
+    dedicated_master_count: int | None = Field(
+        None,
+        description="Dedicated master nodes: `0` (none), `3` or `5`. Default: none over 1 or 3 zones "
+        "(with 3 zones the data nodes keep a majority when one is lost), 3 over 2 zones.",
     )
     dedicated_master_type: str = Field(
         "m7g.large.search",
         description="Dedicated master node type, used when `dedicatedMasterCount` > 0. Default "
         "`m7g.large.search`.",
     )
-    volume_size_gib: int = Field(
-        20, ge=10, le=16384, description="gp3 volume per data node, GiB. Default `20`."
+    volume_size_gib: int | None = Field(
+        None, ge=10, le=16384, description="Pins the gp3 volume per data node, GiB. Default: derived from `index`."
     )
     volume_iops: int = Field(
         3000,
@@ -141,27 +197,65 @@ class SearchSettings(Section):
         "already exists, so at most one stack per account sets this.",
     )
 
-    def sizing(self) -> SearchSizing:
-        return SearchSizing(
+    def search_index(self) -> SearchIndex:
+        index = self.index
+        replicas = self.availability_zone_count - 1 if index.replicas is None else index.replicas
+        return SearchIndex(
+            documents=index.documents,
+            average_document_bytes=index.average_document_bytes,
+            replicas=replicas,
+            queries_per_second=index.queries_per_second,
+            query_millis=index.query_millis,
+            growth_factor=index.growth_factor,
+        )
+
+    def domain_plan(self) -> DomainPlan:
+        """The domain sized from `index`, with any pinned choice (raises `SizingError`)."""
+        return plan_domain(
+            self.search_index(),
+            self.availability_zone_count,
             instance_type=self.instance_type,
             instance_count=self.instance_count,
-            availability_zone_count=self.availability_zone_count,
-            dedicated_master_count=self.dedicated_master_count,
-            dedicated_master_type=self.dedicated_master_type,
             volume_size_gib=self.volume_size_gib,
+            dedicated_master_count=self.dedicated_master_count,
+        )
+
+    def floor_plan(self) -> DomainPlan:
+        """The smallest domain that holds `index` in the same zones: no pinned choice, no query
+        load, no dedicated masters (what `mlp cost` reports as the search floor)."""
+        return plan_domain(self.search_index(), self.availability_zone_count, serve_queries=False, dedicated_master_count=0)
+
+    def sizing(self) -> SearchSizing:
+        plan = self.domain_plan()
+        return SearchSizing(
+            instance_type=plan.instance_type,
+            instance_count=plan.instance_count,
+            availability_zone_count=self.availability_zone_count,
+            dedicated_master_count=plan.dedicated_master_count,
+            dedicated_master_type=self.dedicated_master_type,
+            volume_size_gib=plan.volume_size_gib,
             volume_iops=self.volume_iops,
             volume_throughput_mibps=self.volume_throughput_mibps,
         )
 
     @field_validator("instance_type", "dedicated_master_type")
     @classmethod
-    def _instance_type(cls, value: str) -> str:
+    def _instance_type(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         if not _INSTANCE_TYPE.match(value):
             raise ValueError("must be an OpenSearch instance type such as m7g.medium.search")
         if _UNENCRYPTABLE.match(value):
             raise ValueError(
                 "does not support encryption at rest, which the domain requires; the smallest "
                 "accepted sizes are medium (e.g. m7g.medium.search, t3.medium.search)"
+            )
+        if value not in known_search_types():
+            # Like an unknown EC2 type (components/instance_catalog.py): a type the price table
+            # lacks could be neither sized nor priced, and would drop out of the estimate.
+            raise ValueError(
+                f"unknown OpenSearch instance type: not in data/pricing/{PRICE_TABLE.name} (known: "
+                f"{', '.join(known_search_types())}), so it can be neither sized nor priced"
             )
         return value
 
@@ -185,6 +279,11 @@ class SearchSettings(Section):
 
     @model_validator(mode="after")
     def _rules(self) -> "SearchSettings":
+        try:
+            self.domain_plan()
+        except SizingError as error:
+            value = None if error.key.startswith("index") else getattr(self, _snake(error.key), None)
+            raise KeyRuleError(error.key, str(error), value, has_value=value is not None) from None
         problems = sizing_problems(self.sizing())
         if problems:
             field_name, message = next(iter(problems.items()))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from infra.settings.cost import CostSettings
+from mlp.cost.floor import FloorLine, SearchFloor, pool_floor, search_floor_line
 from mlp.cost.ingresses import alb_groups, public_zone_count
 from mlp.cost.model import CostItem, Estimate, PoolUsage, PricingContext, Resource, top_component
 from mlp.cost.pools import node_pools, pack, place, pod_groups, pool_cost, worker_spot_share
@@ -22,8 +23,10 @@ def estimate(
     prices: PriceTable | None = None,
     as_of: date | None = None,
     at_peak: bool = False,
+    search_floor: SearchFloor | None = None,
 ) -> Estimate:
-    """Price `resources` for the month starting `as_of` (default today).
+    """Price `resources` for the month starting `as_of` (default today), and each line's floor
+    (`mlp.cost.floor`; the search domain's from `search_floor`, else at its estimate).
 
     `at_peak` sizes workloads at their HPA's `maxReplicas` (the naive posture's fixed size).
     """
@@ -31,6 +34,7 @@ def estimate(
     ctx = PricingContext(prices=prices, usage=usage, as_of=as_of or date.today(), resources=resources, region=region)
     by_urn = ctx.by_urn()
     priced: dict[str, Priced] = {}
+    floors: dict[str, FloorLine] = {}
 
     def attempt(resource: Resource, compute) -> None:
         try:
@@ -88,15 +92,35 @@ def estimate(
             basis += f"; requests need {needed} nodes, above desired {pool.desired}"
             if needed > pool.max_size:
                 basis += f" and maxSize {pool.max_size}"
-        basis += f"; workloads request {usd(requested)} (charged to their Deployments), idle {usd(cost.monthly_usd - requested)}"
+        basis += f"; workloads request {usd(requested)} (charged to the workloads), idle {usd(cost.monthly_usd - requested)}"
         priced[pool.resource.urn] = Priced(cost.monthly_usd - requested, basis)
         for zonal in pool.zonal_groups:
             priced[zonal.urn] = Priced(0.0, f"zonal group of pool {pool.name} (the pool is priced on {pool.resource.name})")
-        usages.append(PoolUsage(pool=pool.name, nodes=nodes, nodes_needed=needed, monthly_usd=cost.monthly_usd, requested_usd=requested))
+        floor_usd = _floor_pool(pool, mine, nodes, ctx, floors)
+        usages.append(
+            PoolUsage(
+                pool=pool.name,
+                nodes=nodes,
+                nodes_needed=needed,
+                monthly_usd=cost.monthly_usd,
+                requested_usd=requested,
+                floor_usd=floor_usd,
+            )
+        )
     for group in groups:
         if group.placed_on is None:
             ctx.unpriced.append(f"{group.resource.name}: no node pool matches its selector and tolerations")
             priced[group.resource.urn] = Priced(0.0, "not placed: no node pool in this stack matches its selector and tolerations")
+
+    if search_floor is not None:
+        for domain in ctx.of_type("aws:opensearch/domain:Domain"):
+            try:
+                floors[domain.urn] = search_floor_line(domain, search_floor, ctx)
+            except UnpricedError as error:
+                floors[domain.urn] = FloorLine(priced[domain.urn].monthly_usd, f"floor unknown: {error}")
+
+    def floor_of(urn: str) -> FloorLine:
+        return floors.get(urn) or FloorLine(priced[urn].monthly_usd, "fixed managed part: the floor is its estimate")
 
     items = tuple(
         CostItem(
@@ -106,6 +130,9 @@ def estimate(
             component=top_component(resource, by_urn),
             monthly_usd=priced[resource.urn].monthly_usd,
             basis=priced[resource.urn].basis,
+            floor_usd=floor_of(resource.urn).monthly_usd,
+            floor_basis=floor_of(resource.urn).basis,
+            reasons=floor_of(resource.urn).reasons,
         )
         for resource in resources
         if resource.urn in priced
@@ -119,6 +146,33 @@ def estimate(
         price_source=prices.source,
         as_of=ctx.as_of,
     )
+
+
+def _floor_pool(pool, groups, nodes: int, ctx: PricingContext, floors: dict[str, FloorLine]) -> float:
+    """Record the floor of a pool and of the workloads on it; return the pool's floor cost.
+    Run after the pool's estimate: packing onto the floor types replaces the groups' shares
+    (same shape, so the same shares)."""
+    try:
+        floor, floor_nodes, cost, reasons = pool_floor(pool, groups, nodes, ctx)
+    except (UnpricedError, KeyError) as error:
+        note = f"floor unknown: {error}"
+        for resource in [pool.resource, *pool.zonal_groups, *(g.resource for g in groups)]:
+            floors[resource.urn] = FloorLine(0.0, note)
+        return 0.0
+    node_month = cost.monthly_usd / floor_nodes if floor_nodes else 0.0
+    requested = 0.0
+    for group in groups:
+        share = sum(group.shares) * node_month
+        requested += share
+        floors[group.resource.urn] = FloorLine(
+            share, f"{sum(group.shares):.2f} node-equivalents at {usd(node_month)} a node-month of the floor pool", reasons
+        )
+    floors[pool.resource.urn] = FloorLine(
+        cost.monthly_usd - requested, f"floor of pool {pool.name} ({', '.join(floor.instance_types)}): {cost.basis}", reasons
+    )
+    for zonal in pool.zonal_groups:
+        floors[zonal.urn] = FloorLine(0.0, f"zonal group of pool {pool.name}, floored on {pool.resource.name}")
+    return cost.monthly_usd
 
 
 def spot_share_problem(resources: Sequence[Resource], minimum: float, prices: PriceTable | None = None) -> str | None:

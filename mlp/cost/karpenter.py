@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from kubernetes.utils.quantity import parse_quantity
 
 from components.placement import POOL_LABEL, SPOT_TAINT
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.pools import NodePool, Volume, place, pod_groups
+from mlp.cost.quantity import parse_quantity
 
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"

@@ -30,6 +30,15 @@ class CostItem:
     component: str
     monthly_usd: float
     basis: str
+    floor_usd: float | None = None
+    """The same line at its floor (`mlp.cost.floor`); None where no floor was computed."""
+    floor_basis: str = ""
+    reasons: tuple[str, ...] = ()
+    """Configuration keys that make the line cost more than its floor."""
+
+    @property
+    def floor(self) -> float:
+        return self.monthly_usd if self.floor_usd is None else self.floor_usd
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +48,8 @@ class CostItem:
             "component": self.component,
             "monthly_usd": round(self.monthly_usd, 2),
             "basis": self.basis,
+            "floor_usd": round(self.floor, 2),
+            "floor_basis": self.floor_basis,
         }
 
 
@@ -51,6 +62,7 @@ class PoolUsage:
     nodes_needed: int
     monthly_usd: float
     requested_usd: float
+    floor_usd: float = 0.0
 
     @property
     def idle_usd(self) -> float:
@@ -77,14 +89,61 @@ class Estimate:
             totals[item.component] += item.monthly_usd
         return dict(sorted(totals.items(), key=lambda entry: (-entry[1], entry[0])))
 
+    @property
+    def floor_total(self) -> float:
+        return sum(item.floor for item in self.items)
+
+    def components(self) -> list[ComponentCost]:
+        """Per component: estimate, floor, their ratio and, above `RATIO_WITH_REASON`, the keys
+        that cost more; largest estimate first."""
+        from mlp.cost.floor import RATIO_WITH_REASON, ratio
+
+        rows: dict[str, list] = {}
+        for item in self.items:
+            row = rows.setdefault(item.component, [0.0, 0.0, []])
+            row[0] += item.monthly_usd
+            row[1] += item.floor
+            if item.monthly_usd > item.floor + 0.005:
+                row[2] += [reason for reason in item.reasons if reason not in row[2]]
+        result = []
+        for component, (estimate_usd, floor_usd, reasons) in rows.items():
+            over = ratio(estimate_usd, floor_usd)
+            result.append(
+                ComponentCost(component, estimate_usd, floor_usd, over, tuple(reasons) if over > RATIO_WITH_REASON else ())
+            )
+        return sorted(result, key=lambda c: (-c.monthly_usd, c.component))
+
     def to_json(self) -> dict[str, Any]:
         """Exactly the documented shape of `mlp cost --json`."""
+        from mlp.cost.floor import ratio
+
         return {
             "stack": self.stack,
             "region": self.region,
             "currency": "USD",
             "monthly_total": round(self.monthly_total, 2),
+            "floor_total": round(self.floor_total, 2),
+            "ratio": round(ratio(self.monthly_total, self.floor_total), 3),
+            "components": [component.to_json() for component in self.components()],
             "items": [item.to_json() for item in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class ComponentCost:
+    component: str
+    monthly_usd: float
+    floor_usd: float
+    ratio: float
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "component": self.component,
+            "monthly_usd": round(self.monthly_usd, 2),
+            "floor_usd": round(self.floor_usd, 2),
+            "ratio": round(self.ratio, 3) if self.ratio != float("inf") else None,
+            "reasons": list(self.reasons),
         }
 
 

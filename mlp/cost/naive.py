@@ -1,8 +1,24 @@
-"""The naive posture the platform is measured against: the same workloads with everything
-on-demand, sized for peak with no autoscaling, a NAT gateway per zone and no VPC endpoints.
+"""The baseline the platform is measured against (`mlp cost --naive`): the same services
+deployed the common default way. Every assumption, and where "default" comes from:
 
-It rewrites the declared inventory and its usage assumptions, then prices them with the same
-rules, so the ratio compares postures, not pricing methods.
+- fixed replicas, no autoscaling: each Deployment runs its peak (the HPA's `maxReplicas`, the
+  count the stack says it must reach) all month, and every node pool is held at its `maxSize`:
+  without the cluster autoscaler an Auto Scaling group stays at the size it was given;
+- on-demand only: no spot, so spot-asking services run on the same pools bought on demand;
+- one load balancer per service: each Ingress gets its own ALB, the AWS Load Balancer
+  Controller's behaviour without `alb.ingress.kubernetes.io/group.name` ("IngressGroup",
+  https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#group.name);
+- a NAT gateway per zone and no VPC interface endpoints (their traffic goes through NAT);
+- the default search sizing: AWS's own provisioning guide for OpenSearch Service
+  (aws/agent-toolkit-for-aws, `skills/specialized-skills/analytics-skills/amazon-opensearch-service/references/provisioning-domain-provision.md`):
+  for production `r7g.large.search` with 3 data nodes and 3 dedicated masters (the masters'
+  type is not named there: `m7g.large.search`, this project's default), and for development a
+  single `t3.medium.search` with a 100 GiB gp3 volume, the volume the guide's command sets for
+  both. A zone-aware stack gets the production sizing, a single-zone one the development one.
+
+Nothing is tuned to a result: the rewrites above are all there is. It rewrites the declared
+inventory and its usage assumptions, then prices them with the same rules, so the ratio
+compares postures, not pricing methods.
 """
 
 from __future__ import annotations
@@ -11,9 +27,9 @@ import copy
 from collections.abc import Sequence
 from dataclasses import replace
 
+from components.placement import CAPACITY_LABEL
 from infra.settings.cost import CostSettings
 from mlp.cost.model import Resource
-from components.placement import CAPACITY_LABEL
 from mlp.cost.pools import ASG, DEPLOYMENT, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
 from mlp.mocks import DeclaredResource
 
@@ -22,6 +38,20 @@ EIP = "aws:ec2/eip:Eip"
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 SUBNET = "aws:ec2/subnet:Subnet"
 PRIVATE_ROLE_TAG = "kubernetes.io/role/internal-elb"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+GROUP_ANNOTATION = "alb.ingress.kubernetes.io/group.name"
+DOMAIN = "aws:opensearch/domain:Domain"
+DEFAULT_VOLUME_GIB = 100
+PRODUCTION_SEARCH = {"instanceType": "r7g.large.search", "instanceCount": 3, "dedicatedMasterEnabled": True,
+                     "dedicatedMasterCount": 3, "dedicatedMasterType": "m7g.large.search"}
+DEVELOPMENT_SEARCH = {"instanceType": "t3.medium.search", "instanceCount": 1, "dedicatedMasterEnabled": False}
+
+BASELINE_HEADER = (
+    "baseline: the same services deployed the common default way - fixed replicas at each HPA's "
+    "maxReplicas and pools at maxSize (no autoscaling), on-demand only, one ALB per Ingress, a NAT "
+    "gateway per zone and no interface endpoints, AWS's default search sizing (3 x r7g.large + 3 "
+    "masters when zone-aware, else 1 x t3.medium; 100 GiB); assumptions and sources in mlp/cost/naive.py"
+)
 
 
 def _rewrite(resource: Resource, inputs: dict) -> DeclaredResource:
@@ -77,6 +107,14 @@ def naive_posture(resources: Sequence[Resource], usage: CostSettings) -> tuple[l
             inputs.pop("instanceMarketOptions", None)
         elif resource.type == DEPLOYMENT:
             _drop_capacity_affinity(inputs)
+        elif resource.type == INGRESS:
+            annotations = (inputs.get("metadata") or {}).get("annotations") or {}
+            annotations.pop(GROUP_ANNOTATION, None)
+        elif resource.type == DOMAIN:
+            cluster = inputs.setdefault("clusterConfig", {})
+            default = PRODUCTION_SEARCH if cluster.get("zoneAwarenessEnabled") else DEVELOPMENT_SEARCH
+            cluster.update(default)
+            inputs["ebsOptions"] = {**(inputs.get("ebsOptions") or {}), "volumeSize": DEFAULT_VOLUME_GIB}
         elif resource.type == ENDPOINT and inputs.get("vpcEndpointType") == "Interface":
             endpoints += 1
             continue  # no endpoints: their traffic goes through NAT instead

@@ -12,8 +12,9 @@ Assumptions, stated once:
   picks by capacity first, so no single type can be assumed);
 - above the base, on-demand instances are rounded up (the conservative side).
 
-Workloads (Deployments, replicas from their HPA's `minReplicas`) are packed by their requests
-onto their pool's first instance type, first fit decreasing. Each Deployment is charged the share
+Workloads (Deployments, replicas from their HPA's `minReplicas`, and the add-ons' pods from the
+values of their Helm releases) are packed by their requests onto their pool's first instance
+type, first fit decreasing. Each Deployment is charged the share
 of node-hours its requests take; what no one requests stays on the pool's line as idle capacity.
 """
 
@@ -25,11 +26,10 @@ from dataclasses import dataclass, field, replace
 from statistics import mean
 from typing import Any
 
-from kubernetes.utils.quantity import parse_quantity
-
 from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL, SYSTEM_TAINT
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.prices import UnpricedError
+from mlp.cost.quantity import parse_quantity
 from mlp.cost.rules import Priced, ebs_monthly
 
 ASG = "aws:autoscaling/group:Group"
@@ -98,7 +98,7 @@ class NodePool:
 def _tag_map(tags: Any) -> dict[str, str]:
     if isinstance(tags, Mapping):
         return {str(k): str(v) for k, v in tags.items()}
-    if isinstance(tags, list):
+    if isinstance(tags, Sequence) and not isinstance(tags, str):  # a list, or pulumi-policy's proxy of one
         return {str(t.get("key")): str(t.get("value")) for t in tags if isinstance(t, Mapping)}
     return {}
 
@@ -342,6 +342,53 @@ def _requests(pod_spec: Mapping[str, Any]) -> tuple[float, float]:
     return cpu, memory
 
 
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def _tolerated(tolerations: Sequence[Mapping[str, Any]]) -> frozenset[str] | None:
+    """The taint keys tolerated; None when a key-less `Exists` toleration tolerates everything."""
+    if any(not t.get("key") and t.get("operator") == "Exists" for t in tolerations):
+        return None
+    return frozenset(t.get("key") for t in tolerations if t.get("key"))
+
+
+def addon_groups(ctx: PricingContext) -> list[PodGroup]:
+    """The add-ons' pods from the values the program passes each Helm release: replicas
+    (`replicaCount` or `replicas`, the two spellings the pinned charts use; 1 when unset, the
+    charts' default), `resources.requests`, `nodeSelector` and `tolerations`. A release whose
+    values set no requests is left out (its chart's defaults are not read here), so what the
+    system pool shows as requested is what the program asks for."""
+    groups = []
+    for release in ctx.of_type(HELM_RELEASE):
+        values = release.inputs.get("values") or {}
+        # Karpenter's chart keeps its container's resources under `controller.resources`.
+        requests = (
+            lookup(values, "resources.requests", {})
+            or lookup(values, "controller.resources.requests", {})
+            or {}
+        )
+        if not requests:
+            continue
+        key = "replicaCount" if "replicaCount" in values else "replicas"
+        replicas = int(values.get(key) or 1)
+        selector = values.get("nodeSelector") or {}
+        tolerated = _tolerated(values.get("tolerations") or [])
+        cpu, memory = _requests({"containers": [{"resources": {"requests": requests}}]})
+        groups.append(
+            PodGroup(
+                resource=release,
+                replicas=replicas,
+                cpu=cpu,
+                memory_gib=memory,
+                pool_selector=selector.get(POOL_LABEL),
+                capacity_selector=selector.get(CAPACITY_LABEL),
+                tolerated=tolerated,
+                replicas_note=f"values.{key}" if key in values else "chart default",
+            )
+        )
+    return groups
+
+
 def _metadata_key(resource: Resource) -> tuple[str, str]:
     metadata = resource.inputs.get("metadata") or {}
     return metadata.get("namespace") or "default", metadata.get("name") or resource.name
@@ -374,9 +421,7 @@ def pod_groups(ctx: PricingContext, *, at_peak: bool = False) -> list[PodGroup]:
             lookup(node_affinity, "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms", []) or []
         )
         preferred_terms = tuple(node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or [])
-        tolerated: frozenset[str] | None = frozenset(t.get("key") for t in tolerations if t.get("key"))
-        if any(not t.get("key") and t.get("operator") == "Exists" for t in tolerations):
-            tolerated = None
+        tolerated = _tolerated(tolerations)
         groups.append(
             PodGroup(
                 resource=deployment,
@@ -391,7 +436,7 @@ def pod_groups(ctx: PricingContext, *, at_peak: bool = False) -> list[PodGroup]:
                 replicas_note=note,
             )
         )
-    return groups
+    return groups + addon_groups(ctx)
 
 
 def _pool_labels(pool: NodePool) -> dict[str, str]:
@@ -414,17 +459,18 @@ def _expression_holds(expression: Mapping[str, Any], labels: Mapping[str, str]) 
     return False  # Gt/Lt compare integers; no pool label is numeric
 
 
-def _term_holds(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+def term_holds(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return all(_expression_holds(expression, labels) for expression in term.get("matchExpressions") or [])
 
 
-def _fits(group: PodGroup, pool: NodePool) -> bool:
+def fits_pool(group: PodGroup, pool: NodePool) -> bool:
+    """Whether the scheduler may place the group's pods on the pool's nodes."""
     if group.pool_selector is not None and group.pool_selector != pool.name:
         return False
     if group.capacity_selector is not None and group.capacity_selector != pool.capacity_type:
         return False
     labels = _pool_labels(pool)
-    if group.required_terms and not any(_term_holds(term, labels) for term in group.required_terms):
+    if group.required_terms and not any(term_holds(term, labels) for term in group.required_terms):
         return False
     return group.tolerated is None or pool.taint_keys <= group.tolerated
 
@@ -434,7 +480,7 @@ def _preference(group: PodGroup, pool: NodePool) -> int:
     return sum(
         int(term.get("weight") or 0)
         for term in group.preferred_terms
-        if _term_holds(term.get("preference") or {}, labels)
+        if term_holds(term.get("preference") or {}, labels)
     )
 
 
@@ -443,7 +489,7 @@ def place(groups: Sequence[PodGroup], pools: Sequence[NodePool]) -> None:
     highest preferred-affinity weight, then worker pools before the system pool, then spot-bearing
     pools before on-demand ones (the autoscaler's priority expander grows those first), then name."""
     for group in groups:
-        fitting = [pool for pool in pools if _fits(group, pool)]
+        fitting = [pool for pool in pools if fits_pool(group, pool)]
         fitting.sort(key=lambda p: (-_preference(group, p), p.system, not p.carries_spot, p.name))
         group.placed_on = fitting[0] if fitting else None
 

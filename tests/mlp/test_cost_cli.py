@@ -14,14 +14,21 @@ def test_cost_json_has_exactly_the_documented_shape(tmp_path, capsys):
     out = tmp_path / "cost.json"
     assert main(["cost", "prod", "--json", str(out)]) == 0
     document = json.loads(out.read_text())
-    assert set(document) == {"stack", "region", "currency", "monthly_total", "items"}
+    assert set(document) == {"stack", "region", "currency", "monthly_total", "floor_total", "ratio", "components", "items"}
     assert (document["stack"], document["region"], document["currency"]) == ("prod", "us-east-1", "USD")
     assert document["items"], "prod prices nothing"
     for item in document["items"]:
-        assert set(item) == {"urn", "type", "name", "component", "monthly_usd", "basis"}
+        assert set(item) == {"urn", "type", "name", "component", "monthly_usd", "basis", "floor_usd", "floor_basis"}
     assert abs(document["monthly_total"] - sum(i["monthly_usd"] for i in document["items"])) < 0.01 * len(document["items"])
+    assert abs(document["floor_total"] - sum(i["floor_usd"] for i in document["items"])) < 0.01 * len(document["items"])
+    assert document["ratio"] == round(document["monthly_total"] / document["floor_total"], 3)
+    for component in document["components"]:
+        assert set(component) == {"component", "monthly_usd", "floor_usd", "ratio", "reasons"}
+        if component["ratio"] is None or component["ratio"] > 1.3:
+            assert component["reasons"], f"{component['component']} is above 1.3x its floor without a reason"
     printed = capsys.readouterr().out
-    assert "per component:" in printed and "TOTAL" in printed
+    assert "per component (estimate, floor, estimate/floor" in printed and "TOTAL" in printed
+    assert "search domain sized from the index" in printed and "a lost zone:" in printed
 
 
 def test_cost_markdown_is_a_pull_request_comment(capsys):
@@ -33,8 +40,10 @@ def test_cost_markdown_is_a_pull_request_comment(capsys):
 
 def test_naive_comparison_prints_the_ratio(capsys):
     assert main(["cost", "dev", "--naive"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last.startswith("naive posture") and "naive / posture =" in last
+    printed = capsys.readouterr().out
+    assert printed.startswith("baseline: the same services deployed the common default way"), "the header says what it is"
+    last = printed.strip().splitlines()[-1]
+    assert last.startswith("baseline (common default deployment)") and "baseline / posture =" in last
 
 
 def test_plan_warns_when_the_estimate_exceeds_the_budget(scratch_project, capsys):

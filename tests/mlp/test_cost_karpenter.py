@@ -28,6 +28,12 @@ def test_karpenter_stacks_are_priced(stack, karpenter_plan):
     assert "spot" in pools and pools["spot"].nodes >= 1, pools
     (item,) = [i for i in estimate.items if i.name == "karpenter-pools-spot"]
     assert "spot ×" in item.basis and "Karpenter NodePool" in item.basis
+    (controller,) = [
+        i for i in estimate.items if i.name == "karpenter-controller" and "Release" in i.type
+    ]
+    assert controller.monthly_usd > 0 and "on pool system" in controller.basis, (
+        "the controller's requests (controller.resources) are charged on the system pool"
+    )
     services = [i for i in estimate.items if i.type == "kubernetes:apps/v1:Deployment"]
     assert services and all(i.monthly_usd > 0 for i in services), (
         "every service is charged its share"

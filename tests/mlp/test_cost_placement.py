@@ -10,7 +10,7 @@ import pytest
 from components.placement import CAPACITY_LABEL, POOL_LABEL, service_pod_placement
 from infra.settings.cost import CostSettings
 from mlp.cost.model import PricingContext
-from mlp.cost.pools import _expression_holds, _fits, node_pools, place, pod_groups
+from mlp.cost.pools import _expression_holds, fits_pool, node_pools, place, pod_groups
 from mlp.cost.prices import PriceTable
 
 LABELS = {POOL_LABEL: "spot", CAPACITY_LABEL: "mixed"}
@@ -46,8 +46,9 @@ def test_each_deployment_lands_on_a_pool_its_affinity_allows(stack_inventory):
     assert groups, f"{stack_inventory.stack} declares no Deployment"
     for group in groups:
         assert group.placed_on is not None, f"{group.resource.name}: no pool accepts it"
-        assert not group.placed_on.system, f"{group.resource.name} placed on the system pool"
-        allowed = [pool for pool in pools if _fits(group, pool)]
+        addon = group.resource.type == "kubernetes:helm.sh/v3:Release"
+        assert group.placed_on.system is addon, f"{group.resource.name}: add-ons on the system pool, services off it"
+        allowed = [pool for pool in pools if fits_pool(group, pool)]
         spot_bearing = [pool for pool in allowed if pool.carries_spot]
         if spot_bearing:
             # Spot-tolerant services are priced where the priority expander grows capacity first.

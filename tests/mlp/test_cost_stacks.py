@@ -134,3 +134,23 @@ def test_the_naive_posture_prices_every_workload(stack_inventory):
     settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
     naive = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, naive=True, as_of=date(2026, 11, 28))
     assert naive.estimate.unpriced == ()
+
+
+def test_the_baseline_gives_each_service_its_own_load_balancer_and_the_default_search_sizing(stack_inventory):
+    """Every Ingress loses its group (one ALB each, the controller's default), and the domain gets
+    AWS's provisioning-guide sizing: 3 x r7g.large + 3 masters when zone-aware, else 1 x t3.medium."""
+    from mlp.cost.ingresses import GROUP_ANNOTATION
+    from mlp.cost.naive import naive_posture
+
+    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
+    resources, _ = naive_posture(stack_inventory.resources, settings.cost)
+    ingresses = [r for r in resources if r.type == "kubernetes:networking.k8s.io/v1:Ingress"]
+    assert ingresses and not any(GROUP_ANNOTATION in (r.inputs["metadata"].get("annotations") or {}) for r in ingresses)
+    baseline = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, naive=True, as_of=date(2026, 11, 28))
+    albs = [i for i in baseline.estimate.items if i.type.endswith("Ingress") and i.monthly_usd > 0]
+    assert len(albs) == len(ingresses), "one ALB per Ingress"
+    (domain,) = [r for r in resources if r.type == "aws:opensearch/domain:Domain"]
+    cluster = domain.inputs["clusterConfig"]
+    expected = ("r7g.large.search", 3, True) if settings.search.availability_zone_count > 1 else ("t3.medium.search", 1, False)
+    assert (cluster["instanceType"], cluster["instanceCount"], cluster["dedicatedMasterEnabled"]) == expected
+    assert domain.inputs["ebsOptions"]["volumeSize"] == 100

@@ -50,7 +50,12 @@ def test_a_change_that_adds_nat_gateways_shows_a_positive_delta(repository, tmp_
     printed = capsys.readouterr().out
     assert code == 0, printed
     document = json.loads(out.read_text())
-    assert set(document) == {"added", "removed", "changed", "monthly_before_usd", "monthly_after_usd", "monthly_delta_usd"}
+    assert set(document) == {
+        "added", "removed", "changed", "monthly_before_usd", "monthly_after_usd", "monthly_delta_usd",
+        "floor_after_usd", "ratio_after",
+    }
+    # NAT gateways are fixed managed parts: the floor grows with them, the ratio stays near 1.
+    assert document["ratio_after"] == pytest.approx(document["monthly_after_usd"] / document["floor_after_usd"], abs=0.001)
     added_types = sorted(urn.split("::")[-2].rsplit("$", 1)[-1] for urn in document["added"])
     assert added_types == ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway"]
     # The second zone's private route now points at its own gateway (dev's second zone is
@@ -63,6 +68,7 @@ def test_a_change_that_adds_nat_gateways_shows_a_positive_delta(repository, tmp_
     assert document["monthly_delta_usd"] > 0
     assert printed.startswith("### `dev`: +")
     assert "| network |" in printed
+    assert "| component | before | after | delta | floor | after / floor | costs more because of |" in printed
     # The temporary worktree is gone.
     listed = subprocess.run(["git", "-C", str(repository), "worktree", "list"], capture_output=True, text=True, check=True).stdout
     assert len(listed.strip().splitlines()) == 1

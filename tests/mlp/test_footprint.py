@@ -12,7 +12,7 @@ from components.ml_service_manifests import ServiceSpec, Variant, deployment_man
 from components.placement import service_pod_placement
 from mlp.cost.estimate import estimate
 from mlp.cost.stack import stack_settings
-from mlp.footprint import footprint, render, zone_spread
+from mlp.footprint import capacity_fit, footprint, render, zone_spread
 from mlp.mocks import DeclaredResource
 from mlp.plan import PROJECT_DIR, Inventory
 
@@ -112,7 +112,7 @@ def test_a_workload_lands_where_its_node_affinity_allows(plan):
     placed = {w.name: w.pool for w in moved.workloads}
     assert placed["experiments"] == "on-demand"
     assert placed["discovery"] == "spot"
-    assert {pool.pool for pool in moved.pools} == {"spot", "on-demand"}
+    assert {pool.pool for pool in moved.pools} == {"spot", "on-demand", "system"}, "the add-ons stay on the system pool"
 
 
 def test_mlp_plan_prints_the_footprint(capsys):
@@ -122,3 +122,58 @@ def test_mlp_plan_prints_the_footprint(capsys):
     printed = capsys.readouterr().out
     assert "footprint at minimum scale (dev):" in printed
     assert "  pool spot: " in printed
+
+
+def _with_min_replicas(inventory: Inventory, minimums: dict[str, int]) -> Inventory:
+    resources = []
+    for resource in inventory.resources:
+        if resource.type == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler":
+            target = resource.inputs["spec"]["scaleTargetRef"]["name"]
+            if target in minimums:
+                inputs = copy.deepcopy(resource.inputs)
+                inputs["spec"]["minReplicas"] = minimums[target]
+                resource = replace(resource, inputs=inputs)
+        resources.append(resource)
+    return Inventory(project=inventory.project, stack=inventory.stack, resources=resources, outputs={})
+
+
+def test_prod_fits_its_pools_ceilings(plan):
+    fit = capacity_fit(footprint(plan("prod"), usage=stack_settings(PROJECT_DIR, "prod").cost))
+    assert fit.refusals == () and fit.warnings == ()
+
+
+def test_spot_only_services_above_the_ceiling_are_refused_naming_pool_and_services(plan):
+    """discovery asks for spot (capacity: spot): 250 pods of 200m (50 vCPU) cannot fit on 21 spot nodes,
+    and no other pool admits them."""
+    result = footprint(_with_min_replicas(plan("prod"), {"discovery": 250}))
+    (spot,) = [pool for pool in result.pools if pool.pool == "spot"]
+    assert spot.nodes > spot.max_size == 21
+    fit = capacity_fit(result)
+    assert len(fit.refusals) == 1 and not fit.warnings
+    assert "pool spot" in fit.refusals[0] and "discovery/discovery" in fit.refusals[0]
+    assert "maxSize 21" in fit.refusals[0]
+    assert "experiments/experiments" not in fit.refusals[0], "experiments may run on on-demand"
+
+
+def test_an_overflow_that_may_run_elsewhere_is_only_a_warning(plan):
+    """experiments prefers spot but admits the on-demand pool: too many of its pods spill there."""
+    result = footprint(_with_min_replicas(plan("prod"), {"experiments": 500}))
+    fit = capacity_fit(result)
+    assert fit.refusals == ()
+    assert len(fit.warnings) == 1 and "pool spot" in fit.warnings[0] and "experiments/experiments" in fit.warnings[0]
+
+
+def test_mlp_plan_and_cost_refuse_a_stack_that_does_not_fit(scratch_project, stack_document, capsys):
+    import yaml
+
+    from mlp.cli import EXIT_CONFIG, main
+
+    document = stack_document("prod")
+    document["config"]["ml-platform:nodePools"]["spot"]["maxSize"] = 3
+    document["config"]["ml-platform:services"]["discovery"]["replicas"] = {"min": 30, "max": 40}
+    project = scratch_project("prod", yaml.safe_dump(document))
+    assert main(["--project-dir", str(project), "plan", "prod"]) == EXIT_CONFIG
+    error = capsys.readouterr().err
+    assert "error: Pulumi.prod.yaml: pool spot" in error and "discovery/discovery" in error
+    assert main(["--project-dir", str(project), "cost", "prod"]) == EXIT_CONFIG
+    assert "pool spot" in capsys.readouterr().err

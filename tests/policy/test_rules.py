@@ -97,10 +97,22 @@ def worker_group(types: list[str], on_demand_percentage: float | None, **changes
             },
         },
         "tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in DEFAULT_TAGS.items()],
-        "instanceMaintenancePolicy": {"minHealthyPercentage": 100.0, "maxHealthyPercentage": 200.0},
+        "instanceRefresh": {"strategy": "Rolling", "preferences": {"minHealthyPercentage": 100.0, "maxHealthyPercentage": 200.0}},
     }
     group.update(changes)
     return group
+
+
+SPOT_TYPES = ["m6a.large", "m7a.large", "m6i.large", "m5a.large"]
+
+
+def spot_deployment(replicas: float) -> dict[str, Any]:
+    """A Deployment that may run on spot only (`capacity: spot`), 1 vCPU a pod."""
+    from components.placement import service_pod_placement
+
+    pod = {"containers": [{"name": "app", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}], **service_pod_placement("spot")}
+    return {"kind": "Deployment", "metadata": {"name": "ranker", "namespace": "ml"},
+            "spec": {"replicas": replicas, "template": {"spec": pod}}}
 
 
 def deployment(containers: list[dict[str, Any]], labels: dict[str, str], namespace: str = "ml") -> dict[str, Any]:
@@ -239,10 +251,10 @@ CASES: dict[str, dict[str, tuple[list[PlannedResource], list[PlannedResource]]]]
     "replacements-launch-first": {
         "aws-defaults": (
             [resource("aws:autoscaling/group:Group", worker_group(
-                ["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0, instanceMaintenancePolicy=None))],
+                ["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0, instanceRefresh={"strategy": "Rolling"}))],
             [resource("aws:autoscaling/group:Group", worker_group(["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0))],
         ),
-        "refresh-preferences-override": (
+        "refresh-preferences-at-90": (
             [resource("aws:autoscaling/group:Group", worker_group(
                 ["m7i.large", "m6i.large", "m5.large", "m6a.large"], 0.0,
                 instanceRefresh={"strategy": "Rolling", "preferences": {"minHealthyPercentage": 90.0}}))],
@@ -332,6 +344,16 @@ CASES: dict[str, dict[str, tuple[list[PlannedResource], list[PlannedResource]]]]
             [resource("aws:ecr/repository:Repository", {"name": "ranker"})],
             [resource("aws:ecr/repository:Repository", {"name": "ranker"}),
              resource("aws:ecr/lifecyclePolicy:LifecyclePolicy", {"repository": "ranker", "policy": "{}"}, name="lifecycle")],
+        ),
+    },
+    "capacity-fit": {
+        "spot-only-pods-above-the-ceiling": (
+            [resource("aws:autoscaling/group:Group", worker_group(SPOT_TYPES, 0.0, maxSize=2.0), name="pool-spot-asg"),
+             resource("aws:ec2/launchTemplate:LaunchTemplate", {}, name="pool-spot-lt"),
+             resource("kubernetes:apps/v1:Deployment", spot_deployment(replicas=12.0), name="ranker")],
+            [resource("aws:autoscaling/group:Group", worker_group(SPOT_TYPES, 0.0, maxSize=12.0), name="pool-spot-asg"),
+             resource("aws:ec2/launchTemplate:LaunchTemplate", {}, name="pool-spot-lt"),
+             resource("kubernetes:apps/v1:Deployment", spot_deployment(replicas=12.0), name="ranker")],
         ),
     },
     "budget-per-stack": {

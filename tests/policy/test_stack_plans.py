@@ -74,3 +74,27 @@ def test_the_gpu_pool_passes_the_mandatory_rules_when_switched_on(stack_document
     assert any("gpu" in r.name for r in inventory.of_type("aws:autoscaling/group:Group"))
     findings = [str(f) for f in stack_findings(lambda _: inventory, "dev") if f.enforcement == "mandatory"]
     assert findings == [], "\n".join(findings)
+
+
+def test_capacity_fit_reads_the_engines_view_of_a_plan(plan):
+    """pulumi-policy hands a stack policy its props behind `unknown_checking_proxy` (mappings and
+    sequences that are not dicts and lists); the rule reads them as it reads the offline plan:
+    prod fits, and the same plan with discovery at 250 pods is refused, naming the spot pool."""
+    import copy
+    from dataclasses import replace
+
+    from mlplatform_policy.resources import StackContext
+    from mlplatform_policy.rules import check_capacity_fit
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    resources = from_inventory(plan("prod").to_json()["resources"])
+    proxied = [replace(r, props=unknown_checking_proxy(copy.deepcopy(dict(r.props)))) for r in resources]
+    assert check_capacity_fit(proxied, StackContext(stack="prod")) == []
+    grown = []
+    for resource in resources:
+        props = copy.deepcopy(dict(resource.props))
+        if resource.type == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" and props["spec"]["scaleTargetRef"]["name"] == "discovery":
+            props["spec"]["minReplicas"] = 250
+        grown.append(replace(resource, props=unknown_checking_proxy(props)))
+    (violation,) = check_capacity_fit(grown, StackContext(stack="prod"))
+    assert "pool spot" in violation.message and "discovery/discovery" in violation.message
