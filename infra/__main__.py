@@ -18,7 +18,7 @@ from components.interruption_handling import (
 )
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
 from components.metrics_server import MetricsServer, MetricsServerArgs
-from components.network import Network, NetworkArgs
+from components.network import DeployerRoute, Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from components.subnet_plan import plan_subnets
 from infra.cluster_wiring import (
@@ -68,6 +68,14 @@ network = Network(
         flow_logs_enabled=settings.network.flow_logs.enabled,
         flow_log_traffic_type=settings.network.flow_logs.traffic_type,
         flow_log_retention_days=settings.network.flow_logs.retention_days,
+        deployer_routes=[
+            DeployerRoute(
+                cidr=route.cidr,
+                transit_gateway_id=route.transit_gateway_id,
+                vpc_peering_connection_id=route.vpc_peering_connection_id,
+            )
+            for route in settings.network.deployer_routes
+        ],
     ),
     opts=on_aws,
 )
