@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -84,15 +86,49 @@ def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.Resource
     return pulumi.ResourceTransformResult(props=props, opts=args.opts)
 
 
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?:(?P<path>.*)/)?(?P<name>[^/]+)$"
+)
+
+
+def principal_key(arn: str) -> str:
+    """What identifies an IAM principal whatever way its ARN is written: partition, account,
+    kind and name, without the path (a role or user name is unique in its account whatever the
+    path, and IAM names are case-insensitive:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
+    `arn:...:role/deployer` and the STS issuer ARN `arn:...:role/ci/deployer` are one role."""
+    match = _PRINCIPAL_ARN.match(arn)
+    if match is None:
+        raise ValueError(f"{arn!r} is not an IAM role or user ARN")
+    return f"{match['partition']}:{match['account']}:{match['kind']}/{match['name']}".lower()
+
+
+def admin_entry_name(arn: str) -> str:
+    """A resource name that depends on the principal alone: `admin-<name>-<hash>`, the hash over
+    `principal_key` (so two accounts' roles of one name differ). Reordering `adminRoleArns`, or
+    the deployer becoming an admin role, leaves every principal under the same resource, so no
+    update creates a second entry for a principal before deleting the first (EKS refuses it:
+    ResourceInUseException)."""
+    key = principal_key(arn)
+    name = key.rsplit("/", 1)[1][:32]
+    return f"admin-{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
 def admin_entries(admin_role_arns: Sequence[str], deployer_principal_arn: str | None) -> dict[str, str]:
-    """Access entry name -> principal: `admin-<index>` per admin role, and `deployer` for the
-    identity running `pulumi up` unless it is one of them. An IAM principal can be in one access
-    entry only (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so
-    a second entry for the same ARN would fail the update with ResourceInUseException."""
-    entries = {f"admin-{index}": arn for index, arn in enumerate(dict.fromkeys(admin_role_arns))}
-    if deployer_principal_arn and deployer_principal_arn not in entries.values():
-        entries["deployer"] = deployer_principal_arn
-    return entries
+    """Access entry name (`admin_entry_name`) -> principal ARN, one per principal: every admin
+    role and the identity running `pulumi up`. An IAM principal can be in one access entry only
+    (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so ARNs of
+    one principal (`principal_key`) make one entry; its ARN is the one with a path when one has it
+    (the deployer's is the STS issuer ARN, the role's full ARN, which EKS matches the caller to),
+    the deployer's on a tie. Sorted by name, so the order of `adminRoleArns` changes nothing."""
+    chosen: dict[str, str] = {}
+    candidates = [*admin_role_arns, *([deployer_principal_arn] if deployer_principal_arn else [])]
+    for arn in candidates:
+        key = principal_key(arn)
+        held = chosen.get(key)
+        if held is None or arn.count("/") >= held.count("/"):
+            chosen[key] = arn
+    return dict(sorted((admin_entry_name(arn), arn) for arn in chosen.values()))
 
 
 def cluster_trust_policy() -> dict:
@@ -356,10 +392,18 @@ class EksCluster(pulumi.ComponentResource):
             for entry_name, principal in admin_entries(args.admin_role_arns, args.deployer_principal_arn).items()
         ]
 
-        # Every in-cluster object goes through this provider with the deployer's credentials;
-        # waiting for the admin grants keeps its first call from racing the deployer's access
-        # entry and policy association (EKS authorizes a principal only once both exist:
-        # https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html).
+        # Every in-cluster object goes through this provider with the deployer's credentials, and
+        # EKS authorizes a principal only once its access entry and policy association exist
+        # (https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html), so the provider
+        # waits for the admin grants. That orders the calls; it does not prove the grant has
+        # propagated: an association can take a short while to be honoured after the API
+        # answers (reported for access entries; EKS documents no bound). In practice the first
+        # Kubernetes object (the gp3 StorageClass below, then the Helm releases) comes only
+        # after the system pool's nodes join and the EBS CSI add-on is active, minutes later. No
+        # explicit wait: pulumi-aws has no sleep resource, and pulumi-time's `Sleep` would add
+        # another provider plugin (and, with default providers disabled, another explicit
+        # provider) to guard a gap the add-on ordering already covers; a 401/403 there is
+        # retried by rerunning `pulumi up`.
         self.kubernetes_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
@@ -483,12 +527,15 @@ class EksCluster(pulumi.ComponentResource):
 
     def _cluster_admin(self, name: str, principal_arn: str) -> aws.eks.AccessPolicyAssociation:
         """A STANDARD access entry for one principal and the cluster-admin policy on it."""
+        # The name follows the principal (`admin_entry_name`), so only a different ARN for one
+        # principal (a path added) replaces an entry; EKS refuses a second entry for it
+        # (ResourceInUseException), so the old one goes first.
         entry = aws.eks.AccessEntry(
             name,
             cluster_name=self.cluster_name,
             principal_arn=principal_arn,
             type="STANDARD",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         return aws.eks.AccessPolicyAssociation(
             f"{name}-policy",
@@ -496,7 +543,7 @@ class EksCluster(pulumi.ComponentResource):
             principal_arn=entry.principal_arn,
             policy_arn=CLUSTER_ADMIN_POLICY,
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-            opts=pulumi.ResourceOptions(parent=entry),
+            opts=pulumi.ResourceOptions(parent=entry, delete_before_replace=True),
         )
 
     def _addon(

@@ -86,11 +86,11 @@ class EndpointSettings(Section):
     deployer_outside_connected_networks: bool = Field(
         False,
         description="Explicit statement that every `pulumi up` runs outside the VPC and every "
-        "network connected to it (a hosted CI runner, a laptop on the internet), so it reaches "
-        "only the public endpoint and needs no `privateAccessCidrs`. Requires `publicAccess`. "
-        "Default `false`: a deployer inside the VPC or a connected network resolves the endpoint's "
-        "name to the private endpoint, where `publicAccessCidrs` never apply, so it needs "
-        "`privateAccessCidrs` or `privateAccessSecurityGroupIds`.",
+        "network that resolves names through it (a hosted CI runner, a laptop on the internet), so "
+        "it reaches only the public endpoint and needs no `privateAccessCidrs`. Requires "
+        "`publicAccess`. Default `false`: a deployer inside the VPC (the in-VPC runner) resolves "
+        "the endpoint's name to the private endpoint, where `publicAccessCidrs` never apply, so it "
+        "needs `privateAccessCidrs` or `privateAccessSecurityGroupIds`.",
     )
 
     @field_validator("public_access_cidrs")
@@ -150,9 +150,9 @@ class EndpointSettings(Section):
     @model_validator(mode="after")
     def _deployer_has_a_path(self) -> EndpointSettings:
         """`pulumi up` talks to the API server (every Helm release and Kubernetes object), and the
-        private endpoint is always on. With private access on, a caller inside the VPC, or in a
-        network connected to it that resolves the endpoint's name, reaches the private endpoint
-        whatever `publicAccess` says ("when you enable private access, Kubernetes API requests
+        private endpoint is always on. With private access on, a caller inside the VPC (or in a
+        connected network resolving names through it, e.g. a Route 53 Resolver forwarding rule)
+        reaches the private endpoint whatever `publicAccess` says ("when you enable private access, Kubernetes API requests
         from within your cluster's VPC use the private VPC endpoint",
         https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html), and
         `publicAccessCidrs` never apply there. The security group EKS puts on the control plane
