@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -16,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.key_policy import account_administered_key_policy
 from components.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
+from components.principals import principal_key
 from components.system_node_pool import SystemNodePool, SystemNodePoolArgs
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
 
@@ -24,6 +24,12 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator")
 `scheduler` are left off: noisy, rarely read, and billed per GB ingested."""
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Read-only on most Kubernetes objects, no Secrets (EKS user guide, "Review access policy
+# permissions": AmazonEKSViewPolicy). What a preview needs to read the live cluster, and nothing
+# that writes: pulumi-kubernetes previews against a reachable API server, and where a server-side
+# dry-run is refused (403) it computes that object's diff client-side (provider.go, Create/Update
+# with `req.GetPreview()` and `apierrors.IsForbidden`).
+CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
@@ -86,36 +92,20 @@ def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.Resource
     return pulumi.ResourceTransformResult(props=props, opts=args.opts)
 
 
-_PRINCIPAL_ARN = re.compile(
-    r"^arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?:(?P<path>.*)/)?(?P<name>[^/]+)$"
-)
-
-
-def principal_key(arn: str) -> str:
-    """What identifies an IAM principal whatever way its ARN is written: partition, account,
-    kind and name, without the path (a role or user name is unique in its account whatever the
-    path, and IAM names are case-insensitive:
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
-    `arn:...:role/deployer` and the STS issuer ARN `arn:...:role/ci/deployer` are one role."""
-    match = _PRINCIPAL_ARN.match(arn)
-    if match is None:
-        raise ValueError(f"{arn!r} is not an IAM role or user ARN")
-    return f"{match['partition']}:{match['account']}:{match['kind']}/{match['name']}".lower()
-
-
-def admin_entry_name(arn: str) -> str:
-    """A resource name that depends on the principal alone: `admin-<name>-<hash>`, the hash over
-    `principal_key` (so two accounts' roles of one name differ). Reordering `adminRoleArns`, or
-    the deployer becoming an admin role, leaves every principal under the same resource, so no
-    update creates a second entry for a principal before deleting the first (EKS refuses it:
+def access_entry_name(arn: str) -> str:
+    """A resource name that depends on the principal alone: `access-<name>-<hash>`, the hash over
+    `principal_key` (so two accounts' roles of one name differ), whatever the principal's policy.
+    Reordering `adminRoleArns` or `previewRoleArns`, the deployer becoming an admin role, or a
+    viewer becoming an admin, leaves every principal under the same resource, so no update
+    creates a second entry for a principal before deleting the first (EKS refuses it:
     ResourceInUseException)."""
     key = principal_key(arn)
     name = key.rsplit("/", 1)[1][:32]
-    return f"admin-{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    return f"access-{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def admin_entries(admin_role_arns: Sequence[str], deployer_principal_arn: str | None) -> dict[str, str]:
-    """Access entry name (`admin_entry_name`) -> principal ARN, one per principal: every admin
+    """Access entry name (`access_entry_name`) -> principal ARN, one per principal: every admin
     role and the identity running `pulumi up`. An IAM principal can be in one access entry only
     (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so ARNs of
     one principal (`principal_key`) make one entry; its ARN is the one with a path when one has it
@@ -128,7 +118,21 @@ def admin_entries(admin_role_arns: Sequence[str], deployer_principal_arn: str | 
         held = chosen.get(key)
         if held is None or arn.count("/") >= held.count("/"):
             chosen[key] = arn
-    return dict(sorted((admin_entry_name(arn), arn) for arn in chosen.values()))
+    return dict(sorted((access_entry_name(arn), arn) for arn in chosen.values()))
+
+
+def viewer_entries(viewer_role_arns: Sequence[str], admins: Mapping[str, str]) -> dict[str, str]:
+    """Access entry name -> principal ARN for the read-only roles, one per principal, leaving
+    out any principal `admins` (from `admin_entries`) already holds: the config refuses a role
+    both admin and viewer, but an unpinned deployer previewing as a viewer role is one, and
+    its admin entry must be the only one."""
+    held = {principal_key(arn) for arn in admins.values()}
+    chosen: dict[str, str] = {}
+    for arn in viewer_role_arns:
+        key = principal_key(arn)
+        if key not in held and (key not in chosen or arn.count("/") > chosen[key].count("/")):
+            chosen[key] = arn
+    return dict(sorted((access_entry_name(arn), arn) for arn in chosen.values()))
 
 
 def cluster_trust_policy() -> dict:
@@ -219,6 +223,9 @@ class EksClusterArgs:
     none (a component test's cluster; the program always passes it)."""
     system_instance_types: Sequence[str]
     """On-demand types of the system pool, one shape, in order of preference."""
+    viewer_role_arns: Sequence[str] = ()
+    """IAM roles given read-only access (AmazonEKSViewPolicy, cluster scope), e.g. the pull
+    request previews' role. Default none."""
     system_min_size: int = 2
     """Fewest system nodes. Default 2."""
     system_max_size: int = 3
@@ -245,6 +252,8 @@ class EksClusterArgs:
         found = []
         if not self.admin_role_arns:
             found.append("at least one admin role is required: the creator is not made admin")
+        if {principal_key(arn) for arn in self.viewer_role_arns} & {principal_key(arn) for arn in self.admin_role_arns}:
+            found.append("a role cannot be both admin and viewer: EKS allows one access entry per principal")
         if self.public_endpoint and not self.public_access_cidrs:
             found.append("a public endpoint needs public_access_cidrs (EKS would admit 0.0.0.0/0)")
         if self.public_access_cidrs and not self.public_endpoint:
@@ -387,10 +396,14 @@ class EksCluster(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = oidc_provider.arn
 
+        admin_entries_by_name = admin_entries(args.admin_role_arns, args.deployer_principal_arn)
         admin_grants = [
-            self._cluster_admin(f"{name}-{entry_name}", principal)
-            for entry_name, principal in admin_entries(args.admin_role_arns, args.deployer_principal_arn).items()
+            self._cluster_access(f"{name}-{entry_name}", principal)
+            for entry_name, principal in admin_entries_by_name.items()
         ]
+
+        for entry_name, principal in viewer_entries(args.viewer_role_arns, admin_entries_by_name).items():
+            self._cluster_access(f"{name}-{entry_name}", principal, policy_arn=CLUSTER_VIEW_POLICY)
 
         # Every in-cluster object goes through this provider with the deployer's credentials, and
         # EKS authorizes a principal only once its access entry and policy association exist
@@ -525,9 +538,12 @@ class EksCluster(pulumi.ComponentResource):
             )
         return group
 
-    def _cluster_admin(self, name: str, principal_arn: str) -> aws.eks.AccessPolicyAssociation:
-        """A STANDARD access entry for one principal and the cluster-admin policy on it."""
-        # The name follows the principal (`admin_entry_name`), so only a different ARN for one
+    def _cluster_access(
+        self, name: str, principal_arn: str, *, policy_arn: str = CLUSTER_ADMIN_POLICY
+    ) -> aws.eks.AccessPolicyAssociation:
+        """A STANDARD access entry for one principal and, cluster-wide, the cluster-admin policy
+        on it (or `policy_arn`: the viewers get AmazonEKSViewPolicy)."""
+        # The name follows the principal (`access_entry_name`), so only a different ARN for one
         # principal (a path added) replaces an entry; EKS refuses a second entry for it
         # (ResourceInUseException), so the old one goes first.
         entry = aws.eks.AccessEntry(
@@ -541,7 +557,7 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-policy",
             cluster_name=self.cluster_name,
             principal_arn=entry.principal_arn,
-            policy_arn=CLUSTER_ADMIN_POLICY,
+            policy_arn=policy_arn,
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
             opts=pulumi.ResourceOptions(parent=entry, delete_before_replace=True),
         )

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from components.cluster_autoscaler import CHART_FOR_KUBERNETES
 from components.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
 from components.instance_catalog import pool_type_problems
+from components.principals import principal_key
 from components.worker_pool import carries_spot
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError, refuse_repeats
@@ -313,6 +314,12 @@ class ClusterSettings(Section):
         description="API server endpoint access, and the deployer's path to it. Required: no "
         "default reaches a new account's cluster (see `privateAccessCidrs`, `publicAccessCidrs`).",
     )
+    preview_role_arns: tuple[str, ...] = Field(
+        (),
+        description="IAM roles of the pull request previews (`AWS_PREVIEW_ROLE_ARN_<STACK>`), given "
+        "read-only access to the cluster (EKS access entry, AmazonEKSViewPolicy, cluster scope) so "
+        "a preview diffs against the live cluster; no write, no Secrets. Default none.",
+    )
     log_retention_days: RetentionDays = Field(
         90, description="Retention of the control-plane log group (api, audit, authenticator), in days. Default `90`."
     )
@@ -341,7 +348,7 @@ class ClusterSettings(Section):
             )
         return value
 
-    @field_validator("admin_role_arns")
+    @field_validator("admin_role_arns", "preview_role_arns")
     @classmethod
     def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
@@ -356,6 +363,20 @@ class ClusterSettings(Section):
         if value is not None and not _ROLE_ARN.match(value):
             raise ValueError("must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer")
         return value
+
+    @model_validator(mode="after")
+    def _one_access_entry_per_role(self) -> ClusterSettings:
+        # By principal, not by string: a role's ARN with and without its path is one principal
+        # (`components.principals.principal_key`).
+        admins = {principal_key(arn) for arn in (*self.admin_role_arns, self.deployer_role_arn) if arn}
+        both = sorted(arn for arn in self.preview_role_arns if principal_key(arn) in admins)
+        if both:
+            raise KeyRuleError(
+                "previewRoleArns",
+                "EKS allows one access entry per principal; a role in adminRoleArns or deployerRoleArn is already admin",
+                both,
+            )
+        return self
 
     @model_validator(mode="after")
     def _kube_proxy_matches(self) -> ClusterSettings:

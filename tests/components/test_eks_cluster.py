@@ -17,9 +17,10 @@ from components.eks_cluster import (
     AddonVersions,
     EksCluster,
     EksClusterArgs,
+    access_entry_name,
     admin_entries,
-    admin_entry_name,
     disable_creator_admin,
+    viewer_entries,
 )
 from components.node_role import NODE_MANAGED_POLICIES
 from components.placement import CAPACITY_LABEL, POOL_LABEL
@@ -286,7 +287,7 @@ def _admin_principals(inventory):
 def test_the_deployer_gets_its_own_cluster_admin_entry(declare):
     inventory = declare(lambda: EksCluster("cluster", _args(deployer_principal_arn=DEPLOYER)))
     assert _admin_principals(inventory) == sorted([ADMIN, DEPLOYER])
-    association = inventory.named(f"cluster-{admin_entry_name(DEPLOYER)}-policy")
+    association = inventory.named(f"cluster-{access_entry_name(DEPLOYER)}-policy")
     assert association.inputs["policyArn"] == CLUSTER_ADMIN_POLICY
     assert association.inputs["accessScope"] == {"type": "cluster"}
 
@@ -308,7 +309,7 @@ def test_reordering_admin_roles_keeps_every_principal_under_its_resource():
     forward = admin_entries([ADMIN, OTHER_ADMIN], DEPLOYER)
     backward = admin_entries([OTHER_ADMIN, ADMIN], DEPLOYER)
     assert forward == backward
-    assert forward[admin_entry_name(ADMIN)] == ADMIN
+    assert forward[access_entry_name(ADMIN)] == ADMIN
 
 
 @pytest.mark.parametrize("listed", [DEPLOYER, DEPLOYER_WITHOUT_PATH])
@@ -319,7 +320,7 @@ def test_a_deployer_listed_as_admin_with_or_without_its_path_is_one_entry(listed
     both = admin_entries([ADMIN, listed], DEPLOYER)
     assert both == alone
     assert sorted(both.values()) == sorted([ADMIN, DEPLOYER])
-    assert admin_entry_name(DEPLOYER) == admin_entry_name(DEPLOYER_WITHOUT_PATH)
+    assert access_entry_name(DEPLOYER) == access_entry_name(DEPLOYER_WITHOUT_PATH)
 
 
 def test_roles_of_one_name_in_two_accounts_are_two_entries():
@@ -376,3 +377,21 @@ def test_a_public_endpoint_alone_declares_no_access_group(declare):
         )
     )
     assert not inventory.of_type("aws:ec2/securityGroup:SecurityGroup")
+
+
+VIEWER = "arn:aws:iam::123456789012:role/ml-platform-preview"
+
+
+def test_a_viewer_keeps_its_entry_name_when_it_becomes_an_admin():
+    """One name per principal whatever its policy: a viewer promoted to admin changes its policy
+    association, never its entry (which EKS would refuse to create twice)."""
+    (viewer_name,) = viewer_entries([VIEWER], admin_entries([ADMIN], None))
+    assert viewer_name in admin_entries([ADMIN, VIEWER], None)
+
+
+def test_a_deployer_previewing_as_a_viewer_gets_only_its_admin_entry(declare):
+    """Unpinned, a preview's deployer is whoever previews: the preview role itself."""
+    inventory = declare(
+        lambda: EksCluster("cluster", _args(viewer_role_arns=[VIEWER], deployer_principal_arn=VIEWER))
+    )
+    assert _admin_principals(inventory) == sorted([ADMIN, VIEWER])
