@@ -186,7 +186,8 @@ def deployer_routes(settings: PlatformSettings) -> list[Prerequisite]:
                 _key(f"network.deployerRoutes[{index}]"),
                 f"{route.cidr} via {target}",
                 f"{connection}; the deployer's network routes {settings.network.vpc_cidr} back through it, "
-                f"and {dns}.",
+                f"and {dns}. It joins this stack's VPC, so on a new account it comes after a first `up` "
+                "through the public endpoint without this route.",
             )
         )
     return items
