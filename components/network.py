@@ -60,6 +60,9 @@ class NetworkArgs:
     deployer_routes: Sequence[DeployerRoute] = ()
     """Routes on every private route table to the deployer's networks outside the VPC, so the
     API server's replies to them leave through that connection, not the NAT. Default none."""
+    private_subnet_tags: dict[str, str] = field(default_factory=dict)
+    """Tags added to the private subnets only (Karpenter's `karpenter.sh/discovery`: nodes must
+    never be launched into a public subnet). Default none."""
 
 
 def flow_log_delivery_policy(log_group_arn: str) -> dict:
@@ -181,6 +184,7 @@ class Network(pulumi.ComponentResource):
                     "Name": f"{name}-private-{suffix}",
                     "kubernetes.io/role/internal-elb": "1",
                     **args.extra_subnet_tags,
+                    **args.private_subnet_tags,
                 },
                 opts=vpc_child,
             )
