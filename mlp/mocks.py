@@ -82,6 +82,11 @@ class DeclaredResource:
     """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
     dependencies: list[str] = field(default_factory=list)
     """URNs the resource waits for (`dependsOn`, and what its inputs come from)."""
+    providers: dict[str, str] = field(default_factory=dict)
+    """The `providers` map the registration sent (package -> provider URN), which the engine and a
+    remote component's provider hand on to its children."""
+    delete_before_replace: bool = False
+    """Resource option `deleteBeforeReplace`: on replacement the old one is deleted first."""
 
 
 @dataclass
@@ -216,6 +221,12 @@ class RecordingMonitor(MockMonitor):
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
                 ignore_changes=list(request.ignoreChanges),
                 dependencies=list(request.dependencies),
+                providers={
+                    package: urn
+                    for package, reference in dict(request.providers).items()
+                    if (urn := _provider_urn(reference))
+                },
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )
         return super().RegisterResource(request)

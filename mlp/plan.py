@@ -26,7 +26,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 # What the harness records for its own checks and the engine does not show in an inventory.
-_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies")
+_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies", "providers", "delete_before_replace")
 
 
 @dataclass
