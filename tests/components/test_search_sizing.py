@@ -13,7 +13,6 @@ from components.search_sizing import (
     SizingError,
     plan_domain,
     search_instance_catalog,
-    surviving_nodes,
 )
 from mlp.cost.prices import PriceTable
 
