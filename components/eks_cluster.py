@@ -22,6 +22,12 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator")
 `scheduler` are left off: noisy, rarely read, and billed per GB ingested."""
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Read-only on most Kubernetes objects, no Secrets (EKS user guide, "Review access policy
+# permissions": AmazonEKSViewPolicy). What a preview needs to read the live cluster, and nothing
+# that writes: pulumi-kubernetes previews against a reachable API server, and where a server-side
+# dry-run is refused (403) it computes that object's diff client-side (provider.go, Create/Update
+# with `req.GetPreview()` and `apierrors.IsForbidden`).
+CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
@@ -183,6 +189,9 @@ class EksClusterArgs:
     none (a component test's cluster; the program always passes it)."""
     system_instance_types: Sequence[str]
     """On-demand types of the system pool, one shape, in order of preference."""
+    viewer_role_arns: Sequence[str] = ()
+    """IAM roles given read-only access (AmazonEKSViewPolicy, cluster scope), e.g. the pull
+    request previews' role. Default none."""
     system_min_size: int = 2
     """Fewest system nodes. Default 2."""
     system_max_size: int = 3
@@ -209,6 +218,8 @@ class EksClusterArgs:
         found = []
         if not self.admin_role_arns:
             found.append("at least one admin role is required: the creator is not made admin")
+        if set(self.viewer_role_arns) & set(self.admin_role_arns):
+            found.append("a role cannot be both admin and viewer: EKS allows one access entry per principal")
         if self.public_endpoint and not self.public_access_cidrs:
             found.append("a public endpoint needs public_access_cidrs (EKS would admit 0.0.0.0/0)")
         if self.public_access_cidrs and not self.public_endpoint:
@@ -352,9 +363,12 @@ class EksCluster(pulumi.ComponentResource):
         self.oidc_provider_arn = oidc_provider.arn
 
         admin_grants = [
-            self._cluster_admin(f"{name}-{entry_name}", principal)
+            self._cluster_access(f"{name}-{entry_name}", principal)
             for entry_name, principal in admin_entries(args.admin_role_arns, args.deployer_principal_arn).items()
         ]
+
+        for index, role_arn in enumerate(args.viewer_role_arns):
+            self._cluster_access(f"{name}-viewer-{index}", role_arn, policy_arn=CLUSTER_VIEW_POLICY)
 
         # Every in-cluster object goes through this provider with the deployer's credentials;
         # waiting for the admin grants keeps its first call from racing the deployer's access
@@ -481,8 +495,11 @@ class EksCluster(pulumi.ComponentResource):
             )
         return group
 
-    def _cluster_admin(self, name: str, principal_arn: str) -> aws.eks.AccessPolicyAssociation:
-        """A STANDARD access entry for one principal and the cluster-admin policy on it."""
+    def _cluster_access(
+        self, name: str, principal_arn: str, *, policy_arn: str = CLUSTER_ADMIN_POLICY
+    ) -> aws.eks.AccessPolicyAssociation:
+        """A STANDARD access entry for one principal and, cluster-wide, the cluster-admin policy
+        on it (or `policy_arn`: the viewers get AmazonEKSViewPolicy)."""
         entry = aws.eks.AccessEntry(
             name,
             cluster_name=self.cluster_name,
@@ -494,7 +511,7 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-policy",
             cluster_name=self.cluster_name,
             principal_arn=entry.principal_arn,
-            policy_arn=CLUSTER_ADMIN_POLICY,
+            policy_arn=policy_arn,
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
             opts=pulumi.ResourceOptions(parent=entry),
         )

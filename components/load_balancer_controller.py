@@ -4,7 +4,8 @@ weighted forward actions of A/B experiments."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,6 +13,7 @@ import pulumi_kubernetes as k8s
 from components.addon_compatibility import KubernetesSupport
 from components.addon_security import container_security_context, pod_security_context
 from components.load_balancer_controller_policy import controller_policy
+from components.ml_service_manifests import READINESS_GATE_INJECT_LABEL
 from components.placement import system_pod_placement
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
 
@@ -37,10 +39,60 @@ certificate from a Secret volume, so the full hardened context applies."""
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
 INGRESS_CLASS = "alb"
+INGRESS_GROUP = "ml-platform-public"
+"""The one IngressGroup (one internet-facing ALB) of every exposed service."""
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""Set by the API server on every namespace to its name; nobody can set it to another one."""
+
+
+def load_balancer_attributes(
+    *, deletion_protection: bool, access_log_bucket: object | None, access_log_prefix: str
+) -> dict[str, object]:
+    """The shared ALB's attributes (ELBv2 `LoadBalancerAttribute` keys): headers that are not
+    valid HTTP are dropped before they reach a service, access logs go to the stack's bucket
+    when given, and deletion protection as configured. `access_log_bucket` may be an Output."""
+    attributes: dict[str, object] = {
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+        "deletion_protection.enabled": "true" if deletion_protection else "false",
+        "access_logs.s3.enabled": "true" if access_log_bucket is not None else "false",
+    }
+    if access_log_bucket is not None:
+        attributes["access_logs.s3.bucket"] = access_log_bucket
+        attributes["access_logs.s3.prefix"] = access_log_prefix
+    return attributes
+
+
+def ingress_class_params_spec(
+    *, group: str, member_namespaces: Sequence[str], attributes: Mapping[str, object]
+) -> dict:
+    """The `alb` IngressClass's parameters (IngressClassParams, elbv2.k8s.aws/v1beta1; fields
+    from the CRD the chart ships at 3.5.0, validated in tests): every Ingress of the class joins
+    `group` on one internet-facing ALB, whatever its annotations say; the controller refuses to
+    reconcile an Ingress outside `member_namespaces` (v3.5.0 docs/guide/ingress/ingress_class.md,
+    spec.namespaceSelector, spec.group, spec.scheme); and the ALB's attributes are set here, once
+    for the whole group, instead of by an annotation that every member would have to repeat
+    identically (spec.loadBalancerAttributes). No member namespace selects none: a selector with
+    `In` needs values, and an absent selector would admit every namespace."""
+    if member_namespaces:
+        requirement = {"key": NAMESPACE_NAME_LABEL, "operator": "In", "values": sorted(member_namespaces)}
+    else:
+        requirement = {"key": NAMESPACE_NAME_LABEL, "operator": "DoesNotExist"}
+    return {
+        "namespaceSelector": {"matchExpressions": [requirement]},
+        "group": {"name": group},
+        "scheme": "internet-facing",
+        "loadBalancerAttributes": [{"key": key, "value": value} for key, value in attributes.items()],
+    }
 
 
 def controller_values(
-    *, cluster_name: object, region: str, vpc_id: object, role_arn: object, replicas: int
+    *,
+    cluster_name: object,
+    region: str,
+    vpc_id: object,
+    role_arn: object,
+    replicas: int,
+    ingress_class_params: dict | None = None,
 ) -> dict:
     """Chart values (keys from the chart's values.yaml at 3.5.0). Values may hold Outputs."""
     placement = system_pod_placement()
@@ -74,10 +126,21 @@ def controller_values(
         "podDisruptionBudget": {"maxUnavailable": 1},
         "ingressClass": INGRESS_CLASS,
         "createIngressClassResource": True,
+        # The chart renders the IngressClassParams before the IngressClass that names it
+        # (templates/ingressclass.yaml, one List), from the CRD it installs (crds/crds.yaml).
+        "ingressClassParams": {"create": True, "name": INGRESS_CLASS, "spec": ingress_class_params or {}},
         "defaultTargetType": "ip",
         # The mutating webhook would make the controller the default for every Service of type
         # LoadBalancer, failing Service creation cluster-wide while it is down; none is used.
         "enableServiceMutatorWebhook": False,
+        # The pod webhook injects the target-health readiness gates. The controller's guidance is
+        # `Fail` with an explicit object selector (v3.5.0 docs/deploy/pod_readiness_gate.md,
+        # "FailurePolicy", "Recommended settings"; the chart defaults to Ignore since v2.11.1):
+        # with Ignore, a pod created while the controller is down has no gate, and a rollout can
+        # retire old pods before the new ones are healthy in the target group. The selector
+        # limits the webhook to the pods of exposed services, which carry the label.
+        "podMutatorWebhookConfig": {"failurePolicy": "Fail"},
+        "objectSelector": {"matchLabels": {READINESS_GATE_INJECT_LABEL: "enabled"}},
         # Integrations the role is not granted (see load_balancer_controller_policy).
         "enableShield": False,
         "enableWaf": False,
@@ -108,12 +171,21 @@ class LoadBalancerControllerArgs:
     """AWS partition. Default `aws`."""
     replicas: int = 2
     """Controller replicas (leader election; the second takes over at once). Default 2."""
+    ingress_group: str = INGRESS_GROUP
+    """The IngressGroup every Ingress of the `alb` class joins. Default `ml-platform-public`."""
+    member_namespaces: Sequence[str] = ()
+    """The only namespaces whose Ingresses the controller reconciles into the group (the exposed
+    services'). Default none: no Ingress is reconciled."""
+    load_balancer_attributes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """The ALB's attributes (see `load_balancer_attributes`); values may be Outputs. Default none."""
 
 
 class LoadBalancerController(pulumi.ComponentResource):
     """Creates the controller's IRSA role (least-privilege policy from
     `load_balancer_controller_policy`) and its Helm release from the official chart, pinned, on
-    the system pool, with a PodDisruptionBudget and the `alb` IngressClass."""
+    the system pool, with a PodDisruptionBudget, the `alb` IngressClass and its
+    IngressClassParams (group, member namespaces, scheme and ALB attributes), and a pod webhook
+    that fails closed for the pods of exposed services."""
 
     role_arn: pulumi.Output[str]
     ingress_class: str
@@ -151,6 +223,11 @@ class LoadBalancerController(pulumi.ComponentResource):
                 vpc_id=args.vpc_id,
                 role_arn=role.role_arn,
                 replicas=args.replicas,
+                ingress_class_params=ingress_class_params_spec(
+                    group=args.ingress_group,
+                    member_namespaces=args.member_namespaces,
+                    attributes=args.load_balancer_attributes,
+                ),
             ),
             atomic=True,
             opts=pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider),

@@ -20,9 +20,23 @@ from components.workload_role import WorkloadRole, WorkloadRoleArgs
 RELEASE_TAG_PREFIX = "release-"
 """Images tagged with this prefix are what stacks pin: the lifecycle policy never expires them.
 A digest is promoted by adding the tag `release-<git sha>` to it (README "Services")."""
+CACHE_TAG = "buildcache"
+"""The one tag that moves: BuildKit's registry cache (`image_build.yml`, `cache-to
+type=registry,ref=<repository>:buildcache`) is overwritten by every build. In an `IMMUTABLE`
+repository ECR refuses the second export (moby/buildkit#3776) and a failed cache export fails the
+build (moby/buildkit#2578), so the repository is `IMMUTABLE_WITH_EXCLUSION` with this tag as its
+only exclusion: commit and `release-` tags stay immutable."""
 RELEASE_KEEP_LIMIT = 9999
 """A count no repository reaches: the release rule exists to claim release images, so that the
 rules after it cannot expire them."""
+
+
+def tag_mutability_exclusions() -> list[dict[str, str]]:
+    """The repository's exclusion filters: exactly the cache tag. ECR's API accepts 1 to 5
+    filters of type `WILDCARD`, each matching `^[0-9a-zA-Z._*-]{1,128}$` with at most two `*`
+    (ECR API reference, `ImageTagMutabilityExclusionFilter`; botocore's ECR model); a filter
+    without `*` matches that one tag only."""
+    return [{"filter": CACHE_TAG, "filter_type": "WILDCARD"}]
 
 
 def repository_lifecycle_policy(keep_images: int, untagged_days: int) -> dict:
@@ -92,8 +106,8 @@ class MlServiceArgs:
 class MlService(pulumi.ComponentResource):
     """An ML service.
 
-    Creates: the ECR repository (immutable tags, scan on push, KMS encryption, lifecycle policy);
-    an IRSA role with only the declared statements; and in the service's own namespace its
+    Creates: the ECR repository (immutable tags but the build cache's, scan on push, KMS
+    encryption, lifecycle policy); an IRSA role with only the declared statements; and in the service's own namespace its
     ServiceAccount, one Deployment + Service + HPA + PodDisruptionBudget per variant (an
     aggregate Service when there are variants), an ALB Ingress when exposed, and deny-by-default
     NetworkPolicies. The objects themselves are rendered by `components.ml_service_manifests`.
@@ -109,7 +123,13 @@ class MlService(pulumi.ComponentResource):
         repository = aws.ecr.Repository(
             f"{name}-repository",
             name=args.repository_name,
-            image_tag_mutability="IMMUTABLE",
+            # pulumi-aws 7.x `aws.ecr.Repository`: `image_tag_mutability_exclusion_filters` applies
+            # only with `IMMUTABLE_WITH_EXCLUSION` or `MUTABLE_WITH_EXCLUSION`.
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+            image_tag_mutability_exclusion_filters=[
+                aws.ecr.RepositoryImageTagMutabilityExclusionFilterArgs(**exclusion)
+                for exclusion in tag_mutability_exclusions()
+            ],
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
             tags=dict(args.tags) or None,
@@ -142,8 +162,27 @@ class MlService(pulumi.ComponentResource):
         namespace_object = _declare(name, spec.name, manifests[0], pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider))
         # Everything else lives in the namespace, so it waits for it.
         in_namespace = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object])
+        # The Deployments come last, after the Services and the Ingress: the load balancer
+        # controller injects a pod's readiness gates only if a TargetGroupBinding for its Service
+        # exists when the pod is created ("create ingress or service before pod", v3.5.0
+        # docs/deploy/pod_readiness_gate.md). pulumi-kubernetes finishes creating an Ingress only
+        # once its status.loadBalancer.ingress is set (provider/pkg/await/ingress.go), and the
+        # controller sets that status after deploying the whole model, TargetGroupBindings
+        # included (v3.5.0 controllers/ingress/group_controller.go reconcile: buildAndDeployModel,
+        # then updateIngressGroupStatus; pkg/deploy/stack_deployer.go). So the first rollout's
+        # pods already get their gates. A service without an Ingress waits for its Services only.
+        deployments = [manifest for manifest in manifests[1:] if manifest["kind"] == "Deployment"]
+        routing = []
         for manifest in manifests[1:]:
-            _declare(name, spec.name, manifest, in_namespace)
+            if manifest["kind"] != "Deployment":
+                declared = _declare(name, spec.name, manifest, in_namespace)
+                if manifest["kind"] in ("Service", "Ingress"):
+                    routing.append(declared)
+        after_routing = pulumi.ResourceOptions(
+            parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object, *routing]
+        )
+        for manifest in deployments:
+            _declare(name, spec.name, manifest, after_routing)
         self.role_arn = role.role_arn
         self.repository_url = repository.repository_url
         self.namespace = spec.namespace

@@ -30,6 +30,9 @@ SCRATCH_MIB = 64
 MUTABLE_TAGS = frozenset({"latest"})
 ALB_ACTION_PREFIX = "alb.ingress.kubernetes.io/actions."
 INGRESS_CLASS = "alb"
+READINESS_GATE_INJECT_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"
+"""On an exposed service's namespace and pods: the load balancer controller's pod webhook then
+injects the target-health readiness gates (v3.5.0 docs/deploy/pod_readiness_gate.md)."""
 # ALB's TLS 1.3 policy (Elastic Load Balancing docs, "Security policies for your Application
 # Load Balancer"): TLS 1.2 and 1.3 only.
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -107,8 +110,6 @@ class ServiceSpec:
     """Subnets the ALB's interfaces live in: the only sources allowed in from outside the
     cluster, so they must hold nothing but load balancers (the public subnets for `public`;
     `internal` needs dedicated load balancer subnets, never the node/pod subnets). Default none."""
-    load_balancer_group: str = "ml-platform"
-    """ALB IngressGroup: exposed services of the same scheme share one ALB. Default `ml-platform`."""
     zone_count: int = 2
     """Zones the cluster spans, for the disruption budget. Default 2."""
     termination_grace_seconds: int = 30
@@ -155,6 +156,10 @@ def spec_problems(spec: ServiceSpec) -> list[str]:
         problems.append("replicas_min is above replicas_max")
     if spec.memory_limit_mib < spec.memory_mib:
         problems.append("the memory limit is below the request")
+    if spec.exposed == "internal":
+        # The `alb` class's IngressClassParams make every member of its group internet-facing;
+        # an internal ALB would need a class of its own (and load balancer subnets of its own).
+        problems.append("`internal` exposure has no IngressClass: the `alb` class is internet-facing")
     if spec.exposed != "none" and not spec.host:
         problems.append("an exposed service needs a host")
     if spec.pre_stop_seconds >= spec.termination_grace_seconds:
@@ -205,7 +210,7 @@ def namespace_manifest(spec: ServiceSpec) -> dict:
     if spec.exposed != "none":
         # The controller holds a rollout until the new pod is healthy in the target group
         # (pod readiness gate), so an ALB never routes to a pod that is not registered yet.
-        labels["elbv2.k8s.aws/pod-readiness-gate-inject"] = "enabled"
+        labels[READINESS_GATE_INJECT_LABEL] = "enabled"
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": spec.namespace, "labels": labels}}
 
 
@@ -317,6 +322,15 @@ def topology_spread(spec: ServiceSpec, variant: Variant) -> list[dict]:
     ]
 
 
+def pod_labels(spec: ServiceSpec, variant: Variant) -> dict[str, str]:
+    """An exposed service's pods also carry the readiness-gate label: the controller's pod
+    webhook selects exactly those (its object selector), so only they wait on it."""
+    labels = common_labels(spec, variant)
+    if spec.exposed != "none":
+        labels[READINESS_GATE_INJECT_LABEL] = "enabled"
+    return labels
+
+
 def deployment_manifest(spec: ServiceSpec, variant: Variant, image: Any) -> dict:
     """The Deployment of one variant. `image` is the pinned reference (a string, or an Output
     of one built from the ECR repository URL)."""
@@ -360,7 +374,7 @@ def deployment_manifest(spec: ServiceSpec, variant: Variant, image: Any) -> dict
         "revisionHistoryLimit": 3,
         # Surge, never dip: a rollout does not take the service below its floor.
         "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-        "template": {"metadata": {"labels": common_labels(spec, variant)}, "spec": pod_spec},
+        "template": {"metadata": {"labels": pod_labels(spec, variant)}, "spec": pod_spec},
     }
     if not has_autoscaler(spec):
         # Scaled to zero. With an HPA, `replicas` is left to it: a value here would be reset on
@@ -478,14 +492,14 @@ def deregistration_delay_seconds(spec: ServiceSpec) -> int:
 
 
 def ingress_manifest(spec: ServiceSpec) -> dict:
-    """The service's rule on the shared ALB of its scheme: HTTPS only with a TLS 1.2+ policy,
+    """The service's rule on the shared ALB (the `alb` class's IngressGroup): HTTPS only with a TLS 1.2+ policy,
     pod IPs as targets (no extra node hop), the readiness path as health check, a deregistration
     delay that ends within the pods' grace period, and for an experiment the weighted forward
     action as backend."""
     annotations = {
-        "alb.ingress.kubernetes.io/scheme": "internet-facing" if spec.exposed == "public" else "internal",
+        # No scheme, group or load balancer attributes here: the `alb` class's IngressClassParams
+        # set them for every member of the group (components/load_balancer_controller.py).
         "alb.ingress.kubernetes.io/target-type": "ip",
-        "alb.ingress.kubernetes.io/group.name": f"{spec.load_balancer_group}-{spec.exposed}",
         "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTPS": 443}], separators=(",", ":")),
         "alb.ingress.kubernetes.io/ssl-policy": SSL_POLICY,
         "alb.ingress.kubernetes.io/healthcheck-path": spec.readiness_path,

@@ -16,7 +16,12 @@ from components.interruption_handling import (
     InterruptionHandlingArgs,
     WorkerGroup,
 )
-from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
+from components.load_balancer_controller import (
+    LoadBalancerController,
+    LoadBalancerControllerArgs,
+    load_balancer_attributes,
+)
+from components.load_balancer_logs import LoadBalancerLogs, LoadBalancerLogsArgs
 from components.metrics_server import MetricsServer, MetricsServerArgs
 from components.network import Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
@@ -35,7 +40,7 @@ from infra.providers import (
     declare_aws_provider,
     declare_eks_provider,
 )
-from infra.services import declare_ml_services
+from infra.services import declare_ml_services, exposed_namespaces
 from infra.stack_config import read_settings
 from infra.tags import COST_ALLOCATION_TAG_KEYS, platform_tags
 
@@ -164,7 +169,22 @@ interruption = InterruptionHandling(
 if interruption.queue_url is not None:
     pulumi.export("interruptionQueueUrl", interruption.queue_url)
 
-# --- ML services: the ALB controller, then one MlService per ml-platform:services entry -----
+# --- ML services: the ALB's log bucket, the ALB controller, then one MlService per service ---
+edge = settings.load_balancer
+access_logs = None
+if edge.access_logs.enabled:
+    access_logs = LoadBalancerLogs(
+        "alb-logs",
+        LoadBalancerLogsArgs(
+            bucket_prefix=f"mlp-{stack}-alb-logs-",
+            account_id=account,
+            region=settings.region,
+            retention_days=edge.access_logs.retention_days,
+            force_destroy=not edge.deletion_protection,
+        ),
+        opts=on_aws,
+    )
+    pulumi.export("albAccessLogBucket", access_logs.bucket_name)
 load_balancer_controller = LoadBalancerController(
     "load-balancer-controller",
     LoadBalancerControllerArgs(
@@ -175,6 +195,12 @@ load_balancer_controller = LoadBalancerController(
         vpc_id=network.vpc_id,
         region=settings.region,
         account_id=account,
+        member_namespaces=exposed_namespaces(settings),
+        load_balancer_attributes=load_balancer_attributes(
+            deletion_protection=edge.deletion_protection,
+            access_log_bucket=access_logs.bucket_name if access_logs else None,
+            access_log_prefix=access_logs.prefix if access_logs else "",
+        ),
     ),
     opts=on_cluster,
 )

@@ -36,6 +36,7 @@ def cluster_args(
         addon_versions=AddonVersions(**cluster.addons.model_dump()),
         admin_role_arns=cluster.admin_role_arns,
         deployer_principal_arn=deployer_principal_arn,
+        viewer_role_arns=cluster.preview_role_arns,
         system_instance_types=cluster.system_pool.instance_types,
         system_min_size=cluster.system_pool.min_size,
         system_max_size=cluster.system_pool.max_size,

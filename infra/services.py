@@ -24,6 +24,11 @@ from infra.settings import PlatformSettings
 from infra.settings.services import ServiceSettings
 
 
+def exposed_namespaces(settings: PlatformSettings) -> list[str]:
+    """The namespaces (one per service, named after it) whose Ingresses may join the shared ALB."""
+    return sorted(name for name, service in settings.services.items() if service.exposed != "none")
+
+
 def callees_of(name: str, services: dict[str, ServiceSettings]) -> dict[str, int]:
     """The services that list `name` as a caller, with their container ports: `name`'s egress."""
     return {other: service.port for other, service in services.items() if name in service.callers}

@@ -4,6 +4,7 @@
     mlp cost STACK [--json FILE] [--format table|markdown] [--live-prices] [--naive] [--as-of DATE]
     mlp diff STACK --base REF [--json FILE] [--format table|markdown] [--as-of DATE]
     mlp config-reference [--write]
+    mlp images
 """
 
 from __future__ import annotations
@@ -179,6 +180,16 @@ def _config_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _images(args: argparse.Namespace) -> int:
+    from mlp.images import image_builds
+
+    builds, undeclared = image_builds(Path(args.project_dir))
+    for name in undeclared:
+        print(f"services/{name}: no stack declares a service {name!r}; not built", file=sys.stderr)
+    print(json.dumps([build.matrix_entry() for build in builds], separators=(",", ":")))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="mlp", description="ml-platform offline tooling")
     root.add_argument("--project-dir", default=str(Path(__file__).resolve().parent.parent), help=argparse.SUPPRESS)
@@ -210,6 +221,11 @@ def parser() -> argparse.ArgumentParser:
     reference = commands.add_parser("config-reference", help="print the configuration reference")
     reference.add_argument("--write", action="store_true", help="rewrite the block in README.md")
     reference.set_defaults(handler=_config_reference)
+
+    images = commands.add_parser(
+        "images", help="the service images to build and the stack repositories they go to (JSON, for images.yml)"
+    )
+    images.set_defaults(handler=_images)
     return root
 
 

@@ -152,6 +152,18 @@ def _ecr_repository(ctx: MockContext) -> dict[str, Any]:
     }
 
 
+def _s3_bucket(ctx: MockContext) -> dict[str, Any]:
+    # Without `bucket`, the provider names it `bucketPrefix` + a unique suffix (26 characters).
+    name = ctx.inputs.get("bucket") or f"{ctx.inputs.get('bucketPrefix', 'terraform-')}{ctx.hex(26)}"
+    return {
+        "id": name,
+        "bucket": name,
+        "arn": f"arn:{PARTITION}:s3:::{name}",
+        "region": ctx.region,
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+    }
+
+
 def _opensearch_domain(ctx: MockContext) -> dict[str, Any]:
     name = ctx.inputs.get("domainName") or ctx.physical_name()[:28]
     return {
@@ -237,6 +249,7 @@ RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:autoscaling/group:Group": _autoscaling_group,
     "aws:ecr/repository:Repository": _ecr_repository,
     "aws:opensearch/domain:Domain": _opensearch_domain,
+    "aws:s3/bucket:Bucket": _s3_bucket,
     "aws:budgets/budget:Budget": _budget,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,

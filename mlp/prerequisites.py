@@ -77,6 +77,19 @@ def admin_roles(settings: PlatformSettings) -> list[Prerequisite]:
     ]
 
 
+def preview_roles(settings: PlatformSettings) -> list[Prerequisite]:
+    return [
+        Prerequisite(
+            "preview role",
+            _key(f"cluster.previewRoleArns[{index}]"),
+            arn,
+            "The pull request previews' IAM role (AWS_PREVIEW_ROLE_ARN_<STACK>, trusting the preview "
+            "environment's OIDC subject); it gets a read-only access entry.",
+        )
+        for index, arn in enumerate(settings.cluster.preview_role_arns)
+    ]
+
+
 def deployer(settings: PlatformSettings) -> list[Prerequisite]:
     pinned = settings.cluster.deployer_role_arn
     if pinned:
@@ -185,6 +198,7 @@ def alert_recipients(settings: PlatformSettings) -> list[Prerequisite]:
 SOURCES: tuple[Callable[[PlatformSettings], list[Prerequisite]], ...] = (
     admin_roles,
     deployer,
+    preview_roles,
     deployer_network,
     model_buckets,
     images,

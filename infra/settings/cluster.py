@@ -270,6 +270,12 @@ class ClusterSettings(Section):
         description="API server endpoint access, and the deployer's path to it. Required: no "
         "default reaches a new account's cluster (see `privateAccessCidrs`, `publicAccessCidrs`).",
     )
+    preview_role_arns: tuple[str, ...] = Field(
+        (),
+        description="IAM roles of the pull request previews (`AWS_PREVIEW_ROLE_ARN_<STACK>`), given "
+        "read-only access to the cluster (EKS access entry, AmazonEKSViewPolicy, cluster scope) so "
+        "a preview diffs against the live cluster; no write, no Secrets. Default none.",
+    )
     log_retention_days: RetentionDays = Field(
         90, description="Retention of the control-plane log group (api, audit, authenticator), in days. Default `90`."
     )
@@ -298,7 +304,7 @@ class ClusterSettings(Section):
             )
         return value
 
-    @field_validator("admin_role_arns")
+    @field_validator("admin_role_arns", "preview_role_arns")
     @classmethod
     def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         bad = [arn for arn in value if not _ROLE_ARN.match(arn)]
@@ -313,6 +319,17 @@ class ClusterSettings(Section):
         if value is not None and not _ROLE_ARN.match(value):
             raise ValueError("must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer")
         return value
+
+    @model_validator(mode="after")
+    def _one_access_entry_per_role(self) -> ClusterSettings:
+        both = sorted((set(self.admin_role_arns) | {self.deployer_role_arn}) & set(self.preview_role_arns))
+        if both:
+            raise KeyRuleError(
+                "previewRoleArns",
+                "EKS allows one access entry per principal; a role in adminRoleArns or deployerRoleArn is already admin",
+                both,
+            )
+        return self
 
     @model_validator(mode="after")
     def _kube_proxy_matches(self) -> ClusterSettings:

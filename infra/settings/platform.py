@@ -12,6 +12,7 @@ from infra.settings.base import Section
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
+from infra.settings.load_balancer import LoadBalancerSettings
 from infra.settings.network import NetworkSettings
 from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
 from infra.settings.rules import KeyRuleError
@@ -59,6 +60,10 @@ class PlatformSettings(Section):
         default_factory=dict,
         description="ML services by name (namespace, Deployment, Service, HPA, PDB, network "
         "policies, IAM role, ECR repository each). See README \"Services\". Default none.",
+    )
+    load_balancer: LoadBalancerSettings = Field(
+        default_factory=LoadBalancerSettings,
+        description="The internet-facing ALB the exposed services share: deletion protection and access logs.",
     )
     cost: CostSettings = Field(
         default_factory=CostSettings,

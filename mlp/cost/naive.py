@@ -48,6 +48,8 @@ SUBNET = "aws:ec2/subnet:Subnet"
 PRIVATE_ROLE_TAG = "kubernetes.io/role/internal-elb"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 GROUP_ANNOTATION = "alb.ingress.kubernetes.io/group.name"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+CONTROLLER_CHART = "aws-load-balancer-controller"
 DOMAIN = "aws:opensearch/domain:Domain"
 DEFAULT_VOLUME_GIB = 100
 PRODUCTION_SEARCH = {"instanceType": "r7g.large.search", "instanceCount": 3, "dedicatedMasterEnabled": True,
@@ -119,6 +121,10 @@ def naive_posture(resources: Sequence[Resource], usage: CostSettings) -> tuple[l
         elif resource.type == INGRESS:
             annotations = (inputs.get("metadata") or {}).get("annotations") or {}
             annotations.pop(GROUP_ANNOTATION, None)
+        elif resource.type == HELM_RELEASE and inputs.get("chart") == CONTROLLER_CHART:
+            # The group may also come from the class's IngressClassParams (mlp.cost.ingresses).
+            params = ((inputs.get("values") or {}).get("ingressClassParams") or {}).get("spec") or {}
+            params.pop("group", None)
         elif resource.type == DOMAIN:
             cluster = inputs.setdefault("clusterConfig", {})
             default = PRODUCTION_SEARCH if cluster.get("zoneAwarenessEnabled") else DEVELOPMENT_SEARCH

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from components.ml_service import CACHE_TAG
+from mlp.cluster_reach import UNREACHABLE_MARKERS, reports_unreachable_cluster
 from mlp.plan import PROJECT_DIR
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
@@ -259,37 +261,17 @@ def test_the_comment_script_leaves_a_newer_commits_comment_alone(tmp_path):
     assert code == 0 and outputs == {"post": "false"}
 
 
-def test_images_build_every_service_through_the_reusable_build():
+def test_images_build_what_mlp_images_lists_through_the_reusable_build():
     jobs = workflow("images.yml")["jobs"]
+    (step,) = [s for s in jobs["services"]["steps"] if s.get("id") == "list"]
+    assert 'builds="$(uv run mlp images)"' in step["run"], "the build list comes from the stack files, via mlp"
     build = jobs["build"]
-    assert build["needs"] == "services"
-    assert build["strategy"]["matrix"]["service"] == "${{ fromJSON(needs.services.outputs.services) }}"
+    assert build["needs"] == "services" and build["if"] == "needs.services.outputs.builds != '[]'"
+    assert build["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.services.outputs.builds) }}"}
     assert build["uses"] == "./.github/workflows/image_build.yml"
-    assert build["with"]["context"] == "services/${{ matrix.service }}"
-    # One build pushed to the repository each stack creates and pins (image.repository).
-    assert build["with"]["repositories"] == "ml-platform-dev/${{ matrix.service }} ml-platform-prod/${{ matrix.service }}"
-
-
-def test_the_service_list_holds_every_folder_with_a_dockerfile(tmp_path):
-    (step,) = [s for s in workflow("images.yml")["jobs"]["services"]["steps"] if s.get("id") == "list"]
-    if shutil.which("jq") is None:
-        pytest.skip("jq is not installed (GitHub's runners have it)")
-    output = tmp_path / "output"
-    subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], cwd=PROJECT_DIR, check=True,
-                   env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output)}, capture_output=True, timeout=30)
-    listed = json.loads(output.read_text().split("=", 1)[1])
-    expected = sorted(path.parent.name for path in (PROJECT_DIR / "services").glob("*/Dockerfile"))
-    assert listed == expected and "reference" in listed
-
-
-def test_stack_repositories_match_what_images_yml_pushes_to():
-    """Each stack pins images from `ml-platform-<stack>/<service>`; the build pushes there."""
-    import yaml as _yaml
-
-    for stack in ("dev", "prod"):
-        services = _yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]["ml-platform:services"]
-        for name, service in services.items():
-            assert service["image"]["repository"] == f"ml-platform-{stack}/{name}", (stack, name)
+    assert build["with"]["context"] == "${{ matrix.context }}"
+    assert build["with"]["repositories"] == "${{ matrix.repositories }}"
+    assert "Pulumi.*.yaml" in workflow("images.yml")["on"]["push"]["paths"], "declaring a service builds its image"
 
 
 def test_the_reusable_image_build_takes_a_context_and_repositories():
@@ -321,12 +303,207 @@ def test_the_image_build_names_a_tag_per_repository_and_the_cache_in_the_first(t
     }
     subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], env=env, check=True, capture_output=True, timeout=30)
     text = output.read_text()
-    assert "cache=123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:buildcache" in text
+    assert f"cache=123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:{CACHE_TAG}" in text
     tags = text.split("tags<<EOF\n", 1)[1].split("EOF", 1)[0].split()
     assert tags == [
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-dev/reference:abc123",
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-platform-prod/reference:abc123",
     ]
+
+
+def run_pushed_step(tmp_path: Path, images: dict[str, str | None]) -> tuple[int, dict[str, str], str]:
+    """The image build's "already pushed" step, with a stand-in `aws` answering
+    `describe-images` per repository: a digest, None (no such tag), or "missing-repository"."""
+    (step,) = [s for s in workflow("image_build.yml")["jobs"]["build"]["steps"] if s.get("id") == "pushed"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    cases = "\n".join(
+        f"  *'--repository-name {repo} '*) "
+        + (f"echo {answer};;" if answer and answer.startswith("sha256:")
+           else "echo 'An error occurred (RepositoryNotFoundException)' >&2; exit 254;;" if answer
+           else "echo 'An error occurred (ImageNotFoundException)' >&2; exit 254;;")
+        for repo, answer in images.items()
+    )
+    aws = bin_dir / "aws"
+    aws.write_text(f'#!{shutil.which("bash")}\ncase "$*" in\n{cases}\nesac\n')
+    aws.chmod(0o755)
+    output = tmp_path / "output"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
+           "REPOSITORIES": " ".join(images), "SHA": "abc123"}
+    result = subprocess.run([shutil.which("bash"), "-e", "-c", step["run"]], env=env,
+                            capture_output=True, text=True, timeout=30, check=False)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+    return result.returncode, outputs, result.stdout + result.stderr
+
+
+DIGEST_A = "sha256:" + "a" * 64
+
+
+def test_a_first_build_of_a_commit_builds_and_pushes_everywhere(tmp_path):
+    code, outputs, _ = run_pushed_step(tmp_path, {"ml-platform-dev/reference": None, "ml-platform-prod/reference": None})
+    assert code == 0 and outputs["digest"] == "" and outputs["missing"] == "ml-platform-dev/reference ml-platform-prod/reference"
+    steps = workflow("image_build.yml")["jobs"]["build"]["steps"]
+    (build,) = steps_using(workflow("image_build.yml")["jobs"]["build"], "docker/build-push-action")
+    assert build["if"] == "steps.pushed.outputs.digest == ''", "only a commit pushed nowhere is built"
+    assert steps.index(build) > [s.get("id") for s in steps].index("pushed")
+
+
+def test_a_rerun_of_a_pushed_commit_reuses_its_digest(tmp_path):
+    code, outputs, _ = run_pushed_step(tmp_path, {"ml-platform-dev/reference": DIGEST_A, "ml-platform-prod/reference": DIGEST_A})
+    assert code == 0 and outputs == {"digest": DIGEST_A, "source": "ml-platform-prod/reference", "missing": ""}
+    (printed,) = [s for s in workflow("image_build.yml")["jobs"]["build"]["steps"] if s.get("id") == "digest"]
+    assert printed["env"]["DIGEST"] == "${{ steps.build.outputs.digest || steps.pushed.outputs.digest }}"
+
+
+def test_a_rerun_after_a_partial_push_copies_the_same_image(tmp_path):
+    code, outputs, _ = run_pushed_step(tmp_path, {"ml-platform-dev/reference": DIGEST_A, "ml-platform-prod/reference": None})
+    assert code == 0 and outputs["digest"] == DIGEST_A and outputs["missing"] == "ml-platform-prod/reference"
+    (copy,) = [s for s in workflow("image_build.yml")["jobs"]["build"]["steps"] if "imagetools create" in str(s.get("run"))]
+    assert copy["if"] == "steps.pushed.outputs.digest != '' && steps.pushed.outputs.missing != ''"
+    assert '"$REGISTRY/$SOURCE@$DIGEST"' in copy["run"] and "--prefer-index=false" in copy["run"]
+
+
+def test_a_repository_no_stack_created_yet_stops_the_build_with_the_reason(tmp_path):
+    code, _, log = run_pushed_step(tmp_path, {"ml-platform-dev/reference": "missing-repository"})
+    assert code != 0 and "does not exist yet" in log
+
+
+# What pulumi-kubernetes prints when it cannot reach the cluster (pulumi/pulumi-kubernetes
+# provider/pkg/provider/provider.go and helm_release.go at 94977969d), each with a sample reason.
+UNREACHABLE_MESSAGES = (
+    (
+        "warning: configured Kubernetes cluster is unreachable: unable to load schema information from "
+        'the API server: Get "https://ABC.gr7.us-east-1.eks.amazonaws.com/openapi/v2?timeout=32s": dial tcp 10.40.1.5:443: i/o timeout'
+    ),
+    "warning: Cluster is unreachable, skipping replaceUnready check",
+    "error: can't create Helm Release with unreachable cluster: unable to load schema information from the API server",
+    "error: Preview failed: failed to read resource state due to unreachable cluster. If the cluster was deleted, ...",
+    (
+        ' Kubernetes API server at "https://ABC.gr7.us-east-1.eks.amazonaws.com" is unreachable. It\'s possible that the '
+        "URL or authentication information in your kubeconfig is incorrect: connection refused"
+    ),
+)
+REACHED = """Previewing update (dev):
+ ~  kubernetes:apps/v1:Deployment search-autocomplete-deployment update [diff: ~spec]
+Resources:
+    ~ 1 to update
+    312 unchanged
+"""
+
+
+def reach_step() -> dict[str, Any]:
+    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "reach"]
+    return step
+
+
+def evaluate_unreachable(expression: str, output: str) -> bool:
+    """The step's `UNREACHABLE` expression as the runner evaluates it: an OR of
+    case-insensitive `contains(steps.preview.outputs.output, '<phrase>')`."""
+    body = expression.strip()
+    assert body.startswith("${{") and body.endswith("}}"), body
+    terms = [term.strip() for term in body[3:-2].split("||")]
+    phrases = []
+    for term in terms:
+        match = re.fullmatch(r"contains\(steps\.preview\.outputs\.output, '((?:[^']|'')*)'\)", term)
+        assert match, f"unexpected term {term!r}"
+        phrases.append(match.group(1).replace("''", "'"))
+    assert tuple(phrases) == UNREACHABLE_MARKERS, "the workflow and mlp/cluster_reach.py must list the same phrases"
+    return any(phrase.lower() in output.lower() for phrase in phrases)
+
+
+@pytest.mark.parametrize("message", UNREACHABLE_MESSAGES)
+def test_every_unreachable_cluster_message_of_the_provider_is_caught(message):
+    output = REACHED + "\nDiagnostics:\n  kubernetes:core/v1:Namespace (search-autocomplete-namespace):\n    " + message
+    assert evaluate_unreachable(reach_step()["env"]["UNREACHABLE"], output)
+    assert reports_unreachable_cluster(output)
+
+
+def test_a_preview_that_reached_the_cluster_is_not_flagged():
+    assert not evaluate_unreachable(reach_step()["env"]["UNREACHABLE"], REACHED)
+    assert not reports_unreachable_cluster(REACHED)
+
+
+def run_reach_script(tmp_path: Path, *, unreachable: bool, outcome: str, api: str = "reached") -> tuple[dict[str, str], str]:
+    output = tmp_path / "output"
+    env = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path), "STACK": "dev",
+           "OUTCOME": outcome, "HEAD_SHA": "abc123", "RUN_URL": "https://run", "UNREACHABLE": str(unreachable).lower(),
+           "API": api}
+    subprocess.run([shutil.which("bash"), "-e", "-c", reach_step()["run"]], env=env, check=True,
+                   capture_output=True, text=True, timeout=30)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return outputs, Path(outputs["body"]).read_text()
+
+
+def test_an_unreachable_cluster_is_said_in_the_pr_and_fails_the_job(tmp_path):
+    outputs, body = run_reach_script(tmp_path, unreachable=True, outcome="success")
+    assert outputs["status"] == "unreachable"
+    assert "did not reach the cluster" in body and "abc123" in body and "previewRoleArns" in body
+    steps = workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"]
+    (sticky,) = [s for s in steps_using(workflow("pulumi_preview.yml")["jobs"]["preview"], "marocchino/sticky-pull-request-comment")]
+    assert sticky["with"] == {"header": "preview-cluster-${{ inputs.stack }}", "path": "${{ steps.reach.outputs.body }}"}
+    (fail,) = [s for s in steps if s.get("if") == "always() && steps.reach.outputs.status == 'unreachable'"]
+    assert "exit 1" in fail["run"]
+    assert steps.index(steps_using(workflow("pulumi_preview.yml")["jobs"]["preview"], "pulumi/actions")[0]) < steps.index(reach_step())
+
+
+def test_a_failed_preview_is_not_reported_as_having_reached_the_cluster(tmp_path):
+    outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="failure")
+    assert outputs["status"] == "failed" and "the preview failed" in body
+    outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="success")
+    assert outputs["status"] == "reached"
+
+
+@pytest.mark.parametrize(("api", "why"), [("unreachable", "did not answer"), ("forbidden", "refused the preview role")])
+def test_an_api_server_the_runner_cannot_use_is_reported_even_without_a_provider_warning(tmp_path, api, why):
+    outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="success", api=api)
+    assert outputs["status"] == "unreachable" and why in body
+
+
+def run_api_probe(tmp_path: Path, *, describe: str, http_code: str) -> tuple[int, dict[str, str]]:
+    """The "Reach the API server" step with stand-ins: `aws` (describe-cluster answers
+    `describe`: "found" or "missing"; get-token prints a token) and `curl` (prints `http_code`)."""
+    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "api"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    bash = shutil.which("bash")
+    describe_answer = (
+        'case "$*" in *endpoint*) echo https://api.example;; *) echo Y2E=;; esac' if describe == "found"
+        else "echo 'An error occurred (ResourceNotFoundException)' >&2; exit 254"
+    )
+    (bin_dir / "aws").write_text(f'#!{bash}\ncase "$*" in\n  *describe-cluster*) {describe_answer};;\n  *get-token*) echo k8s-aws-v1.token;;\nesac\n')
+    (bin_dir / "curl").write_text(f'#!{bash}\necho -n {http_code}\n')
+    for stand_in in bin_dir.iterdir():
+        stand_in.chmod(0o755)
+    output = tmp_path / "output"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
+           "CLUSTER": "mlp-dev"}
+    result = subprocess.run([bash, "-e", "-c", step["run"]], env=env, capture_output=True, text=True,
+                            timeout=30, check=False)
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
+    return result.returncode, outputs
+
+
+@pytest.mark.parametrize(("describe", "code", "api"), [
+    ("found", "200", "reached"), ("found", "401", "forbidden"), ("found", "000", "unreachable"),
+    ("missing", "", "no-cluster"),
+])
+def test_the_api_probe_tells_reached_refused_unreachable_and_no_cluster_apart(tmp_path, describe, code, api):
+    returncode, outputs = run_api_probe(tmp_path, describe=describe, http_code=code)
+    assert returncode == 0 and outputs == {"api": api}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_api_probe_asks_for_the_cluster_the_program_names(plan, stack):
+    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "api"]
+    assert step["env"]["CLUSTER"].replace("${{ inputs.stack }}", stack) == plan(stack).outputs["clusterName"]
+
+
+def test_previews_run_where_deploys_run():
+    runner = workflow("pulumi_preview.yml")["on"]["workflow_call"]["inputs"]["runner"]
+    assert runner["default"] == workflow("pulumi_up.yml")["on"]["workflow_call"]["inputs"]["runner"]["default"]
+    for stack in ("dev", "prod"):
+        passed = workflow("pull_request.yml")["jobs"][f"preview-{stack}"]["with"]["runner"]
+        assert passed == "${{ vars.PREVIEW_RUNNER || vars.DEPLOY_RUNNER || '[\"self-hosted\", \"linux\", \"ml-platform-vpc\"]' }}"
 
 
 # --- .ci/run ---------------------------------------------------------------------------------

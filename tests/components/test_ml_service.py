@@ -4,13 +4,22 @@ Kubernetes object it renders validated against the API schema."""
 from __future__ import annotations
 
 import json
+import re
 
+import boto3
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
+from moto import mock_aws
 
-from components.ml_service import RELEASE_TAG_PREFIX, MlService, MlServiceArgs, repository_lifecycle_policy
+from components.ml_service import (
+    CACHE_TAG,
+    RELEASE_TAG_PREFIX,
+    MlService,
+    MlServiceArgs,
+    repository_lifecycle_policy,
+)
 from components.ml_service_access import model_read_statement, search_read_statement
 from components.ml_service_manifests import ServiceSpec, Variant
 from tests.kubernetes_checks import DEFAULT_KUBERNETES_VERSION, KUBECONFIG, schema_problems
@@ -79,12 +88,68 @@ def test_kubernetes_objects_use_the_given_provider_and_stay_in_the_namespace(dec
 def test_repository_is_immutable_scanned_encrypted_and_pruned(declare):
     inventory = declare_service(declare, autocomplete(), SEARCH)
     (repository,) = inventory.of_type("aws:ecr/repository:Repository")
-    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repository.inputs["imageTagMutabilityExclusionFilters"] == [{"filter": CACHE_TAG, "filterType": "WILDCARD"}]
     assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repository.inputs["encryptionConfigurations"][0]["encryptionType"] in ("KMS", "AES256")
     (lifecycle,) = inventory.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
     rules = json.loads(lifecycle.inputs["policy"])["rules"]
     assert rules == repository_lifecycle_policy(50, 7)["rules"], "the component declares the pure policy"
+
+
+def ecr_model() -> dict:
+    """AWS's own description of the ECR API, as botocore ships it."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("ecr")
+
+
+def test_the_exclusion_filters_are_what_the_ecr_api_accepts(declare):
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    (repository,) = inventory.of_type("aws:ecr/repository:Repository")
+    shapes = ecr_model().shape_for("CreateRepositoryRequest").members
+    assert repository.inputs["imageTagMutability"] in shapes["imageTagMutability"].enum
+    filters_shape = shapes["imageTagMutabilityExclusionFilters"]
+    filters = repository.inputs["imageTagMutabilityExclusionFilters"]
+    assert filters_shape.metadata["min"] <= len(filters) <= filters_shape.metadata["max"]
+    member = filters_shape.member.members
+    for exclusion in filters:
+        assert exclusion["filterType"] in member["filterType"].enum
+        value = member["filter"].metadata
+        assert re.fullmatch(value["pattern"].strip("^$"), exclusion["filter"]), exclusion
+        assert exclusion["filter"].count("*") <= 2, "ECR allows at most two wildcards per filter"
+
+
+@mock_aws
+def test_builds_can_rewrite_the_cache_tag_and_never_a_release_or_commit_tag(declare):
+    """The repository as declared, created in moto's ECR: a second build's cache export
+    overwrites `buildcache`; a second image under a commit or release tag is refused."""
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    (repository,) = inventory.of_type("aws:ecr/repository:Repository")
+    ecr = boto3.client("ecr", region_name="us-east-1")
+    ecr.create_repository(
+        repositoryName=repository.inputs["name"],
+        imageTagMutability=repository.inputs["imageTagMutability"],
+        imageTagMutabilityExclusionFilters=repository.inputs["imageTagMutabilityExclusionFilters"],
+    )
+
+    def push(tag: str, build: int) -> None:
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": {"digest": f"sha256:{build:064x}", "size": 1, "mediaType": "application/vnd.oci.image.config.v1+json"},
+                    "layers": [{"digest": f"sha256:{build:064x}", "size": build,
+                                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"}]}
+        ecr.put_image(repositoryName=repository.inputs["name"], imageManifest=json.dumps(manifest), imageTag=tag)
+
+    push(CACHE_TAG, 1)
+    push(CACHE_TAG, 2)  # the next build's cache
+    for tag in ("0123abc", f"{RELEASE_TAG_PREFIX}0123abc"):
+        push(tag, 3)
+        # ECR answers ImageTagAlreadyExistsException ("tagged with a tag that already exists. The
+        # repository is configured for tag immutability", botocore's ECR model); moto 5.2 answers
+        # ImageAlreadyExistsException for the same refusal.
+        refused = (ecr.exceptions.ImageTagAlreadyExistsException, ecr.exceptions.ImageAlreadyExistsException)
+        with pytest.raises(refused):
+            push(tag, 4)
 
 
 def _expired(rules: list[dict], images: list[tuple[int, tuple[str, ...]]], today: int) -> set[int]:
@@ -190,3 +255,32 @@ def test_experiment_declares_one_workload_per_variant(declare):
     assert len(inventory.of_type("kubernetes:policy/v1:PodDisruptionBudget")) == 2
     assert len(inventory.of_type("kubernetes:core/v1:Service")) == 3
     assert schema_problems([r.inputs for r in inventory.kubernetes_objects()], DEFAULT_KUBERNETES_VERSION) == []
+
+
+@pytest.mark.parametrize("exposed", ["public", "none"])
+def test_deployments_are_created_after_their_services_and_ingress(declare, exposed):
+    """The readiness gates are injected only into pods created once a TargetGroupBinding for
+    their Service exists, which the controller makes while reconciling the Ingress, before it
+    sets the Ingress status that pulumi-kubernetes waits for."""
+    service = autocomplete(exposed=exposed, host="autocomplete.example.com" if exposed != "none" else None)
+    inventory = declare_service(declare, service, SEARCH)
+    routing = {r.urn for r in inventory.kubernetes_objects() if r.inputs["kind"] in ("Service", "Ingress")}
+    assert any(r.inputs["kind"] == "Ingress" for r in inventory.kubernetes_objects()) == (exposed != "none")
+    (deployment,) = [r for r in inventory.kubernetes_objects() if r.inputs["kind"] == "Deployment"]
+    assert routing and routing <= set(deployment.dependencies), "the Deployment must wait for its Services and Ingress"
+    for obj in inventory.kubernetes_objects():
+        assert deployment.urn not in obj.dependencies, f"{obj.name} waits for the Deployment"
+    (namespace,) = [r for r in inventory.kubernetes_objects() if r.inputs["kind"] == "Namespace"]
+    labelled = namespace.inputs["metadata"]["labels"].get("elbv2.k8s.aws/pod-readiness-gate-inject") == "enabled"
+    assert labelled == (exposed != "none")
+
+
+def test_every_variant_waits_for_every_service_of_the_experiment(declare):
+    variants = (Variant(name="control", digest=DIGEST, weight=90), Variant(name="candidate", digest=DIGEST, weight=10))
+    inventory = declare_service(declare, autocomplete(variants=variants), SEARCH)
+    objects = inventory.kubernetes_objects()
+    routing = {r.urn for r in objects if r.inputs["kind"] in ("Service", "Ingress")}
+    deployments = [r for r in objects if r.inputs["kind"] == "Deployment"]
+    assert len(deployments) == 2 and len(routing) == 4  # two variant Services, the aggregate, the Ingress
+    for deployment in deployments:
+        assert routing <= set(deployment.dependencies), deployment.name

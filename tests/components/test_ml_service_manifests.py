@@ -209,10 +209,12 @@ def test_ingress_is_https_only_and_targets_pods():
     annotations = ingress["metadata"]["annotations"]
     assert json.loads(annotations["alb.ingress.kubernetes.io/listen-ports"]) == [{"HTTPS": 443}]
     assert annotations["alb.ingress.kubernetes.io/target-type"] == "ip"
-    assert annotations["alb.ingress.kubernetes.io/scheme"] == "internet-facing"
+    # Scheme and group belong to the class (IngressClassParams), so no Ingress can pick others.
+    assert not {"alb.ingress.kubernetes.io/scheme", "alb.ingress.kubernetes.io/group.name"} & set(annotations)
+    assert ingress["spec"]["ingressClassName"] == "alb"
     assert ingress["spec"]["tls"] == [{"hosts": ["recs.example.com"]}]
-    (internal,) = of_kind(render(spec(exposed="internal")), "Ingress")
-    assert internal["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internal"
+    with pytest.raises(ValueError, match="`internal` exposure has no IngressClass"):
+        spec(exposed="internal")
     assert not of_kind(render(spec(exposed="none", host=None)), "Ingress")
 
 

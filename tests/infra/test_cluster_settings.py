@@ -25,6 +25,21 @@ def _pool(name="spot", **changes):
 
 # (mutation, key path the error must name, a fragment of the explanation)
 REFUSALS = {
+    "preview role that is also admin": (
+        _cluster(previewRoleArns=["arn:aws:iam::123456789012:role/ml-platform-admin"]),
+        "ml-platform:cluster.previewRoleArns",
+        "one access entry per principal",
+    ),
+    "preview role that is the deployer": (
+        _cluster(previewRoleArns=["arn:aws:iam::123456789012:role/ml-platform-deployer"]),
+        "ml-platform:cluster.previewRoleArns",
+        "already admin",
+    ),
+    "preview role that is not a role ARN": (
+        _cluster(previewRoleArns=["arn:aws:iam::123456789012:user/someone"]),
+        "ml-platform:cluster.previewRoleArns",
+        "not IAM role ARNs",
+    ),
     "spot pool with three types": (_pool(instanceTypes=SIX[:3]), "ml-platform:nodePools.spot.instanceTypes", "at least 4"),
     "types of different vCPU/memory": (
         _pool(instanceTypes=["m6a.large", "m6i.large", "m5.large", "m6i.xlarge"]),

@@ -185,6 +185,26 @@ def test_one_alb_per_ingress_group_and_per_ungrouped_ingress(platform):
     assert _item(result, "admin-ing").monthly_usd == pytest.approx(alb)
 
 
+def test_the_ingress_class_params_group_and_scheme_override_the_annotations():
+    """As the controller does (v3.5.0 docs/guide/ingress/ingress_class.md): every Ingress of a
+    class whose IngressClassParams set a group joins it, whatever its annotations say."""
+
+    def ingress(name: str, annotations: dict) -> object:
+        return resource("kubernetes:networking.k8s.io/v1:Ingress", name, {
+            "metadata": {"name": name, "annotations": annotations}, "spec": {"ingressClassName": "alb"}})
+
+    release = resource("kubernetes:helm.sh/v3:Release", "lbc", {
+        "chart": "aws-load-balancer-controller",
+        "values": {"ingressClass": "alb", "createIngressClassResource": True, "ingressClassParams": {
+            "create": True, "name": "alb", "spec": {"group": {"name": "shared"}, "scheme": "internet-facing"}}},
+    })
+    result = _price([release, ingress("a-ing", {}), ingress("b-ing", {"alb.ingress.kubernetes.io/group.name": "other"})])
+    alb = HOURS * rows.service("alb_hour") + HOURS * 1 * rows.service("alb_lcu_hour")
+    public_ips = 2 * HOURS * rows.service("public_ipv4_address_hour")  # internet-facing, at least 2 zones
+    assert _item(result, "a-ing").monthly_usd == pytest.approx(alb + public_ips)
+    assert _item(result, "b-ing").monthly_usd == 0  # the class's group, not its annotation's
+
+
 # --- network and small services -------------------------------------------------------------
 
 
