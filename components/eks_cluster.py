@@ -23,7 +23,7 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator")
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 # Read-only on most Kubernetes objects, no Secrets (EKS user guide, "Review access policy
-# permissions": AmazonEKSViewPolicy). What a preview needs to read the live cluster, and nothing
+# permissions": AmazonEKSViewPolicy). What a preview needs to reach the API server, and nothing
 # that writes: pulumi-kubernetes previews against a reachable API server, and where a server-side
 # dry-run is refused (403) it computes that object's diff client-side (provider.go, Create/Update
 # with `req.GetPreview()` and `apierrors.IsForbidden`).

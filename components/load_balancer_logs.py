@@ -142,7 +142,7 @@ class LoadBalancerLogs(pulumi.ComponentResource):
             ],
             opts=under_bucket,
         )
-        aws.s3.BucketPublicAccessBlock(
+        public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,
             block_public_acls=True,
@@ -151,11 +151,14 @@ class LoadBalancerLogs(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=under_bucket,
         )
-        aws.s3.BucketOwnershipControls(
+        ownership = aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
             bucket=bucket.id,
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=under_bucket,
+            # One bucket-configuration call at a time: S3 answers concurrent ones on the same
+            # bucket with OperationAborted ("A conflicting conditional operation is currently in
+            # progress"), hashicorp/terraform-provider-aws#7628.
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access]),
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
@@ -179,7 +182,9 @@ class LoadBalancerLogs(pulumi.ComponentResource):
             policy=bucket.arn.apply(
                 lambda arn: json.dumps(access_log_bucket_policy(arn, args.account_id, args.region))
             ),
-            opts=under_bucket,
+            # After the public-access block exists (a policy put racing it can be refused as
+            # public, or aborted as a conflicting operation).
+            opts=pulumi.ResourceOptions(parent=bucket, depends_on=[public_access, ownership]),
         )
         self.bucket_name = pulumi.Output.all(bucket.bucket, policy.id).apply(lambda values: values[0])
         self.prefix = ACCESS_LOG_PREFIX

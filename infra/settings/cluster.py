@@ -274,7 +274,8 @@ class ClusterSettings(Section):
         (),
         description="IAM roles of the pull request previews (`AWS_PREVIEW_ROLE_ARN_<STACK>`), given "
         "read-only access to the cluster (EKS access entry, AmazonEKSViewPolicy, cluster scope) so "
-        "a preview diffs against the live cluster; no write, no Secrets. Default none.",
+        "a preview reaches the API server (its schemas; the diff stays against the Pulumi state); "
+        "no write, no Secrets. Default none.",
     )
     log_retention_days: RetentionDays = Field(
         90, description="Retention of the control-plane log group (api, audit, authenticator), in days. Default `90`."
