@@ -3,10 +3,9 @@ deployed the common default way. Every assumption, and where "default" comes fro
 
 - fixed replicas, no autoscaling: each Deployment runs its peak (the HPA's `maxReplicas`, the
   count the stack says it must reach) all month. Without the cluster autoscaler an Auto Scaling
-  group stays at its desired capacity ("Set capacity limits on your Auto Scaling group",
+  group stays at its desired capacity (EC2 Auto Scaling's capacity limits,
   https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html: the group
-  launches or terminates instances only to reach the desired capacity; minSize and maxSize only
-  bound it), so the assumption is about who sets that figure: a hand-sized deployment sets it to
+  keeps the desired capacity, which minSize and maxSize only bound), so the assumption is about who sets that figure: a hand-sized deployment sets it to
   what its fixed replicas need, so each pool is held at the nodes its peak pods pack to (the same
   packing the estimate uses), at least the pool's `minSize`. A pool nothing lands on stays at
   `minSize`, and a pool's `maxSize` does not cap the hand-set figure (a person sizing for peak
