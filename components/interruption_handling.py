@@ -14,9 +14,13 @@ from components.drain_budget import DrainBudget
 from components.interruption_events import (
     QUEUE_RETENTION_SECONDS,
     account_wide_patterns,
-    queue_policy,
     spot_notice_source_problem,
     terminate_lifecycle_pattern,
+)
+from components.interruption_queue import (
+    declare_queue,
+    declare_queue_age_alarm,
+    declare_queue_policy,
 )
 from components.termination_handler import (
     CHART,
@@ -145,12 +149,7 @@ class InterruptionHandling(pulumi.ComponentResource):
             self.register_outputs({"queue_url": None, "queue_arn": None, "handler_role_arn": None})
             return
 
-        queue = aws.sqs.Queue(
-            f"{name}-queue",
-            message_retention_seconds=QUEUE_RETENTION_SECONDS,
-            sqs_managed_sse_enabled=True,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        queue = declare_queue(name, self)
 
         rules = self._rules(name, args)
         for kind, rule in rules.items():
@@ -160,14 +159,7 @@ class InterruptionHandling(pulumi.ComponentResource):
                 arn=queue.arn,
                 opts=pulumi.ResourceOptions(parent=rule),
             )
-        aws.sqs.QueuePolicy(
-            f"{name}-queue-policy",
-            queue_url=queue.id,
-            policy=pulumi.Output.all(queue.arn, *[rule.arn for rule in rules.values()]).apply(
-                lambda arns: json.dumps(queue_policy(arns[0], arns[1:]))
-            ),
-            opts=pulumi.ResourceOptions(parent=queue),
-        )
+        declare_queue_policy(name, queue, [rule.arn for rule in rules.values()])
 
         timeout = args.drain_budget.lifecycle_timeout_seconds()
         for pool, group in args.worker_groups.items():
@@ -235,23 +227,12 @@ class InterruptionHandling(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=depends_on)),
         )
 
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-queue-age",
-            alarm_description="The termination handler is not consuming the interruption queue: "
-            "spot notices are expiring undrained.",
-            namespace="AWS/SQS",
-            metric_name="ApproximateAgeOfOldestMessage",
-            dimensions={"QueueName": queue.name},
-            statistic="Maximum",
-            period=60,
-            evaluation_periods=1,
-            threshold=args.queue_age_alarm_seconds,
-            comparison_operator="GreaterThanThreshold",
-            # SQS reports only while the queue is active; an idle queue is a healthy one.
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=pulumi.ResourceOptions(parent=queue),
+        declare_queue_age_alarm(
+            name,
+            queue,
+            threshold_seconds=args.queue_age_alarm_seconds,
+            alarm_topic_arn=args.alarm_topic_arn,
+            consumer="The termination handler",
         )
         for pool, group in args.worker_groups.items():
             rule = rules[f"lifecycle-{pool}"]

@@ -36,6 +36,9 @@ class NetworkArgs:
     """Retention of the flow-log group. Default 30 days."""
     extra_subnet_tags: dict[str, str] = field(default_factory=dict)
     """Tags added to every subnet (e.g. a cluster's discovery tag). Default none."""
+    private_subnet_tags: dict[str, str] = field(default_factory=dict)
+    """Tags added to the private subnets only (Karpenter's `karpenter.sh/discovery`: nodes must
+    never be launched into a public subnet). Default none."""
 
 
 def flow_log_delivery_policy(log_group_arn: str) -> dict:
@@ -156,6 +159,7 @@ class Network(pulumi.ComponentResource):
                     "Name": f"{name}-private-{suffix}",
                     "kubernetes.io/role/internal-elb": "1",
                     **args.extra_subnet_tags,
+                    **args.private_subnet_tags,
                 },
                 opts=vpc_child,
             )

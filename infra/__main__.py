@@ -34,6 +34,7 @@ from infra.cluster_wiring import (
     pool_preferences,
 )
 from infra.deployer import resolve_deployer
+from infra.karpenter_wiring import declare_karpenter, discovery_subnet_tags
 from infra.providers import (
     account_id,
     availability_zones,
@@ -50,6 +51,9 @@ tags = platform_tags(stack, settings)
 aws_provider = declare_aws_provider(settings.region, tags)
 on_aws = pulumi.ResourceOptions(providers=[aws_provider])
 account = account_id(aws_provider)
+cluster_name = f"mlp-{stack}"
+# ml-platform:cluster.capacityEngine: what launches worker nodes (README "Capacity engines").
+karpenter = settings.uses_karpenter
 # Who runs this update: it gets a cluster-admin access entry (an unusable caller stops here).
 deployer = resolve_deployer(aws_provider, stack, settings.cluster.deployer_role_arn)
 
@@ -73,6 +77,7 @@ network = Network(
         flow_logs_enabled=settings.network.flow_logs.enabled,
         flow_log_traffic_type=settings.network.flow_logs.traffic_type,
         flow_log_retention_days=settings.network.flow_logs.retention_days,
+        private_subnet_tags=discovery_subnet_tags(settings, cluster_name),
     ),
     opts=on_aws,
 )
@@ -89,7 +94,6 @@ alerting = Alerting(
 pulumi.export("alertTopicArn", alerting.topic_arn)
 
 # --- Cluster: hardened EKS control plane, managed add-ons, on-demand system pool -------------
-cluster_name = f"mlp-{stack}"
 cluster = EksCluster(
     "cluster",
     cluster_args(settings.cluster, cluster_name, account, network, tags, deployer),
@@ -104,7 +108,7 @@ pulumi.export("oidcProviderArn", cluster.oidc_provider_arn)
 # --- Worker pools: self-managed mixed spot/on-demand groups, per ml-platform:nodePools and zone
 # Only these groups carry the termination handler's managed tag: the EKS-managed system pool is
 # drained by EKS itself, so the handler must never act on it.
-worker_pools = declare_worker_pools(
+worker_pools = {} if karpenter else declare_worker_pools(
     settings,
     cluster_name,
     cluster,
@@ -119,7 +123,7 @@ gpu_support = declare_gpu_support(settings, on_cluster)
 
 # --- Autoscaling: cluster-autoscaler (priority: spot-heavy first) and metrics-server --------
 autoscaling = settings.cluster.autoscaling
-autoscaler = ClusterAutoscaler(
+autoscaler = None if karpenter else ClusterAutoscaler(
     "autoscaler",
     ClusterAutoscalerArgs(
         cluster_name=cluster_name,
@@ -139,7 +143,7 @@ metrics_server = MetricsServer("metrics-server", MetricsServerArgs(replicas=auto
 
 # --- Interruption handling: spot notices -> queue -> node termination handler ---------------
 webhook_url = settings.interruption.webhook_url
-interruption = InterruptionHandling(
+interruption = None if karpenter else InterruptionHandling(
     "interruption",
     InterruptionHandlingArgs(
         enabled=settings.interruption.enabled,
@@ -166,8 +170,23 @@ interruption = InterruptionHandling(
     ),
     opts=on_cluster,
 )
-if interruption.queue_url is not None:
+if interruption is not None and interruption.queue_url is not None:
     pulumi.export("interruptionQueueUrl", interruption.queue_url)
+
+# --- Karpenter (capacityEngine: karpenter): controller, NodePools, its interruption queue -----
+if karpenter:
+    karpenter_capacity = declare_karpenter(
+        settings,
+        cluster_name=cluster_name,
+        cluster=cluster,
+        account_id=account,
+        cost_tags=tags,
+        alarm_topic_arn=alerting.topic_arn,
+        on_aws=on_aws,
+        on_cluster=on_cluster,
+    )
+    if karpenter_capacity.interruption is not None:
+        pulumi.export("interruptionQueueUrl", karpenter_capacity.interruption.queue_url)
 
 # --- ML services: the ALB's log bucket, the ALB controller, then one MlService per service ---
 edge = settings.load_balancer

@@ -2,6 +2,7 @@
 
     mlp plan STACK [--json FILE] [--manifests DIR]   (the tree, the footprint, the prerequisites)
     mlp cost STACK [--json FILE] [--format table|markdown] [--live-prices] [--naive] [--as-of DATE]
+                   [--engine cluster-autoscaler|karpenter]
     mlp diff STACK --base REF [--json FILE] [--format table|markdown] [--as-of DATE]
     mlp config-reference [--write]
     mlp images
@@ -132,6 +133,17 @@ def _cost(args: argparse.Namespace) -> int:
             f"\nbaseline (common default deployment) {baseline:,.2f} USD/month vs this posture "
             f"{posture:,.2f} USD/month: baseline / posture = {ratio:.2f}"
         )
+    if args.engine:
+        from mlp.cost.karpenter import (
+            compare_engines,
+            render_comparison,
+            render_comparison_markdown,
+        )
+
+        comparison = compare_engines(project_dir, args.stack, args.engine, as_of=day)
+        show = render_comparison_markdown if args.format == "markdown" else render_comparison
+        print()
+        print(show(comparison))
     if args.json:
         Path(args.json).write_text(json.dumps(shown.estimate.to_json(), indent=2) + "\n")
         print(f"estimate written to {args.json}")
@@ -208,6 +220,12 @@ def parser() -> argparse.ArgumentParser:
     cost.add_argument("--live-prices", action="store_true", help="read current EC2 prices with AWS credentials")
     cost.add_argument("--naive", action="store_true", help="price the baseline: the same services deployed the common default way (see README)")
     cost.add_argument("--as-of", metavar="DATE", help="first day of the estimated month (default today)")
+    cost.add_argument(
+        "--engine",
+        choices=("cluster-autoscaler", "karpenter"),
+        help="also price the same workloads under this capacity engine, side by side with the "
+        "monthly delta",
+    )
     cost.set_defaults(handler=_cost)
 
     diff = commands.add_parser("diff", help="resources and monthly cost changed since a git ref")

@@ -1,5 +1,6 @@
 """Checks of the cost posture on a declared inventory: every taggable resource carries the
-cost-allocation tags, and nothing grows without bound.
+cost-allocation tags, and nothing grows without bound (Karpenter's EC2NodeClasses and NodePools
+included: `mlp.karpenter_guardrails`).
 
 One definition of each rule: pure functions over anything shaped like `ResourceView` (urn, type,
 parent URN, provider URN, inputs). The offline inventory's `DeclaredResource` is one; the policy
@@ -20,6 +21,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from infra.tags import REQUIRED_TAG_KEYS, SERVICE_TAG_KEY
+from mlp import karpenter_guardrails
 
 ASG = "aws:autoscaling/group:Group"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -160,6 +162,8 @@ def tag_findings(resources: Sequence[ResourceView]) -> list[Finding]:
             findings.append((resource.urn, f"missing tags {', '.join(absent)}"))
         if resource.type == LAUNCH_TEMPLATE:
             findings += [(resource.urn, problem) for problem in _launch_template_problems(resource, required)]
+    # What Karpenter launches is tagged by its EC2NodeClass alone.
+    findings += karpenter_guardrails.untagged_node_classes(resources, REQUIRED_TAG_KEYS)
     return findings
 
 
@@ -198,6 +202,7 @@ def growth_findings(resources: Sequence[ResourceView]) -> list[Finding]:
         )
         if not covered:
             findings.append((repository.urn, "ECR repository without a lifecycle policy"))
+    findings += karpenter_guardrails.unbounded_node_pools(resources)
     return findings
 
 

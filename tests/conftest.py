@@ -36,6 +36,41 @@ def stack_inventory(request: pytest.FixtureRequest, plan: Callable[[str], Invent
     return plan(request.param)
 
 
+def karpenter_variant(document: dict[str, Any]) -> dict[str, Any]:
+    """A stack document switched to `cluster.capacityEngine: karpenter`, with the one edit the
+    switch asks of the shipped stacks: pool floors to 0 (Karpenter keeps none; the settings
+    refuse `minSize` above 0 and say so)."""
+    from mlp.cost.karpenter import switched_document
+
+    return switched_document(document, "karpenter")[0]
+
+
+@pytest.fixture(scope="session")
+def karpenter_plan(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Inventory]:
+    """Plan the Karpenter variant of a stack (`karpenter_variant` of its stack file), once per
+    session: the real program, from a scratch project whose only difference is that file."""
+    cache: dict[str, Inventory] = {}
+
+    def _plan(stack: str) -> Inventory:
+        if stack not in cache:
+            project = tmp_path_factory.mktemp(f"karpenter-{stack}")
+            for name in ("infra", "components"):
+                (project / name).symlink_to(PROJECT_DIR / name)
+            shutil.copy(PROJECT_DIR / "Pulumi.yaml", project / "Pulumi.yaml")
+            document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+            (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(karpenter_variant(document), sort_keys=False))
+            cache[stack] = build_inventory(stack, project)
+        return cache[stack]
+
+    return _plan
+
+
+@pytest.fixture(params=STACKS)
+def karpenter_inventory(request: pytest.FixtureRequest, karpenter_plan: Callable[[str], Inventory]) -> Inventory:
+    """Each stack's Karpenter variant in turn."""
+    return karpenter_plan(request.param)
+
+
 @pytest.fixture
 def declare() -> Callable[..., Inventory]:
     """Declare resources (a component with hand-picked args) under the same recording mocks."""

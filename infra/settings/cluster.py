@@ -13,6 +13,7 @@ from components.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
 from components.instance_catalog import pool_type_problems
 from components.worker_pool import carries_spot
 from infra.settings.base import Section
+from infra.settings.karpenter import KarpenterSettings
 from infra.settings.rules import KeyRuleError, refuse_repeats
 
 _MINOR_VERSION = re.compile(r"^1\.\d{2}$")
@@ -225,7 +226,13 @@ class GpuPoolSettings(Section):
 class AutoscalingSettings(Section):
     """cluster-autoscaler and metrics-server."""
 
-    autoscaler_replicas: int = Field(1, ge=1, le=3, description="cluster-autoscaler pods (one active, leader-elected). Default `1`.")
+    autoscaler_replicas: int = Field(
+        1,
+        ge=1,
+        le=3,
+        description="Pods of the capacity engine's controller, cluster-autoscaler or Karpenter (one "
+        "active, leader-elected; Karpenter's chart puts each on its own system node). Default `1`.",
+    )
     scale_down_unneeded_minutes: int = Field(
         10, ge=1, le=60, description="Minutes a node must be unneeded before the autoscaler removes it. Default `10`."
     )
@@ -286,6 +293,17 @@ class ClusterSettings(Section):
     gpu_pool: GpuPoolSettings = Field(default_factory=GpuPoolSettings, description="The optional GPU pool.")
     autoscaling: AutoscalingSettings = Field(
         default_factory=AutoscalingSettings, description="cluster-autoscaler and metrics-server."
+    )
+    capacity_engine: Literal["cluster-autoscaler", "karpenter"] = Field(
+        "cluster-autoscaler",
+        description="What launches worker nodes. `cluster-autoscaler`: one self-managed Auto "
+        "Scaling group per pool and zone, the node termination handler and lifecycle hooks. "
+        "`karpenter`: Karpenter's NodePools and EC2NodeClasses, with its own interruption "
+        "handling; no worker groups, no autoscaler, no handler. The system pool stays either way. "
+        "See README \"Capacity engines\". Default `cluster-autoscaler`.",
+    )
+    karpenter: KarpenterSettings = Field(
+        default_factory=KarpenterSettings, description="Karpenter, with `capacityEngine: karpenter`."
     )
 
     @field_validator("kubernetes_version")

@@ -12,6 +12,7 @@ from infra.settings.base import Section
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
 from infra.settings.interruption import InterruptionSettings
+from infra.settings.karpenter import karpenter_problem
 from infra.settings.load_balancer import LoadBalancerSettings
 from infra.settings.network import NetworkSettings
 from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
@@ -156,6 +157,21 @@ class PlatformSettings(Section):
                 f"{', '.join(sorted(worker_pools))}",
                 sorted(unknown),
             )
+        return self
+
+    @property
+    def uses_karpenter(self) -> bool:
+        return self.cluster.capacity_engine == "karpenter"
+
+    @model_validator(mode="after")
+    def _karpenter_can_honour_the_pools(self) -> "PlatformSettings":
+        """With `cluster.capacityEngine: karpenter`, every pool key must mean something to a
+        NodePool (infra/settings/karpenter.py says what each one means)."""
+        if not self.uses_karpenter:
+            return self
+        problem = karpenter_problem(self)
+        if problem:
+            raise problem
         return self
 
     @field_validator("node_pools")

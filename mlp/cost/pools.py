@@ -267,7 +267,9 @@ def node_pools(ctx: PricingContext) -> list[NodePool]:
     groups = sorted(ctx.of_type(ASG), key=lambda r: r.urn)
     pools = merge_zonal_groups([_asg_pool(r, ctx, by_urn) for r in groups])
     pools += [_managed_pool(r, ctx) for r in ctx.of_type(*MANAGED_NODE_GROUPS)]
-    return pools
+    from mlp.cost.karpenter import karpenter_node_pools  # its pools are this module's NodePool
+
+    return pools + karpenter_node_pools(ctx)
 
 
 def pool_cost(pool: NodePool, nodes: int, ctx: PricingContext) -> Priced:
@@ -359,7 +361,12 @@ def addon_groups(ctx: PricingContext) -> list[PodGroup]:
     groups = []
     for release in ctx.of_type(HELM_RELEASE):
         values = release.inputs.get("values") or {}
-        requests = lookup(values, "resources.requests", {}) or {}
+        # Karpenter's chart keeps its container's resources under `controller.resources`.
+        requests = (
+            lookup(values, "resources.requests", {})
+            or lookup(values, "controller.resources.requests", {})
+            or {}
+        )
         if not requests:
             continue
         key = "replicaCount" if "replicaCount" in values else "replicas"

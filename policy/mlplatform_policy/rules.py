@@ -30,7 +30,7 @@ from mlplatform_policy.resources import (
     items,
     truthy,
 )
-from mlp import guardrails
+from mlp import guardrails, karpenter_guardrails
 
 AUTOSCALING_GROUP = guardrails.ASG
 LAUNCH_TEMPLATE = guardrails.LAUNCH_TEMPLATE
@@ -191,6 +191,9 @@ def is_spot_bearing(group: Mapping[str, Any]) -> bool:
 
 
 def check_spot_diversification(resource: PlannedResource, context: StackContext) -> list[str]:
+    if resource.type == karpenter_guardrails.NODEPOOL:
+        problem = karpenter_guardrails.narrow_spot_node_pool(resource, MIN_SPOT_INSTANCE_TYPES)
+        return [problem] if problem else []
     if resource.type != AUTOSCALING_GROUP or not is_spot_bearing(resource.props):
         return []
     overrides = items(dig(resource.props, "mixedInstancesPolicy", "launchTemplate", "overrides"))
@@ -489,7 +492,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "spot-pools-diversified",
-        f"Auto Scaling groups that carry spot can use at least {MIN_SPOT_INSTANCE_TYPES} instance types.",
+        f"Auto Scaling groups and Karpenter NodePools that carry spot can use at least "
+        f"{MIN_SPOT_INSTANCE_TYPES} instance types.",
         "mandatory", "resource", check_spot_diversification,
     ),
     Rule(
@@ -511,12 +515,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "required-tags",
         f"Every taggable AWS resource carries {', '.join(REQUIRED_TAG_KEYS)} (and `service` in an "
-        "ML service); launch templates tag the volumes and network interfaces they launch.",
+        "ML service); launch templates tag the volumes and network interfaces they launch, and "
+        "Karpenter EC2NodeClasses tag what they launch (spec.tags).",
         "mandatory", "stack", check_required_tags,
     ),
     Rule(
         "bounded-growth",
-        "Log groups set a retention and ECR repositories have a lifecycle policy.",
+        "Log groups set a retention, ECR repositories have a lifecycle policy and Karpenter "
+        "NodePools set cpu and memory limits.",
         "mandatory", "stack", check_bounded_growth,
     ),
     Rule(

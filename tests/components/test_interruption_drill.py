@@ -118,11 +118,38 @@ class Drill:
         return sorted(name for name, pattern in self.patterns.items() if EventPattern.load(json.dumps(pattern)).matches_event(event))
 
 
-def run_drill(inventory, *, capacity_rebalance: bool) -> list[str]:
+# What Karpenter's queue must get: every kind its parsers act on, EC2's spot warnings included
+# (LANDS | EC2_WARNINGS, stated on its own): no Auto Scaling group sends Karpenter a lifecycle
+# action instead, whatever the handler's rules do.
+KARPENTER_LANDS = frozenset(
+    {
+        "spot-interruption-terminate",
+        "spot-interruption-stop",
+        "spot-interruption-hibernate",
+        "rebalance-recommendation",
+        "instance-state-change-shutting-down",
+        "instance-state-change-stopping",
+        "health-ec2-scheduled-change",
+    }
+)
+
+
+def run_drill(
+    inventory,
+    *,
+    capacity_rebalance: bool = True,
+    worker_groups: bool = True,
+    lands: frozenset[str] | set[str] | None = None,
+) -> list[str]:
     """Publish every sample event into the plumbing `inventory` declares, expecting EC2's spot
-    warnings to land only without `capacity_rebalance`; return what went wrong."""
+    warnings to land only without `capacity_rebalance` (or exactly `lands`, when given); return
+    what went wrong.
+
+    `worker_groups=False` is a Karpenter stack: no Auto Scaling group, so no lifecycle rule, and
+    the account-wide kinds alone must land (Karpenter's queue)."""
     assert {p.stem for p in EVENTS.glob("*.json")} == LANDS | EC2_WARNINGS | STAYS_OUT, "a sample file is not classified"
-    lands = LANDS if capacity_rebalance else LANDS | EC2_WARNINGS
+    if lands is None:
+        lands = LANDS if capacity_rebalance else LANDS | EC2_WARNINGS
     with mock_aws():
         drill = Drill(inventory)
         failures = []
@@ -135,6 +162,10 @@ def run_drill(inventory, *, capacity_rebalance: bool) -> list[str]:
             for body in landed:
                 if body["detail-type"] != event["detail-type"] or body["detail"] != event["detail"]:
                     failures.append(f"{stem}: the queue got a different event: {body}")
+        if not worker_groups:
+            if drill.worker_groups:
+                failures.append(f"a Karpenter stack declares lifecycle hooks on {drill.worker_groups}")
+            return failures
         assert drill.worker_groups, "the inventory declares no worker groups to drill"
         lifecycle = sample("asg-instance-terminate-lifecycle-action")
         launch = sample("asg-instance-launch-successful")
@@ -259,3 +290,12 @@ def test_without_capacity_rebalance_ec2_warnings_come_first(interruption_example
         "EC2 Spot Instance Interruption Warning",
         "EC2 Instance-terminate Lifecycle Action",
     ]
+
+
+def test_drill_against_each_karpenter_stack(karpenter_inventory):
+    """Karpenter's queue gets AWS's sample of every kind it acts on exactly once, and nothing
+    else, through the rules the Karpenter variant of the stack declares."""
+    assert karpenter_inventory.of_type("mlplatform:interruption:KarpenterInterruptionQueue")
+    assert not karpenter_inventory.of_type("mlplatform:interruption:InterruptionHandling")
+    failures = run_drill(karpenter_inventory, worker_groups=False, lands=KARPENTER_LANDS)
+    assert not failures, "\n".join(failures)
