@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.key_policy import account_administered_key_policy
 from components.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
+from components.principals import principal_key
 from components.system_node_pool import SystemNodePool, SystemNodePoolArgs
 from components.workload_role import WorkloadRole, WorkloadRoleArgs
 
@@ -90,15 +92,47 @@ def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.Resource
     return pulumi.ResourceTransformResult(props=props, opts=args.opts)
 
 
+def access_entry_name(arn: str) -> str:
+    """A resource name that depends on the principal alone: `access-<name>-<hash>`, the hash over
+    `principal_key` (so two accounts' roles of one name differ), whatever the principal's policy.
+    Reordering `adminRoleArns` or `previewRoleArns`, the deployer becoming an admin role, or a
+    viewer becoming an admin, leaves every principal under the same resource, so no update
+    creates a second entry for a principal before deleting the first (EKS refuses it:
+    ResourceInUseException)."""
+    key = principal_key(arn)
+    name = key.rsplit("/", 1)[1][:32]
+    return f"access-{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+
+
 def admin_entries(admin_role_arns: Sequence[str], deployer_principal_arn: str | None) -> dict[str, str]:
-    """Access entry name -> principal: `admin-<index>` per admin role, and `deployer` for the
-    identity running `pulumi up` unless it is one of them. An IAM principal can be in one access
-    entry only (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so
-    a second entry for the same ARN would fail the update with ResourceInUseException."""
-    entries = {f"admin-{index}": arn for index, arn in enumerate(dict.fromkeys(admin_role_arns))}
-    if deployer_principal_arn and deployer_principal_arn not in entries.values():
-        entries["deployer"] = deployer_principal_arn
-    return entries
+    """Access entry name (`access_entry_name`) -> principal ARN, one per principal: every admin
+    role and the identity running `pulumi up`. An IAM principal can be in one access entry only
+    (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so ARNs of
+    one principal (`principal_key`) make one entry; its ARN is the one with a path when one has it
+    (the deployer's is the STS issuer ARN, the role's full ARN, which EKS matches the caller to),
+    the deployer's on a tie. Sorted by name, so the order of `adminRoleArns` changes nothing."""
+    chosen: dict[str, str] = {}
+    candidates = [*admin_role_arns, *([deployer_principal_arn] if deployer_principal_arn else [])]
+    for arn in candidates:
+        key = principal_key(arn)
+        held = chosen.get(key)
+        if held is None or arn.count("/") >= held.count("/"):
+            chosen[key] = arn
+    return dict(sorted((access_entry_name(arn), arn) for arn in chosen.values()))
+
+
+def viewer_entries(viewer_role_arns: Sequence[str], admins: Mapping[str, str]) -> dict[str, str]:
+    """Access entry name -> principal ARN for the read-only roles, one per principal, leaving
+    out any principal `admins` (from `admin_entries`) already holds: the config refuses a role
+    both admin and viewer, but an unpinned deployer previewing as a viewer role is one, and
+    its admin entry must be the only one."""
+    held = {principal_key(arn) for arn in admins.values()}
+    chosen: dict[str, str] = {}
+    for arn in viewer_role_arns:
+        key = principal_key(arn)
+        if key not in held and (key not in chosen or arn.count("/") > chosen[key].count("/")):
+            chosen[key] = arn
+    return dict(sorted((access_entry_name(arn), arn) for arn in chosen.values()))
 
 
 def cluster_trust_policy() -> dict:
@@ -218,7 +252,7 @@ class EksClusterArgs:
         found = []
         if not self.admin_role_arns:
             found.append("at least one admin role is required: the creator is not made admin")
-        if set(self.viewer_role_arns) & set(self.admin_role_arns):
+        if {principal_key(arn) for arn in self.viewer_role_arns} & {principal_key(arn) for arn in self.admin_role_arns}:
             found.append("a role cannot be both admin and viewer: EKS allows one access entry per principal")
         if self.public_endpoint and not self.public_access_cidrs:
             found.append("a public endpoint needs public_access_cidrs (EKS would admit 0.0.0.0/0)")
@@ -362,18 +396,27 @@ class EksCluster(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = oidc_provider.arn
 
+        admin_entries_by_name = admin_entries(args.admin_role_arns, args.deployer_principal_arn)
         admin_grants = [
             self._cluster_access(f"{name}-{entry_name}", principal)
-            for entry_name, principal in admin_entries(args.admin_role_arns, args.deployer_principal_arn).items()
+            for entry_name, principal in admin_entries_by_name.items()
         ]
 
-        for index, role_arn in enumerate(args.viewer_role_arns):
-            self._cluster_access(f"{name}-viewer-{index}", role_arn, policy_arn=CLUSTER_VIEW_POLICY)
+        for entry_name, principal in viewer_entries(args.viewer_role_arns, admin_entries_by_name).items():
+            self._cluster_access(f"{name}-{entry_name}", principal, policy_arn=CLUSTER_VIEW_POLICY)
 
-        # Every in-cluster object goes through this provider with the deployer's credentials;
-        # waiting for the admin grants keeps its first call from racing the deployer's access
-        # entry and policy association (EKS authorizes a principal only once both exist:
-        # https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html).
+        # Every in-cluster object goes through this provider with the deployer's credentials, and
+        # EKS authorizes a principal only once its access entry and policy association exist
+        # (https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html), so the provider
+        # waits for the admin grants. That orders the calls; it does not prove the grant has
+        # propagated: an association can take a short while to be honoured after the API
+        # answers (reported for access entries; EKS documents no bound). In practice the first
+        # Kubernetes object (the gp3 StorageClass below, then the Helm releases) comes only
+        # after the system pool's nodes join and the EBS CSI add-on is active, minutes later. No
+        # explicit wait: pulumi-aws has no sleep resource, and pulumi-time's `Sleep` would add
+        # another provider plugin (and, with default providers disabled, another explicit
+        # provider) to guard a gap the add-on ordering already covers; a 401/403 there is
+        # retried by rerunning `pulumi up`.
         self.kubernetes_provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
@@ -500,12 +543,15 @@ class EksCluster(pulumi.ComponentResource):
     ) -> aws.eks.AccessPolicyAssociation:
         """A STANDARD access entry for one principal and, cluster-wide, the cluster-admin policy
         on it (or `policy_arn`: the viewers get AmazonEKSViewPolicy)."""
+        # The name follows the principal (`access_entry_name`), so only a different ARN for one
+        # principal (a path added) replaces an entry; EKS refuses a second entry for it
+        # (ResourceInUseException), so the old one goes first.
         entry = aws.eks.AccessEntry(
             name,
             cluster_name=self.cluster_name,
             principal_arn=principal_arn,
             type="STANDARD",
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         return aws.eks.AccessPolicyAssociation(
             f"{name}-policy",
@@ -513,7 +559,7 @@ class EksCluster(pulumi.ComponentResource):
             principal_arn=entry.principal_arn,
             policy_arn=policy_arn,
             access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-            opts=pulumi.ResourceOptions(parent=entry),
+            opts=pulumi.ResourceOptions(parent=entry, delete_before_replace=True),
         )
 
     def _addon(

@@ -14,6 +14,27 @@ from components.subnet_plan import plan_subnets
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeployerRoute:
+    """A route from the private subnets to a network outside the VPC the deployer runs in."""
+
+    cidr: str
+    """The network's IPv4 range."""
+    transit_gateway_id: str | None = None
+    """The transit gateway that reaches it; or:"""
+    vpc_peering_connection_id: str | None = None
+    """the VPC peering connection that reaches it. Exactly one of the two."""
+
+    def route_args(self) -> aws.ec2.RouteTableRouteArgs:
+        if (self.transit_gateway_id is None) == (self.vpc_peering_connection_id is None):
+            raise ValueError(f"route to {self.cidr}: exactly one of a transit gateway and a peering connection")
+        return aws.ec2.RouteTableRouteArgs(
+            cidr_block=self.cidr,
+            transit_gateway_id=self.transit_gateway_id,
+            vpc_peering_connection_id=self.vpc_peering_connection_id,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class NetworkArgs:
     """Inputs of `Network`."""
 
@@ -36,6 +57,9 @@ class NetworkArgs:
     """Retention of the flow-log group. Default 30 days."""
     extra_subnet_tags: dict[str, str] = field(default_factory=dict)
     """Tags added to every subnet (e.g. a cluster's discovery tag). Default none."""
+    deployer_routes: Sequence[DeployerRoute] = ()
+    """Routes on every private route table to the deployer's networks outside the VPC, so the
+    API server's replies to them leave through that connection, not the NAT. Default none."""
     private_subnet_tags: dict[str, str] = field(default_factory=dict)
     """Tags added to the private subnets only (Karpenter's `karpenter.sh/discovery`: nodes must
     never be launched into a public subnet). Default none."""
@@ -84,7 +108,8 @@ class Network(pulumi.ComponentResource):
       balancers, no auto-assigned public IPs) and a private subnet (tagged
       `kubernetes.io/role/internal-elb`) where nodes, pods and the search domain live;
     - NAT gateways with their Elastic IPs, one or one per zone (`nat_strategy`);
-    - route tables: one public, one private per zone;
+    - route tables: one public, one private per zone (default route to its NAT gateway, plus
+      `deployer_routes`);
     - an S3 gateway endpoint on the private route tables: free, and it keeps image layers
       (ECR stores them in S3) and model artefacts off the NAT gateway's per-GB charge;
     - optional interface endpoints with a security group admitting HTTPS from the VPC only;
@@ -199,7 +224,15 @@ class Network(pulumi.ComponentResource):
             table = aws.ec2.RouteTable(
                 f"{name}-private-{suffix}-rt",
                 vpc_id=vpc.id,
-                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+                # Every route of the table is inline: inline routes are authoritative (a route
+                # added outside this list, by hand or as an `aws.ec2.Route`, is removed by the
+                # next update, and the two ways conflict on one table: pulumi-aws
+                # `aws.ec2.RouteTable` docs, https://www.pulumi.com/registry/packages/aws/api-docs/ec2/routetable/),
+                # so the deployer's networks are routed here too.
+                routes=[
+                    aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id),
+                    *(route.route_args() for route in args.deployer_routes),
+                ],
                 tags={"Name": f"{name}-private-{suffix}"},
                 opts=vpc_child,
             )

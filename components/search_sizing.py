@@ -18,18 +18,27 @@ Rules, each with its source:
   A small index is one primary shard: a shard under 10 GiB is already below the range.
 - Java heap: half the instance's memory, at most 32 GiB ("Choosing instance types and testing",
   https://docs.aws.amazon.com/opensearch-service/latest/developerguide/bp-instances.html).
-- Query capacity: OpenSearch's search thread pool has int(vCPU × 3 / 2) + 1 threads per node
-  (https://docs.opensearch.org/latest/install-and-configure/configuring-opensearch/thread-pool-settings/);
-  every query runs once on each primary shard (on one copy), so a node serves threads × 1000 /
-  queryMillis shard-queries a second. The nodes left after losing one zone must carry the
-  stated peak on their own.
+- Query capacity: a query runs once on each primary shard (on one copy), and a CPU-bound
+  shard-query holds one vCPU for its service time, so a node serves vCPU × 1000 / queryMillis
+  shard-queries a second. OpenSearch's search thread pool has int(vCPU × 3 / 2) + 1 threads per
+  node (https://docs.opensearch.org/latest/install-and-configure/configuring-opensearch/thread-pool-settings/),
+  but the threads beyond the vCPUs are oversubscription (they overlap I/O waits, not compute),
+  so they are not counted as capacity. `queryMillis` is an assumption until replaced by the
+  workload's measured p50 service time (search slow log `took`). The nodes left after losing one
+  zone must carry the stated peak on their own.
 - Dedicated masters: AWS recommends three for production domains ("Dedicated master nodes",
   https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-dedicatedmasternodes.html);
   checkov's CKV_AWS_318 and CKV2_AWS_59 check for them. What they buy is a quorum that survives
   a lost zone. With three zones the data nodes are that quorum already (each zone holds a third
   of the master-eligible nodes, so a lost zone leaves two thirds, a majority), so the sizing adds
   none; with two zones the data nodes cannot (half is not a majority), so it adds three; one zone
-  is lost with its zone either way. `dedicatedMasterCount` overrides this choice.
+  is lost with its zone either way. `dedicatedMasterCount` overrides this choice. Where the masters
+  go: in a Region with three or more zones, OpenSearch Service spreads three dedicated masters over
+  three zones even for a two-zone domain, so a lost zone leaves two of three; in a two-zone Region
+  one zone holds two and losing it loses the quorum ("Availability zone disruptions",
+  https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-multiaz.html).
+  The Region's zone count is an input (`region_zones`; us-east-1 has six, use1-az1 to use1-az6,
+  https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html).
 - Zones: each zone holds the same number of data nodes, and zone awareness puts the copies of a
   shard in different zones, so a domain over Z zones needs at least Z - 1 replicas to keep a
   copy after losing a zone (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-multiaz.html).
@@ -57,6 +66,7 @@ HEAP_SHARE, HEAP_CAP_GIB = 0.5, 32
 MIN_VOLUME_GIB = 10  # the smallest EBS volume OpenSearch Service accepts
 MAX_VOLUME_GIB = 16384  # gp3's largest volume; an instance type's own EBS quota may be lower
 MAX_DATA_NODES = 80
+US_EAST_1_ZONES = 6  # use1-az1 to use1-az6 (module docstring, "Dedicated masters")
 GIB = 2**30
 
 
@@ -79,9 +89,9 @@ class SearchInstanceType:
     def heap_gib(self) -> float:
         return min(self.memory_gib * HEAP_SHARE, HEAP_CAP_GIB)
 
-    @property
-    def search_threads(self) -> int:
-        return int(self.vcpu * 3 / 2) + 1
+    def shard_queries_per_second(self, query_millis: float) -> float:
+        """CPU-bound capacity: each vCPU runs one shard-query at a time (module docstring)."""
+        return self.vcpu * 1000 / query_millis
 
 
 @cache
@@ -160,8 +170,8 @@ def derived_master_count(zones: int) -> int:
     return 3 if zones == 2 else 0
 
 
-def zone_loss_answer(zones: int, data_nodes: int, masters: int, replicas: int) -> str:
-    """What happens when a zone is lost, for this arrangement."""
+def zone_loss_answer(zones: int, data_nodes: int, masters: int, replicas: int, region_zones: int = US_EAST_1_ZONES) -> str:
+    """What happens when a zone is lost, for this arrangement, in a Region of `region_zones`."""
     if zones == 1:
         return (
             "one zone: losing it loses the domain until the zone returns; the index is rebuilt "
@@ -170,13 +180,17 @@ def zone_loss_answer(zones: int, data_nodes: int, masters: int, replicas: int) -
     left = surviving_nodes(data_nodes, zones)
     copies = "a copy of every shard remains" if replicas >= zones - 1 else "some shards lose every copy"
     if masters:
-        quorum = (
-            f"{masters} dedicated masters over {zones} zones: losing a zone with one master keeps a "
-            f"majority ({masters - 1} of {masters}); with {zones} zones one zone holds two, and losing it "
-            "loses the quorum, so writes and cluster changes stop until it returns"
-            if zones == 2
-            else f"{masters} dedicated masters, one per zone: {masters - 1} of {masters} remain, a majority"
-        )
+        if zones == 2 and region_zones < 3:
+            quorum = (
+                f"{masters} dedicated masters over 2 zones in a two-zone Region: one zone holds two, and "
+                "losing it loses the quorum, so writes and cluster changes stop until it returns"
+            )
+        else:
+            spread = " (AWS spreads them over three of the Region's zones)" if zones == 2 else ""
+            quorum = (
+                f"{masters} dedicated masters, one per zone{spread}: losing a zone leaves "
+                f"{masters - 1} of {masters}, a majority"
+            )
     else:
         quorum = (
             f"no dedicated masters: the {data_nodes} data nodes are master-eligible and {left} of "
@@ -198,6 +212,7 @@ def plan_domain(
     instance_count: int | None = None,
     volume_size_gib: int | None = None,
     dedicated_master_count: int | None = None,
+    region_zones: int = US_EAST_1_ZONES,
     catalog: Mapping[str, SearchInstanceType] | None = None,
 ) -> DomainPlan:
     """The cheapest domain over `zones` zones that holds `index` (and, with `serve_queries`,
@@ -232,7 +247,7 @@ def plan_domain(
         if shards_per_node > SHARDS_PER_HEAP_GIB * kind.heap_gib:
             return f"{shards_per_node} shards a node exceed {SHARDS_PER_HEAP_GIB} per GiB of {kind.heap_gib:g} GiB heap"
         if serve_queries:
-            capacity = surviving_nodes(count, zones) * kind.search_threads * 1000 / index.query_millis
+            capacity = surviving_nodes(count, zones) * kind.shard_queries_per_second(index.query_millis)
             if capacity < index.queries_per_second * shards:
                 return (
                     f"{surviving_nodes(count, zones)} nodes left after a zone loss serve {capacity:,.0f} "
@@ -280,8 +295,8 @@ def plan_domain(
     if serve_queries:
         left = surviving_nodes(count, zones)
         steps.append(
-            f"queries: {left} nodes after a zone loss × {kind.search_threads} search threads × 1000 / "
-            f"{index.query_millis:g} ms = {left * kind.search_threads * 1000 / index.query_millis:,.0f} "
+            f"queries: {left} nodes after a zone loss × {kind.vcpu} vCPU × 1000 / "
+            f"{index.query_millis:g} ms = {left * kind.shard_queries_per_second(index.query_millis):,.0f} "
             f"shard-queries/s ≥ {index.queries_per_second:g} QPS × {shards} shards"
         )
     steps += [
@@ -299,7 +314,7 @@ def plan_domain(
         replicas=index.replicas,
         dedicated_master_count=masters,
         steps=tuple(steps),
-        zone_loss=zone_loss_answer(zones, count, masters, index.replicas),
+        zone_loss=zone_loss_answer(zones, count, masters, index.replicas, region_zones),
     )
 
 

@@ -76,12 +76,14 @@ def choose_zones(
 ) -> ZoneChoice:
     """The zones to span, in order.
 
-    Pinned: exactly those IDs, in the order given; each must be one of the region's zones, one
-    EKS accepts, and offer at least one instance type of every pool (a zonal group none of whose
-    types its zone offers never launches). Not pinned: by ID, the zones EKS accepts that offer
-    every type of every pool, then, if too few, those that offer at least one type of each; the
-    first `count`. So the choice names the same physical zones in every account and never an
-    unsupported one. A chosen zone lacking some types is reported in `warnings`.
+    Pinned: exactly those IDs, in the order given. Not pinned: the first `count` of the region's
+    zone IDs, sorted, that EKS accepts; a function of the zone IDs alone. Subnet CIDRs are planned
+    by position in this list (`components.subnet_plan`), so a choice that moved between updates
+    would re-plan every subnet and replace it and all in it (EC2 refuses to delete a subnet that
+    still holds interfaces: DependencyViolation). Instance type offerings therefore never choose
+    or reorder zones; they only check the choice: a zone offering none of some pool's types is
+    refused (its group there could never launch; pin `availabilityZoneIds` or change the types),
+    one lacking some of them is reported in `warnings`.
     """
     by_id = {zone.zone_id: zone for zone in zones}
     if pinned_ids:
@@ -90,32 +92,29 @@ def choose_zones(
             raise ZoneChoiceError(
                 f"{', '.join(unknown)} not among the region's zones ({', '.join(sorted(by_id))})"
             )
-        problems = []
-        for zone_id in pinned_ids:
-            if zone_id in EKS_UNSUPPORTED_ZONE_IDS:
-                problems.append(f"{zone_id} cannot hold EKS cluster subnets")
-            problems += [
-                f"{zone_id} offers none of pool {pool}'s instance types ({', '.join(pools[pool])})"
-                for pool in _stranded(zone_id, pools, offered)
-            ]
-        if problems:
-            raise ZoneChoiceError("; ".join(problems))
         chosen = [by_id[zone_id] for zone_id in pinned_ids]
     else:
-        candidates = [
-            zone
-            for zone in sorted(zones, key=lambda zone: zone.zone_id)
-            if zone.zone_id not in EKS_UNSUPPORTED_ZONE_IDS and not _stranded(zone.zone_id, pools, offered)
-        ]
-        complete = [zone for zone in candidates if not _missing(zone.zone_id, pools, offered)]
-        partial = [zone for zone in candidates if zone not in complete]
-        if len(candidates) < count:
+        supported = [zone for zone in sorted(zones, key=lambda zone: zone.zone_id) if zone.zone_id not in EKS_UNSUPPORTED_ZONE_IDS]
+        if len(supported) < count:
             raise ZoneChoiceError(
-                f"only {len(candidates)} zone(s) of the region hold EKS and offer a type of every pool "
-                f"({', '.join(zone.zone_id for zone in candidates) or 'none'}), {count} needed; add types "
-                "those zones offer or lower network.azCount"
+                f"only {len(supported)} zone(s) of the region hold EKS "
+                f"({', '.join(zone.zone_id for zone in supported) or 'none'}), {count} needed; lower network.azCount"
             )
-        chosen = (complete + partial)[:count]
+        chosen = supported[:count]
+    problems = []
+    for zone in chosen:
+        if zone.zone_id in EKS_UNSUPPORTED_ZONE_IDS:
+            problems.append(f"{zone.zone_id} cannot hold EKS cluster subnets")
+        problems += [
+            f"{zone.zone_id} offers none of pool {pool}'s instance types ({', '.join(pools[pool])})"
+            for pool in _stranded(zone.zone_id, pools, offered)
+        ]
+    if problems:
+        hint = "" if pinned_ids else (
+            " (zones are chosen by ID alone, never by offerings, so the subnets stay put; pin "
+            "network.availabilityZoneIds to other zones or add types these zones offer)"
+        )
+        raise ZoneChoiceError("; ".join(problems) + hint)
     warnings = [
         f"{zone.zone_id} ({zone.name}) does not offer {', '.join(types)} (pool {pool}); its group there uses the others"
         for zone in chosen

@@ -23,7 +23,7 @@ from components.load_balancer_controller import (
 )
 from components.load_balancer_logs import LoadBalancerLogs, LoadBalancerLogsArgs
 from components.metrics_server import MetricsServer, MetricsServerArgs
-from components.network import Network, NetworkArgs
+from components.network import DeployerRoute, Network, NetworkArgs
 from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from components.subnet_plan import plan_subnets
 from infra.cluster_wiring import (
@@ -77,6 +77,14 @@ network = Network(
         flow_logs_enabled=settings.network.flow_logs.enabled,
         flow_log_traffic_type=settings.network.flow_logs.traffic_type,
         flow_log_retention_days=settings.network.flow_logs.retention_days,
+        deployer_routes=[
+            DeployerRoute(
+                cidr=route.cidr,
+                transit_gateway_id=route.transit_gateway_id,
+                vpc_peering_connection_id=route.vpc_peering_connection_id,
+            )
+            for route in settings.network.deployer_routes
+        ],
         private_subnet_tags=discovery_subnet_tags(settings, cluster_name),
     ),
     opts=on_aws,

@@ -13,11 +13,12 @@ to the constraint's `minDomains`, however small its requests.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from infra.settings.cost import CostSettings
+from mlp.cost.floor import pool_config_key
 from mlp.cost.model import PricingContext, lookup
 from mlp.cost.pools import (
     DEPLOYMENT,
@@ -29,6 +30,7 @@ from mlp.cost.pools import (
     pack,
     place,
     pod_groups,
+    spill,
 )
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.plan import Inventory
@@ -115,6 +117,9 @@ class Footprint:
     addons: int = 0
     """Helm releases whose pods are counted (their values set requests)."""
 
+    unplaceable: tuple[str, ...] = ()
+    """Pools whose overflow finds no other pool with room under its own `maxSize` (`spill`)."""
+
     @property
     def pods(self) -> int:
         return sum(w.pods for w in self.workloads)
@@ -197,25 +202,35 @@ def _pool_footprint(
     )
 
 
+def max_size_key(pool: str) -> str:
+    return f"ml-platform:{pool_config_key(pool)}.maxSize"
+
+
 def capacity_fit(result: Footprint) -> CapacityFit:
     """Each pool's minimum footprint against its `maxSize`: refused when pods that no other pool
-    admits cannot fit under the ceiling, a warning when only pods that may run elsewhere spill."""
+    admits cannot fit under the ceiling, or when what spills finds no pool with room under its own
+    ceiling; a warning when only pods that may run elsewhere spill and another pool takes them."""
     refusals, warnings = [], []
     for pool in result.pools:
         if not pool.over_ceiling:
             continue
+        key = max_size_key(pool.pool)
         if pool.stranded_nodes > pool.max_size:
             refusals.append(
                 f"pool {pool.pool}: the minimum footprint of {', '.join(sorted(pool.stranded))} needs "
-                f"{pool.stranded_nodes} nodes, above the pool's maxSize {pool.max_size}, and no other pool "
-                f"admits them: raise the pool's maxSize or lower those services' replicas.min or requests"
+                f"{pool.stranded_nodes} nodes, above the pool's maxSize {pool.max_size} ({key}), and no other "
+                f"pool admits them: raise {key} or lower those services' replicas.min or requests"
             )
         else:
             warnings.append(
                 f"pool {pool.pool}: the minimum footprint of {', '.join(sorted(pool.workloads))} needs {pool.nodes} "
-                f"nodes, above the pool's maxSize {pool.max_size}; the rest goes to another pool that "
+                f"nodes, above the pool's maxSize {pool.max_size} ({key}); the rest goes to another pool that "
                 f"admits it (at that pool's price)"
             )
+    refused = {r.split(':', 1)[0] for r in refusals}
+    refusals += [u for u in result.unplaceable if u.split(':', 1)[0] not in refused]
+    refused = {r.split(':', 1)[0] for r in refusals}
+    warnings = [w for w in warnings if w.split(':', 1)[0] not in refused]
     return CapacityFit(refusals=tuple(refusals), warnings=tuple(warnings))
 
 
@@ -230,6 +245,14 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
     pools = node_pools(ctx)
     groups = pod_groups(ctx)
     place(groups, pools)
+    _, moves = spill([replace(g, shares=[]) for g in groups], pools, ctx)
+    unplaceable = tuple(
+        f"pool {move.source}: {move.workload} need {move.pods} nodes at minimum scale even after every pod "
+        f"that may run elsewhere moved to a pool with room under its own maxSize; the pool's maxSize is "
+        f"{move.max_size} ({max_size_key(move.source)}): raise it or lower those services' replicas.min or requests"
+        for move in moves
+        if move.target is None
+    )
     workloads = [_workload(group) for group in groups]
     problems = [
         f"{w.namespace}/{w.name}: no pool admits its pods (node affinity, tolerations)"
@@ -258,6 +281,7 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
         workloads=tuple(workloads),
         pools=tuple(sized),
         problems=tuple(problems),
+        unplaceable=unplaceable,
     )
 
 

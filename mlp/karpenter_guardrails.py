@@ -17,17 +17,6 @@ from typing import Any
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 BOUNDED_RESOURCES = ("cpu", "memory")
-SELECTING_OTHERWISE = (
-    "karpenter.k8s.aws/instance-family",
-    "karpenter.k8s.aws/instance-category",
-    "karpenter.k8s.aws/instance-generation",
-    "karpenter.k8s.aws/instance-cpu",
-    "karpenter.k8s.aws/instance-memory",
-)
-"""Requirements by attribute rather than by name: Karpenter then chooses among every matching
-type, as EC2 does for attribute-based selection in an Auto Scaling group."""
-
-
 def _spec(resource: Any) -> Mapping[str, Any]:
     spec = resource.inputs.get("spec")
     return spec if isinstance(spec, Mapping) else {}
@@ -78,8 +67,9 @@ def narrow_spot_node_pool(resource: Any, floor: int) -> str | None:
     if resource.type != NODEPOOL or "spot" not in capacity_types(resource):
         return None
     requirements = _requirements(_spec(resource))
-    if any(r.get("key") in SELECTING_OTHERWISE for r in requirements):
-        return None
+    # Attribute requirements (instance family, category, generation, size) only narrow what an
+    # `In` list of type names admits, so that list alone bounds the pool's diversity: a family
+    # requirement beside one named type is still one type.
     named = [r for r in requirements if r.get("key") == "node.kubernetes.io/instance-type"]
     if not named:
         return None  # no type requirement: every type the other requirements allow

@@ -84,6 +84,11 @@ class DeclaredResource:
     """URNs the resource waits for (`dependsOn`, and what its inputs come from)."""
     retain_on_delete: bool = False
     """The engine drops it from state on delete instead of deleting it (`retainOnDelete`)."""
+    providers: dict[str, str] = field(default_factory=dict)
+    """The `providers` map the registration sent (package -> provider URN), which the engine and a
+    remote component's provider hand on to its children."""
+    delete_before_replace: bool = False
+    """Resource option `deleteBeforeReplace`: on replacement the old one is deleted first."""
 
 
 @dataclass
@@ -223,6 +228,12 @@ class RecordingMonitor(MockMonitor):
                 ignore_changes=list(request.ignoreChanges),
                 dependencies=list(request.dependencies),
                 retain_on_delete=bool(request.retainOnDelete),
+                providers={
+                    package: urn
+                    for package, reference in dict(request.providers).items()
+                    if (urn := _provider_urn(reference))
+                },
+                delete_before_replace=bool(request.deleteBeforeReplace),
             )
         )
         return super().RegisterResource(request)

@@ -26,7 +26,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 # What the harness records for its own checks and the engine does not show in an inventory.
-_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies", "retain_on_delete")
+_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies", "retain_on_delete", "providers", "delete_before_replace")
 
 
 @dataclass

@@ -45,12 +45,14 @@ DOCUMENTATION_NETWORKS = tuple(
 """RFC 5737 documentation ranges: never routed, so they admit nobody."""
 _EXAMPLE_DOMAIN = re.compile(r"(^|[@.])example\.(com|net|org)\b")
 """RFC 2606 example domains."""
+_EXAMPLE_RESOURCE_ID = re.compile(r"\b(tgw|pcx)-0123456789abcdef0\b")
+"""The stand-in resource ids the shipped stacks use for the deployer's connection."""
 
 
 def looks_like_placeholder(value: str) -> bool:
     """Whether a value is a stand-in the shipped stacks use (a documentation account, address
     range or domain), so the listing can say which values a new user must replace."""
-    if f":{DOCUMENTATION_ACCOUNT}:" in value or _EXAMPLE_DOMAIN.search(value):
+    if f":{DOCUMENTATION_ACCOUNT}:" in value or _EXAMPLE_DOMAIN.search(value) or _EXAMPLE_RESOURCE_ID.search(value):
         return True
     for part in value.split(", "):
         try:
@@ -134,6 +136,16 @@ def deployer_network(settings: PlatformSettings) -> list[Prerequisite]:
                 "gateway, peering, VPN) that routes to it and resolves the cluster endpoint's name.",
             )
         )
+    if endpoint.deployer_outside_connected_networks:
+        items.append(
+            Prerequisite(
+                "deployer network",
+                _key("cluster.endpoint.deployerOutsideConnectedNetworks"),
+                "true",
+                "Every `pulumi up` runs outside the VPC and every network resolving names through it "
+                "(from inside, the endpoint resolves to the private one, which admits nobody here).",
+            )
+        )
     if endpoint.private_access_security_group_ids:
         items.append(
             Prerequisite(
@@ -145,6 +157,119 @@ def deployer_network(settings: PlatformSettings) -> list[Prerequisite]:
             )
         )
     return items
+
+
+def deployer_routes(settings: PlatformSettings) -> list[Prerequisite]:
+    """A route to a deployer network is one half of the path; the other half, and the name, live
+    on the peer side. DNS: with only the private endpoint, EKS publishes its private addresses
+    under the endpoint's public name, so a connected network resolves it as is
+    (https://repost.aws/knowledge-center/eks-private-cluster-endpoint-vpc); with the public
+    endpoint on as well, that name answers public addresses outside the VPC, and a connected
+    network must forward it to the VPC's resolver (a Route 53 Resolver inbound endpoint; the
+    hosted zone EKS manages for the private endpoint is not one the account can associate with
+    other VPCs: https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
+    private_only = not settings.cluster.endpoint.public_access
+    dns = (
+        "resolves the endpoint's public name, which EKS points at the private addresses (private-only endpoint)"
+        if private_only
+        else "forwards the endpoint's name to this VPC's resolver (Route 53 Resolver inbound endpoint): with "
+        "the public endpoint on, the name answers public addresses outside the VPC"
+    )
+    items = []
+    for index, route in enumerate(settings.network.deployer_routes):
+        if route.transit_gateway_id:
+            target, connection = route.transit_gateway_id, "The transit gateway, with this VPC attached (its route table propagating or routing both ways)"
+        else:
+            target, connection = route.vpc_peering_connection_id, "The VPC peering connection, accepted"
+        items.append(
+            Prerequisite(
+                "deployer route",
+                _key(f"network.deployerRoutes[{index}]"),
+                f"{route.cidr} via {target}",
+                f"{connection}; the deployer's network routes {settings.network.vpc_cidr} back through it, "
+                f"and {dns}. It joins this stack's VPC, so on a new account it comes after a first `up` "
+                "through the public endpoint without this route.",
+            )
+        )
+    return items
+
+
+def state_and_secrets(settings: PlatformSettings) -> list[Prerequisite]:
+    """Pulumi keeps the stack's state and encrypts its secrets outside the stack
+    (https://www.pulumi.com/docs/iac/concepts/state-and-backends/,
+    https://www.pulumi.com/docs/iac/concepts/secrets/)."""
+    return [
+        Prerequisite(
+            "state backend",
+            "`pulumi login` (or Pulumi.yaml backend.url)",
+            "(outside the stack files)",
+            "A Pulumi Cloud organization, or a self-managed backend (an S3 bucket, versioned, in the "
+            "account) the deployer and preview roles can read and write; `pulumi login <url>` before "
+            "`pulumi stack init`.",
+        ),
+        Prerequisite(
+            "secrets provider",
+            "Pulumi.<stack>.yaml secretsprovider (`pulumi stack init --secrets-provider`)",
+            "(the backend's, or awskms://alias/<key>)",
+            "With Pulumi Cloud its own; with a self-managed backend a KMS key the deployer can "
+            "encrypt and decrypt with, named on `pulumi stack init`; commit the secretsprovider and "
+            "encryptionsalt lines it writes.",
+        ),
+    ]
+
+
+def deployer_tools(settings: PlatformSettings) -> list[Prerequisite]:
+    return [
+        Prerequisite(
+            "deployer tool",
+            "(the PATH of whatever runs `pulumi up`)",
+            "pulumi CLI, uv, AWS CLI v2",
+            "The Pulumi CLI and uv run the program; the AWS CLI because pulumi-eks's kubeconfig "
+            "authenticates with an exec of `aws eks get-token` (the Kubernetes provider and every "
+            "Helm release need it).",
+        )
+    ]
+
+
+INVOKE_ACTIONS: dict[str, str | None] = {
+    # The zone choice (`infra/providers.py`).
+    "aws:index/getAvailabilityZones:getAvailabilityZones": "ec2:DescribeAvailabilityZones",
+    "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": "ec2:DescribeInstanceTypeOfferings",
+    # The deployer (`infra/deployer.py`): GetCallerIdentity needs no permission
+    # (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html), listed
+    # for completeness; the session context reads the caller's own role (terraform-provider-aws
+    # `internal/service/iam/session_context_data_source.go`).
+    "aws:index/getCallerIdentity:getCallerIdentity": "sts:GetCallerIdentity",
+    "aws:iam/getSessionContext:getSessionContext": "iam:GetRole",
+    # The EKS-optimised AMI of the worker pools (`components/worker_pool.py`).
+    "aws:ssm/getParameter:getParameter": "ssm:GetParameter",
+    # The OpenSearch service-linked role a stack with `search.serviceLinkedRole: existing` reads
+    # (`components/search_domain.py`).
+    "aws:iam/getRole:getRole": "iam:GetRole",
+    # The ALB alias zone of the services' DNS records (`components/ml_service.py`): a table
+    # inside the provider (terraform-provider-aws `aws_lb_hosted_zone_id`), no AWS call.
+    "aws:lb/getHostedZoneId:getHostedZoneId": None,
+    # Answered by the provider from its own configuration, no AWS call.
+    "aws:index/getPartition:getPartition": None,
+    "aws:index/getRegion:getRegion": None,
+}
+"""Invoke token -> the IAM action it calls: what any role that runs the program, previews
+included, must be allowed. A test holds it to every invoke the offline plan answers
+(`mlp.mock_state.INVOKES`), so a new look-up cannot go unlisted."""
+PREVIEW_READ_ACTIONS = tuple(sorted({action for action in INVOKE_ACTIONS.values() if action}))
+
+
+def preview_permissions(settings: PlatformSettings) -> list[Prerequisite]:
+    return [
+        Prerequisite(
+            "preview role",
+            "(the IAM policy of each preview role, README \"Delivery\")",
+            ", ".join(PREVIEW_READ_ACTIONS),
+            "Allowed to the preview roles (the deployer has them too): the program's look-ups run in "
+            "every preview, before anything is declared; add read access to the stack's state and "
+            "secrets key.",
+        )
+    ]
 
 
 def model_buckets(settings: PlatformSettings) -> list[Prerequisite]:
@@ -258,6 +383,10 @@ SOURCES: tuple[Callable[[PlatformSettings], list[Prerequisite]], ...] = (
     deployer,
     preview_roles,
     deployer_network,
+    deployer_routes,
+    state_and_secrets,
+    deployer_tools,
+    preview_permissions,
     hosted_zone,
     certificates,
     search_service_linked_role,

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from components.cluster_autoscaler import CHART_FOR_KUBERNETES
 from components.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
 from components.instance_catalog import pool_type_problems
+from components.principals import principal_key
 from components.worker_pool import carries_spot
 from infra.settings.base import Section
 from infra.settings.karpenter import KarpenterSettings
@@ -84,6 +85,15 @@ class EndpointSettings(Section):
         description="Security groups admitted to the private endpoint on 443 (a runner's group in "
         "this VPC or a peered one of the same region). Default none.",
     )
+    deployer_outside_connected_networks: bool = Field(
+        False,
+        description="Explicit statement that every `pulumi up` runs outside the VPC and every "
+        "network that resolves names through it (a hosted CI runner, a laptop on the internet), so "
+        "it reaches only the public endpoint and needs no `privateAccessCidrs`. Requires "
+        "`publicAccess`. Default `false`: a deployer inside the VPC (the in-VPC runner) resolves "
+        "the endpoint's name to the private endpoint, where `publicAccessCidrs` never apply, so it "
+        "needs `privateAccessCidrs` or `privateAccessSecurityGroupIds`.",
+    )
 
     @field_validator("public_access_cidrs")
     @classmethod
@@ -141,20 +151,54 @@ class EndpointSettings(Section):
 
     @model_validator(mode="after")
     def _deployer_has_a_path(self) -> EndpointSettings:
-        """`pulumi up` talks to the API server (every Helm release and Kubernetes object). With
-        only the private endpoint, nothing outside the VPC reaches it unless admitted: the
-        security group EKS puts on the control plane admits only itself
-        (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html), and a connected
-        network needs an ingress rule on 443 ("Accessing a private only API server",
-        https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
-        if not self.public_access and not (self.private_access_cidrs or self.private_access_security_group_ids):
+        """`pulumi up` talks to the API server (every Helm release and Kubernetes object), and the
+        private endpoint is always on. With private access on, a caller inside the VPC (or in a
+        connected network resolving names through it, e.g. a Route 53 Resolver forwarding rule)
+        reaches the private endpoint whatever `publicAccess` says ("when you enable private access, Kubernetes API requests
+        from within your cluster's VPC use the private VPC endpoint",
+        https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html), and
+        `publicAccessCidrs` never apply there. The security group EKS puts on the control plane
+        admits only itself (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html),
+        so that caller needs an ingress rule on 443 ("Accessing a private only API server",
+        same page). Only a deployer that stays outside every connected network, said explicitly
+        with `deployerOutsideConnectedNetworks`, does without one."""
+        has_private_sources = bool(self.private_access_cidrs or self.private_access_security_group_ids)
+        if self.deployer_outside_connected_networks:
+            if not self.public_access:
+                raise KeyRuleError(
+                    "deployerOutsideConnectedNetworks",
+                    "a deployer outside every connected network needs the public endpoint; set "
+                    "publicAccess: true with publicAccessCidrs (the deployer's egress addresses)",
+                    True,
+                )
+            if has_private_sources:
+                raise KeyRuleError(
+                    "deployerOutsideConnectedNetworks",
+                    "contradicts privateAccessCidrs / privateAccessSecurityGroupIds (a deployer on a "
+                    "connected network); remove one or the other",
+                    True,
+                )
+            return self
+        if not has_private_sources:
+            reach = (
+                "with publicAccess: true a deployer inside the VPC or a connected network (such as the "
+                "in-VPC CI runner) still resolves the endpoint to the private one, where "
+                "publicAccessCidrs never apply"
+                if self.public_access
+                else "a private-only endpoint (publicAccess: false) leaves `pulumi up` no way to reach "
+                "the API server"
+            )
             raise KeyRuleError(
                 "privateAccessCidrs",
-                "a private-only endpoint (publicAccess: false) leaves `pulumi up` no way to reach the "
-                "API server; add privateAccessCidrs (the deployer's network: the VPC's range for a "
-                "runner inside it, or a network connected to it) or privateAccessSecurityGroupIds, or "
-                "for a first deploy from outside set publicAccess: true with publicAccessCidrs (the "
-                "deployer's egress addresses)",
+                f"{reach}; add privateAccessCidrs (the deployer's network: its subnet range inside the "
+                "VPC for a runner there, or a network connected to it) or privateAccessSecurityGroupIds"
+                + (
+                    ", or set deployerOutsideConnectedNetworks: true if every deploy comes from outside"
+                    if self.public_access
+                    else ", or, if every deploy comes from outside, publicAccess: true with "
+                    "publicAccessCidrs (the deployer's egress addresses) and "
+                    "deployerOutsideConnectedNetworks: true"
+                ),
                 None,
                 False,
             )
@@ -341,7 +385,10 @@ class ClusterSettings(Section):
 
     @model_validator(mode="after")
     def _one_access_entry_per_role(self) -> ClusterSettings:
-        both = sorted((set(self.admin_role_arns) | {self.deployer_role_arn}) & set(self.preview_role_arns))
+        # By principal, not by string: a role's ARN with and without its path is one principal
+        # (`components.principals.principal_key`).
+        admins = {principal_key(arn) for arn in (*self.admin_role_arns, self.deployer_role_arn) if arn}
+        both = sorted(arn for arn in self.preview_role_arns if principal_key(arn) in admins)
         if both:
             raise KeyRuleError(
                 "previewRoleArns",

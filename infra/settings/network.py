@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -32,6 +33,10 @@ InterfaceEndpoint = Literal[
 ]
 
 
+_TRANSIT_GATEWAY_ID = re.compile(r"^tgw-[0-9a-f]{8,17}$")
+_PEERING_ID = re.compile(r"^pcx-[0-9a-f]{8,17}$")
+
+
 class FlowLogSettings(Section):
     """VPC flow logs, delivered to a CloudWatch log group."""
 
@@ -44,6 +49,54 @@ class FlowLogSettings(Section):
     retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731] = Field(
         30, description="CloudWatch retention of the flow-log group, in days. Default `30`."
     )
+
+
+class DeployerRoute(Section):
+    """A route from the private subnets to a network the deployer runs in."""
+
+    cidr: str = Field(description="The deployer network's IPv4 range, outside `vpcCidr`. Required.")
+    transit_gateway_id: str | None = Field(
+        None, description="The transit gateway (`tgw-...`) that reaches it. One of the two targets."
+    )
+    vpc_peering_connection_id: str | None = Field(
+        None, description="The VPC peering connection (`pcx-...`) that reaches it. One of the two targets."
+    )
+
+    @field_validator("cidr")
+    @classmethod
+    def _network(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IPv4 network ({exc})") from None
+        if network.prefixlen == 0:
+            raise ValueError("0.0.0.0/0 is the NAT gateway's route; name the deployer's network")
+        return value
+
+    @field_validator("transit_gateway_id")
+    @classmethod
+    def _transit_gateway(cls, value: str | None) -> str | None:
+        if value is not None and not _TRANSIT_GATEWAY_ID.match(value):
+            raise ValueError("must be a transit gateway id such as tgw-0123456789abcdef0")
+        return value
+
+    @field_validator("vpc_peering_connection_id")
+    @classmethod
+    def _peering(cls, value: str | None) -> str | None:
+        if value is not None and not _PEERING_ID.match(value):
+            raise ValueError("must be a VPC peering connection id such as pcx-0123456789abcdef0")
+        return value
+
+    @model_validator(mode="after")
+    def _one_target(self) -> DeployerRoute:
+        if (self.transit_gateway_id is None) == (self.vpc_peering_connection_id is None):
+            raise KeyRuleError(
+                "transitGatewayId",
+                "give exactly one of transitGatewayId and vpcPeeringConnectionId",
+                None,
+                False,
+            )
+        return self
 
 
 class NetworkSettings(Section):
@@ -64,8 +117,11 @@ class NetworkSettings(Section):
         "account, unlike names), `azCount` of them, in subnet order. Each must be a zone of the "
         "region that EKS accepts (not `use1-az3`, `usw1-az2`, `cac1-az3`) and that offers at least "
         "one instance type of every pool (missing types are warned about); checked against the "
-        "region's answer before anything is declared. Default unset: by zone ID, the first "
-        "`azCount` zones EKS accepts, those offering every pool's types first.",
+        "region's answer before anything is declared. Default unset: the first `azCount` of the "
+        "region's zone IDs, sorted, that EKS accepts (instance offerings only check the choice, "
+        "never change it). Subnets are planned by position in this list: changing the zones, "
+        "their order or `azCount` replaces the subnets and everything in them (nodes, the search "
+        "domain, load balancers), so pin them.",
     )
     nat_strategy: Literal["single", "per-az"] = Field(
         "single",
@@ -81,6 +137,16 @@ class NetworkSettings(Section):
     )
     flow_logs: FlowLogSettings = Field(
         default_factory=FlowLogSettings, description="VPC flow logs."
+    )
+    deployer_routes: tuple[DeployerRoute, ...] = Field(
+        (),
+        description="Routes from every private subnet to the networks the deployer runs in "
+        "(`cidr` with `transitGatewayId` or `vpcPeeringConnectionId`), so the API server's replies "
+        "to a `cluster.endpoint.privateAccessCidrs` range outside `vpcCidr` go back through that "
+        "connection instead of the NAT gateway. Declared in the route tables' own routes (a route "
+        "added by hand is removed by the next update). The peer side needs its own return route to "
+        "`vpcCidr` and must resolve the endpoint's name (see README \"Deploying for real\"). "
+        "Default none.",
     )
 
     @field_validator("vpc_cidr")
@@ -122,6 +188,34 @@ class NetworkSettings(Section):
                 list(self.availability_zone_ids),
             )
         return self
+
+    @model_validator(mode="after")
+    def _deployer_routes_leave_the_vpc(self) -> NetworkSettings:
+        vpc = ipaddress.IPv4Network(self.vpc_cidr)
+        cidrs = [route.cidr for route in self.deployer_routes]
+        for index, cidr in enumerate(cidrs):
+            # A wider range (10.0.0.0/8 through a transit gateway) is fine: the VPC's local route
+            # is more specific and wins. One inside the VPC would be more specific than local,
+            # which EC2 accepts only towards a network interface or appliance endpoint
+            # (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html).
+            if ipaddress.IPv4Network(cidr).subnet_of(vpc):
+                raise KeyRuleError(
+                    f"deployerRoutes[{index}].cidr",
+                    f"is inside vpcCidr {self.vpc_cidr}, which the VPC routes locally",
+                    cidr,
+                )
+        repeated = sorted({cidr for cidr in cidrs if cidrs.count(cidr) > 1})
+        if repeated:
+            raise KeyRuleError("deployerRoutes", f"routes {', '.join(repeated)} more than once", repeated)
+        return self
+
+    def routed_to(self, cidr: str) -> bool:
+        """Whether the private subnets reach `cidr`: inside the VPC, or within a deployer route."""
+        network = ipaddress.IPv4Network(cidr)
+        routed = [ipaddress.IPv4Network(self.vpc_cidr)] + [
+            ipaddress.IPv4Network(route.cidr) for route in self.deployer_routes
+        ]
+        return any(network.subnet_of(destination) for destination in routed)
 
     @field_validator("interface_endpoints")
     @classmethod

@@ -103,6 +103,24 @@ class PlatformSettings(Section):
         return self
 
     @model_validator(mode="after")
+    def _private_deployers_are_routed(self) -> "PlatformSettings":
+        """The API server answers a `privateAccessCidrs` deployer from its network interfaces in
+        the private subnets, whose route tables send everything outside the VPC to the NAT
+        gateway; a network outside `vpcCidr` is reached only through a declared
+        `network.deployerRoutes` entry (a route added by hand is removed by the next update:
+        inline routes are authoritative, pulumi-aws `aws.ec2.RouteTable` docs)."""
+        for index, cidr in enumerate(self.cluster.endpoint.private_access_cidrs):
+            if not self.network.routed_to(cidr):
+                raise KeyRuleError(
+                    f"cluster.endpoint.privateAccessCidrs[{index}]",
+                    f"is outside network.vpcCidr ({self.network.vpc_cidr}) and no network.deployerRoutes "
+                    "entry covers it, so the API server's replies would go to the NAT gateway; add a "
+                    "route {cidr, transitGatewayId | vpcPeeringConnectionId} to network.deployerRoutes",
+                    cidr,
+                )
+        return self
+
+    @model_validator(mode="after")
     def _services_fit_the_platform(self) -> "PlatformSettings":
         for name, service in self.services.items():
             if not SERVICE_NAME.match(name):

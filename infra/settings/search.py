@@ -108,8 +108,10 @@ class SearchIndexSettings(Section):
         10,
         gt=0,
         le=10_000,
-        description="Service time of one query on one shard, ms (the search slow log's `took`). "
-        "Default `10`: a prefix query on a small in-memory index.",
+        description="Service time of one query on one shard, ms, CPU-bound: capacity is vCPU × 1000 / "
+        "`queryMillis` shard-queries a second a node. Default `10` is an assumption (a prefix query on "
+        "a small in-memory index), not a measurement: replace it with the workload's measured p50 "
+        "service time (the search slow log's `took`).",
     )
     growth_factor: float = Field(
         1.0, ge=1, le=100, description="Room to grow, as a multiple of `documents`. Default `1.0`."

@@ -9,7 +9,7 @@ from infra.settings.cost import CostSettings
 from mlp.cost.floor import FloorLine, SearchFloor, pool_floor, search_floor_line
 from mlp.cost.ingresses import alb_groups, public_zone_count
 from mlp.cost.model import CostItem, Estimate, PoolUsage, PricingContext, Resource, top_component
-from mlp.cost.pools import node_pools, pack, place, pod_groups, pool_cost, worker_spot_share
+from mlp.cost.pools import node_pools, pack, place, pod_groups, pool_cost, spill, worker_spot_share
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.cost.rules import RULES, Priced, alb_monthly, usd
 
@@ -28,7 +28,9 @@ def estimate(
     """Price `resources` for the month starting `as_of` (default today), and each line's floor
     (`mlp.cost.floor`; the search domain's from `search_floor`, else at its estimate).
 
-    `at_peak` sizes workloads at their HPA's `maxReplicas` (the naive posture's fixed size).
+    `at_peak` sizes workloads at their HPA's `maxReplicas` (the naive posture's fixed size; a
+    hand-sized pool is not capped by `maxSize`). Otherwise each pool is capped at its `maxSize`
+    and the pods beyond it are priced on the pool that takes them (`mlp.cost.pools.spill`).
     """
     prices = prices or PriceTable.load()
     ctx = PricingContext(prices=prices, usage=usage, as_of=as_of or date.today(), resources=resources, region=region)
@@ -61,6 +63,9 @@ def estimate(
     pools = node_pools(ctx)
     groups = pod_groups(ctx, at_peak=at_peak)
     place(groups, pools)
+    spills = []
+    if not at_peak:
+        groups, spills = spill(groups, pools, ctx)
     usages = []
     for pool in pools:
         mine = [g for g in groups if g.placed_on is pool]
@@ -81,13 +86,20 @@ def estimate(
         for group in mine:
             share = sum(group.shares)
             requested += share * node_month
-            priced[group.resource.urn] = Priced(
+            line = Priced(
                 share * node_month,
                 f"{group.replicas} pods ({group.replicas_note}) × {group.cpu:g} vCPU / {group.memory_gib:.2f} GiB "
                 f"requested on pool {pool.name} ({usd(node_month)} per average node-month of its mix): "
                 f"{share:.2f} node-equivalents",
             )
+            earlier = priced.get(group.resource.urn)
+            if earlier is not None:  # a workload split over pools by `spill`
+                line = Priced(earlier.monthly_usd + line.monthly_usd, f"{earlier.basis}; {line.basis}")
+            priced[group.resource.urn] = line
         basis = f"pool {pool.name}: {cost.basis}"
+        moved = [m for m in spills if m.source == pool.name and m.target]
+        if moved:
+            basis += "; capped at maxSize, " + ", ".join(f"{m.pods} pods of {m.workload} priced on pool {m.target}" for m in moved)
         if needed > pool.desired:
             basis += f"; requests need {needed} nodes, above desired {pool.desired}"
             if needed > pool.max_size:
@@ -164,9 +176,13 @@ def _floor_pool(pool, groups, nodes: int, ctx: PricingContext, floors: dict[str,
     for group in groups:
         share = sum(group.shares) * node_month
         requested += share
-        floors[group.resource.urn] = FloorLine(
+        line = FloorLine(
             share, f"{sum(group.shares):.2f} node-equivalents at {usd(node_month)} a node-month of the floor pool", reasons
         )
+        earlier = floors.get(group.resource.urn)
+        if earlier is not None and earlier.basis.endswith("of the floor pool"):  # split over pools by `spill`
+            line = FloorLine(earlier.monthly_usd + share, f"{earlier.basis}; {line.basis}", (*earlier.reasons, *reasons))
+        floors[group.resource.urn] = line
     floors[pool.resource.urn] = FloorLine(
         cost.monthly_usd - requested, f"floor of pool {pool.name} ({', '.join(floor.instance_types)}): {cost.basis}", reasons
     )

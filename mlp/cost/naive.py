@@ -2,8 +2,15 @@
 deployed the common default way. Every assumption, and where "default" comes from:
 
 - fixed replicas, no autoscaling: each Deployment runs its peak (the HPA's `maxReplicas`, the
-  count the stack says it must reach) all month, and every node pool is held at its `maxSize`:
-  without the cluster autoscaler an Auto Scaling group stays at the size it was given;
+  count the stack says it must reach) all month. Without the cluster autoscaler an Auto Scaling
+  group stays at its desired capacity (EC2 Auto Scaling's capacity limits,
+  https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html: the group
+  keeps the desired capacity, which minSize and maxSize only bound), so the assumption is about who sets that figure: a hand-sized deployment sets it to
+  what its fixed replicas need, so each pool is held at the nodes its peak pods pack to (the same
+  packing the estimate uses), at least the pool's `minSize`. A pool nothing lands on stays at
+  `minSize`, and a pool's `maxSize` does not cap the hand-set figure (a person sizing for peak
+  raises the ceiling with it). Holding every pool at `maxSize` would price capacity no workload
+  asks for and the comparison would measure an arbitrary ceiling, not a posture;
 - on-demand only: no spot, so spot-asking services run on the same pools bought on demand;
 - one load balancer per service: each Ingress gets its own ALB, the AWS Load Balancer
   Controller's behaviour without `alb.ingress.kubernetes.io/group.name` ("IngressGroup",
@@ -50,7 +57,7 @@ DEVELOPMENT_SEARCH = {"instanceType": "t3.medium.search", "instanceCount": 1, "d
 
 BASELINE_HEADER = (
     "baseline: the same services deployed the common default way - fixed replicas at each HPA's "
-    "maxReplicas and pools at maxSize (no autoscaling), on-demand only, one ALB per Ingress, a NAT "
+    "maxReplicas and each pool at what those pods pack to, at least minSize (no autoscaling, sized by hand for peak), on-demand only, one ALB per Ingress, a NAT "
     "gateway per zone and no interface endpoints, AWS's default search sizing (3 x r7g.large + 3 "
     "masters when zone-aware, else 1 x t3.medium; 100 GiB); assumptions and sources in mlp/cost/naive.py"
 )
@@ -93,7 +100,8 @@ def naive_posture(resources: Sequence[Resource], usage: CostSettings) -> tuple[l
     for resource in resources:
         inputs = copy.deepcopy(resource.inputs)
         if resource.type == ASG:
-            inputs["desiredCapacity"] = inputs.get("maxSize", inputs.get("desiredCapacity"))
+            # Held at minSize here; the estimate raises it to what the peak pods pack to.
+            inputs["desiredCapacity"] = int(inputs.get("minSize") or 0)
             policy = inputs.get("mixedInstancesPolicy")
             if policy:
                 policy["instancesDistribution"] = {
@@ -103,7 +111,7 @@ def naive_posture(resources: Sequence[Resource], usage: CostSettings) -> tuple[l
                 }
         elif resource.type in MANAGED_NODE_GROUPS:
             scaling = inputs.setdefault("scalingConfig", {})
-            scaling["desiredSize"] = scaling.get("maxSize", scaling.get("desiredSize"))
+            scaling["desiredSize"] = int(scaling.get("minSize") or 0)
             inputs["capacityType"] = "ON_DEMAND"
         elif resource.type == LAUNCH_TEMPLATE:
             inputs.pop("instanceMarketOptions", None)

@@ -17,7 +17,10 @@ from components.eks_cluster import (
     AddonVersions,
     EksCluster,
     EksClusterArgs,
+    access_entry_name,
+    admin_entries,
     disable_creator_admin,
+    viewer_entries,
 )
 from components.node_role import NODE_MANAGED_POLICIES
 from components.placement import CAPACITY_LABEL, POOL_LABEL
@@ -284,7 +287,7 @@ def _admin_principals(inventory):
 def test_the_deployer_gets_its_own_cluster_admin_entry(declare):
     inventory = declare(lambda: EksCluster("cluster", _args(deployer_principal_arn=DEPLOYER)))
     assert _admin_principals(inventory) == sorted([ADMIN, DEPLOYER])
-    association = inventory.named("cluster-deployer-policy")
+    association = inventory.named(f"cluster-{access_entry_name(DEPLOYER)}-policy")
     assert association.inputs["policyArn"] == CLUSTER_ADMIN_POLICY
     assert association.inputs["accessScope"] == {"type": "cluster"}
 
@@ -293,6 +296,46 @@ def test_a_deployer_that_is_also_an_admin_gets_one_entry(declare):
     """EKS takes one access entry per principal: a second one would fail the update."""
     inventory = declare(lambda: EksCluster("cluster", _args(admin_role_arns=[ADMIN, DEPLOYER], deployer_principal_arn=DEPLOYER)))
     assert _admin_principals(inventory) == sorted([ADMIN, DEPLOYER])
+
+
+OTHER_ADMIN = "arn:aws:iam::123456789012:role/break-glass"
+DEPLOYER_WITHOUT_PATH = "arn:aws:iam::123456789012:role/ml-platform-deployer"
+
+
+def test_reordering_admin_roles_keeps_every_principal_under_its_resource():
+    """Entries keyed by list position would move a principal to another resource name when the
+    list is reordered: Pulumi creates the new entry before deleting the old, and EKS refuses a
+    second entry for one principal (ResourceInUseException)."""
+    forward = admin_entries([ADMIN, OTHER_ADMIN], DEPLOYER)
+    backward = admin_entries([OTHER_ADMIN, ADMIN], DEPLOYER)
+    assert forward == backward
+    assert forward[access_entry_name(ADMIN)] == ADMIN
+
+
+@pytest.mark.parametrize("listed", [DEPLOYER, DEPLOYER_WITHOUT_PATH])
+def test_a_deployer_listed_as_admin_with_or_without_its_path_is_one_entry(listed):
+    """The role ARN without its path and the STS issuer ARN with it are one principal; the entry
+    keeps the ARN with the path, under the same name whether or not the deployer is listed."""
+    alone = admin_entries([ADMIN], DEPLOYER)
+    both = admin_entries([ADMIN, listed], DEPLOYER)
+    assert both == alone
+    assert sorted(both.values()) == sorted([ADMIN, DEPLOYER])
+    assert access_entry_name(DEPLOYER) == access_entry_name(DEPLOYER_WITHOUT_PATH)
+
+
+def test_roles_of_one_name_in_two_accounts_are_two_entries():
+    elsewhere = "arn:aws:iam::210987654321:role/platform-admin"
+    assert len(admin_entries([ADMIN, elsewhere], None)) == 2
+
+
+def test_access_entries_are_replaced_delete_first(declare):
+    """Only a new ARN for one principal replaces an entry under its name; EKS refuses the new
+    entry while the old exists, so the old one must go first."""
+    inventory = declare(lambda: EksCluster("cluster", _args(deployer_principal_arn=DEPLOYER)))
+    entries = inventory.of_type("aws:eks/accessEntry:AccessEntry")
+    associations = inventory.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert associations and all(association.delete_before_replace for association in associations)
+    assert entries and all(entry.delete_before_replace for entry in entries)
 
 
 def test_the_kubernetes_provider_waits_for_every_admin_grant(declare):
@@ -334,3 +377,21 @@ def test_a_public_endpoint_alone_declares_no_access_group(declare):
         )
     )
     assert not inventory.of_type("aws:ec2/securityGroup:SecurityGroup")
+
+
+VIEWER = "arn:aws:iam::123456789012:role/ml-platform-preview"
+
+
+def test_a_viewer_keeps_its_entry_name_when_it_becomes_an_admin():
+    """One name per principal whatever its policy: a viewer promoted to admin changes its policy
+    association, never its entry (which EKS would refuse to create twice)."""
+    (viewer_name,) = viewer_entries([VIEWER], admin_entries([ADMIN], None))
+    assert viewer_name in admin_entries([ADMIN, VIEWER], None)
+
+
+def test_a_deployer_previewing_as_a_viewer_gets_only_its_admin_entry(declare):
+    """Unpinned, a preview's deployer is whoever previews: the preview role itself."""
+    inventory = declare(
+        lambda: EksCluster("cluster", _args(viewer_role_arns=[VIEWER], deployer_principal_arn=VIEWER))
+    )
+    assert _admin_principals(inventory) == sorted([ADMIN, VIEWER])

@@ -105,3 +105,33 @@ def test_flow_log_policy_is_scoped_to_its_log_group():
         "arn:aws:logs:us-east-1:123456789012:log-group:g:*",
     ]
     assert "*" not in statement["Action"]
+
+
+def test_deployer_routes_are_inline_on_every_private_route_table(declare):
+    """Inline routes are authoritative on an `aws.ec2.RouteTable` (pulumi-aws docs): a deployer
+    network routed anywhere else would be removed by the next update."""
+    from components.network import DeployerRoute
+
+    routes = [
+        DeployerRoute(cidr="10.60.0.0/24", transit_gateway_id="tgw-0123456789abcdef0"),
+        DeployerRoute(cidr="172.16.0.0/16", vpc_peering_connection_id="pcx-0123456789abcdef0"),
+    ]
+    inventory = _network(declare, deployer_routes=routes)
+    assert inventory.of_type("aws:ec2/route:Route") == []
+    private = [t for t in inventory.of_type("aws:ec2/routeTable:RouteTable") if "private" in t.name]
+    assert len(private) == 3
+    for table in private:
+        by_cidr = {route["cidrBlock"]: route for route in table.inputs["routes"]}
+        assert by_cidr["10.60.0.0/24"]["transitGatewayId"] == "tgw-0123456789abcdef0"
+        assert by_cidr["172.16.0.0/16"]["vpcPeeringConnectionId"] == "pcx-0123456789abcdef0"
+        assert "natGatewayId" in by_cidr["0.0.0.0/0"]
+    public = [t for t in inventory.of_type("aws:ec2/routeTable:RouteTable") if "public" in t.name]
+    assert all("10.60.0.0/24" not in str(t.inputs["routes"]) for t in public)
+
+
+def test_prod_routes_its_deployer_network(plan):
+    tables = [t for t in plan("prod").of_type("aws:ec2/routeTable:RouteTable") if "private" in t.name]
+    assert tables and all(
+        any(route.get("cidrBlock") == "10.60.0.0/24" and route.get("transitGatewayId") for route in t.inputs["routes"])
+        for t in tables
+    )

@@ -41,11 +41,25 @@ def test_the_default_never_lands_on_a_zone_eks_refuses():
     assert [zone.zone_id for zone in choose_zones(ZONES, 3, POOLS, ALL_OFFERED).zones] == ["use1-az1", "use1-az2", "use1-az4"]
 
 
-def test_the_default_prefers_zones_with_every_pools_types():
-    offered = {**ALL_OFFERED, "use1-az2": {"m6a.large"}}  # no m7a.large in az2
+@pytest.mark.parametrize(
+    "offered",
+    [
+        ALL_OFFERED,
+        {**ALL_OFFERED, "use1-az2": {"m6a.large"}},  # no m7a.large in az2 today
+        {**ALL_OFFERED, "use1-az1": {"m6a.large"}, "use1-az4": {"m6a.large"}},
+    ],
+)
+def test_the_default_is_the_sorted_zone_ids_whatever_the_offerings(offered):
+    """Subnet CIDRs follow the zones' positions: a choice that moved with EC2's live offerings
+    would re-plan and replace every subnet on a later update."""
     choice = choose_zones(ZONES, 2, POOLS, offered)
-    assert [zone.zone_id for zone in choice.zones] == ["use1-az1", "use1-az4"]
-    assert choice.warnings == []
+    assert [zone.zone_id for zone in choice.zones] == ["use1-az1", "use1-az2"]
+
+
+def test_a_default_zone_that_strands_a_pool_is_refused_not_skipped():
+    offered = {**ALL_OFFERED, "use1-az2": {"m7a.large"}}  # nothing of the system pool in az2
+    with pytest.raises(ZoneChoiceError, match=r"use1-az2 offers none of pool system's.*pin network.availabilityZoneIds"):
+        choose_zones(ZONES, 2, POOLS, offered)
 
 
 def test_a_zone_lacking_some_types_is_taken_last_and_reported():
@@ -71,7 +85,7 @@ def test_pinned_zones_the_region_cannot_give_are_refused(pinned, offered, fragme
         choose_zones(ZONES, 2, POOLS, offered, pinned)
 
 
-def test_too_few_usable_zones_say_what_to_change():
-    offered = {"use1-az1": {"m6a.large", "m7a.large"}, "use1-az2": {"m7a.large"}}
+def test_too_few_eks_zones_say_what_to_change():
+    zones = region_zones(["us-east-1a", "us-east-1b"], ["use1-az3", "use1-az1"])
     with pytest.raises(ZoneChoiceError, match=r"only 1 zone\(s\) .*use1-az1.*2 needed"):
-        choose_zones(ZONES, 2, POOLS, offered)
+        choose_zones(zones, 2, POOLS, ALL_OFFERED)

@@ -35,6 +35,11 @@ REFUSALS = {
         "ml-platform:cluster.previewRoleArns",
         "already admin",
     ),
+    "preview role that is the deployer under its path": (
+        _cluster(previewRoleArns=["arn:aws:iam::123456789012:role/ci/ml-platform-deployer"]),
+        "ml-platform:cluster.previewRoleArns",
+        "already admin",
+    ),
     "preview role that is not a role ARN": (
         _cluster(previewRoleArns=["arn:aws:iam::123456789012:user/someone"]),
         "ml-platform:cluster.previewRoleArns",
@@ -128,7 +133,11 @@ def test_bad_cluster_config_is_refused(case, stack, stack_document, engine_confi
 
 def test_public_endpoint_open_to_all_is_accepted_only_when_said(stack_document, engine_config):
     document = stack_document("dev")
-    document["config"]["ml-platform:cluster"]["endpoint"] = {"publicAccess": True, "allowPublicAccessFromAnywhere": True}
+    document["config"]["ml-platform:cluster"]["endpoint"] = {
+        "publicAccess": True,
+        "allowPublicAccessFromAnywhere": True,
+        "deployerOutsideConnectedNetworks": True,
+    }
     settings = load_settings("dev", engine_config(document))
     assert settings.cluster.endpoint.admitted_cidrs() == ("0.0.0.0/0",)
 
@@ -193,3 +202,104 @@ def test_bad_private_access_sources_are_refused(endpoint, fragment, stack_docume
     document["config"]["ml-platform:cluster"]["endpoint"] = endpoint
     with pytest.raises(ConfigError, match=fragment):
         load_settings("prod", engine_config(document))
+
+
+def test_a_public_endpoint_is_no_path_for_a_deployer_inside_the_vpc(stack_document, engine_config):
+    """With private access on (always), a caller inside the VPC or a connected network (dev's
+    in-VPC runner) resolves the endpoint to the private one, where publicAccessCidrs never apply
+    (https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html)."""
+    document = stack_document("dev")
+    document["config"]["ml-platform:cluster"]["endpoint"] = {
+        "publicAccess": True,
+        "publicAccessCidrs": ["203.0.113.10/32"],
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings("dev", engine_config(document))
+    message = str(caught.value)
+    assert "Pulumi.dev.yaml" in message
+    assert "ml-platform:cluster.endpoint.privateAccessCidrs: with publicAccess: true" in message
+    assert "deployerOutsideConnectedNetworks" in message
+
+
+def test_a_deployer_only_outside_is_an_explicit_choice(stack_document, engine_config):
+    document = stack_document("dev")
+    endpoint = {"publicAccess": True, "publicAccessCidrs": ["203.0.113.10/32"], "deployerOutsideConnectedNetworks": True}
+    document["config"]["ml-platform:cluster"]["endpoint"] = endpoint
+    assert load_settings("dev", engine_config(document)).cluster.endpoint.private_access_cidrs == ()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "fragment"),
+    [
+        (
+            {
+                "publicAccess": True,
+                "publicAccessCidrs": ["203.0.113.10/32"],
+                "privateAccessCidrs": ["10.40.0.0/17"],
+                "deployerOutsideConnectedNetworks": True,
+            },
+            "contradicts",
+        ),
+        ({"deployerOutsideConnectedNetworks": True}, "needs the public endpoint"),
+    ],
+)
+def test_the_outside_only_statement_must_be_coherent(endpoint, fragment, stack_document, engine_config):
+    document = stack_document("dev")
+    document["config"]["ml-platform:cluster"]["endpoint"] = endpoint
+    with pytest.raises(ConfigError, match=f"ml-platform:cluster.endpoint.deployerOutsideConnectedNetworks: .*{fragment}"):
+        load_settings("dev", engine_config(document))
+
+
+def test_a_private_access_range_outside_the_vpc_needs_a_declared_route(stack_document, engine_config):
+    """Private route tables send everything outside the VPC to the NAT gateway, so the API
+    server's replies to an unrouted deployer network never get back."""
+    document = stack_document("prod")
+    document["config"]["ml-platform:network"].pop("deployerRoutes")
+    with pytest.raises(ConfigError) as caught:
+        load_settings("prod", engine_config(document))
+    message = str(caught.value)
+    assert "Pulumi.prod.yaml" in message
+    assert "ml-platform:cluster.endpoint.privateAccessCidrs[0]: is outside network.vpcCidr" in message
+    assert "network.deployerRoutes" in message
+
+
+@pytest.mark.parametrize(
+    ("routes", "covered"),
+    [
+        ([{"cidr": "10.60.0.0/24", "transitGatewayId": "tgw-0123456789abcdef0"}], True),
+        ([{"cidr": "10.0.0.0/8", "vpcPeeringConnectionId": "pcx-0123456789abcdef0"}], True),
+        ([{"cidr": "10.60.1.0/24", "transitGatewayId": "tgw-0123456789abcdef0"}], False),
+    ],
+)
+def test_a_route_covers_the_range_or_the_config_is_refused(routes, covered, stack_document, engine_config):
+    document = stack_document("prod")
+    document["config"]["ml-platform:network"]["deployerRoutes"] = routes
+    document["config"]["ml-platform:cluster"]["endpoint"] = {"privateAccessCidrs": ["10.60.0.0/24"]}
+    if covered:
+        load_settings("prod", engine_config(document))
+    else:
+        with pytest.raises(ConfigError, match=r"privateAccessCidrs\[0\]: is outside"):
+            load_settings("prod", engine_config(document))
+
+
+@pytest.mark.parametrize(
+    ("route", "key", "fragment"),
+    [
+        ({"cidr": "10.60.0.0/24"}, "deployerRoutes[0].transitGatewayId", "exactly one of"),
+        (
+            {"cidr": "10.60.0.0/24", "transitGatewayId": "tgw-0123456789abcdef0", "vpcPeeringConnectionId": "pcx-0123456789abcdef0"},
+            "deployerRoutes[0].transitGatewayId",
+            "exactly one of",
+        ),
+        ({"cidr": "10.50.8.0/24", "transitGatewayId": "tgw-0123456789abcdef0"}, "deployerRoutes[0].cidr", "inside vpcCidr"),
+        ({"cidr": "0.0.0.0/0", "transitGatewayId": "tgw-0123456789abcdef0"}, "deployerRoutes[0].cidr", "NAT gateway's route"),
+        ({"cidr": "10.60.0.0/24", "transitGatewayId": "attachment-1"}, "deployerRoutes[0].transitGatewayId", "transit gateway id"),
+    ],
+)
+def test_bad_deployer_routes_are_refused(route, key, fragment, stack_document, engine_config):
+    document = stack_document("prod")
+    document["config"]["ml-platform:network"]["deployerRoutes"] = [route]
+    with pytest.raises(ConfigError) as caught:
+        load_settings("prod", engine_config(document))
+    matching = [p for p in caught.value.problems if p.key_path == f"ml-platform:network.{key}"]
+    assert matching and any(fragment in p.render() for p in matching), str(caught.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.eks_cluster import access_entry_name
 from infra.deployer import DEPLOYER_KEY, UnusableDeployer, deployer_principal
 from infra.settings import ConfigError
 from mlp.mock_state import ACCOUNT_ID, DEPLOYER_ROLE
@@ -53,4 +54,5 @@ def test_without_a_pinned_deployer_the_caller_is_admitted(scratch_project, stack
     document = stack_document("dev")
     del document["config"]["ml-platform:cluster"]["deployerRoleArn"]
     inventory = build_inventory("dev", scratch_project("dev", yaml.safe_dump(document)))
-    assert inventory.named("cluster-deployer").inputs["principalArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/{DEPLOYER_ROLE}"
+    principal = f"arn:aws:iam::{ACCOUNT_ID}:role/{DEPLOYER_ROLE}"
+    assert inventory.named(f"cluster-{access_entry_name(principal)}").inputs["principalArn"] == principal

@@ -10,6 +10,7 @@ import pytest
 from infra.settings.cost import CostSettings
 from mlp.cost.estimate import estimate, spot_share_problem
 from mlp.cost.naive import naive_posture
+from mlp.cost.pools import ASG, MANAGED_NODE_GROUPS
 from mlp.plan import declare_offline
 from tests.mlp import price_rows as rows
 from tests.mlp.crafted import WORKER_TYPES, declare_platform, resource
@@ -261,13 +262,19 @@ def test_spot_share_floor_is_enforced_on_worker_pools_only():
 
 
 def test_naive_posture_runs_everything_on_demand_at_peak(platform):
+    """Without an autoscaler a group stays at its desired capacity; the hand-sized baseline sets
+    it to what the peak pods pack to, at least minSize, never the ceiling (mlp/cost/naive.py)."""
     usage = CostSettings()
     resources, naive_usage = naive_posture(platform, usage)
     result = _price(resources, naive_usage, at_peak=True)
     (workers,) = [p for p in result.pools if p.pool == "general"]
-    assert workers.nodes == 10  # maxSize
-    expected = 10 * HOURS * rows.on_demand(WORKER_TYPES[0]) + 10 * 50 * rows.service("ebs_gp3_storage")
+    assert workers.nodes == workers.nodes_needed == 4, "the peak pods pack to 4 nodes; maxSize 10 is not priced"
+    expected = 4 * HOURS * rows.on_demand(WORKER_TYPES[0]) + 4 * 50 * rows.service("ebs_gp3_storage")
     assert workers.monthly_usd == pytest.approx(expected)
+    (system,) = [p for p in result.pools if p.pool == "system"]
+    groups = [r for r in platform if r.type in MANAGED_NODE_GROUPS or r.type == ASG]
+    minimum = sum(int((g.inputs.get("scalingConfig") or g.inputs).get("minSize") or 0) for g in groups if "system" in g.name)
+    assert system.nodes_needed == 0 and system.nodes == minimum, "a pool nothing lands on stays at minSize"
     assert _item(result, "api").basis.startswith("8 pods (HPA maxReplicas)")
     assert result.monthly_total > _price(platform).monthly_total
 

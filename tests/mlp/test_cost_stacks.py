@@ -136,6 +136,23 @@ def test_the_naive_posture_prices_every_workload(pinned_inventory):
     assert naive.estimate.unpriced == ()
 
 
+def test_the_baseline_prices_no_pool_above_what_its_peak_pods_need(pinned_inventory):
+    """A pool the baseline's pods do not land on stays at its minSize (no autoscaler: a group
+    stays at the desired capacity it is given), not at maxSize; one they land on at what they
+    pack to, at least minSize."""
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    baseline = estimate_resources(pinned_inventory.resources, settings, pinned_inventory.stack, naive=True, as_of=date(2026, 11, 28))
+    groups = pinned_inventory.of_type("aws:autoscaling/group:Group")
+    assert baseline.estimate.pools
+    for usage in baseline.estimate.pools:
+        if usage.pool == "system":  # the managed node group
+            (system,) = pinned_inventory.of_type("eks:index:ManagedNodeGroup") or pinned_inventory.of_type("aws:eks/nodeGroup:NodeGroup")
+            minimum = int(system.inputs["scalingConfig"]["minSize"])
+        else:
+            minimum = sum(int(g.inputs.get("minSize") or 0) for g in groups if g.name.startswith(f"pool-{usage.pool}-asg-"))
+        assert usage.nodes == max(usage.nodes_needed, minimum), f"{usage.pool}: {usage}"
+
+
 def test_the_baseline_gives_each_service_its_own_load_balancer_and_the_default_search_sizing(pinned_inventory):
     """Every Ingress loses its group (one ALB each, the controller's default), and the domain gets
     AWS's provisioning-guide sizing: 3 x r7g.large + 3 masters when zone-aware, else 1 x t3.medium."""

@@ -72,7 +72,10 @@ def test_a_remote_component_with_its_provider_is_planned_and_shows_it(declare):
     inventory = declare(build, config=DISABLE_ALL)
     component = inventory.named("cluster")
     assert component.provider == inventory.named("eks").urn
-    # The component's AWS child gets the AWS provider from the same `providers`.
+    # The registration sends both providers in its `providers` map: the eks one resolves the
+    # component, the aws one is what pulumi-eks hands its AWS children (the mock's synthetic
+    # `aws:eks/cluster:Cluster` child takes it from that same map, `mlp/mock_eks.py`).
+    assert component.providers == {"aws": inventory.named("aws").urn, "eks": inventory.named("eks").urn}
     assert inventory.named("cluster-eksCluster").provider == inventory.named("aws").urn
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from components.ml_service_manifests import ServiceSpec, Variant, deployment_manifest
 from components.placement import service_pod_placement
 from mlp.cost.estimate import estimate
-from mlp.cost.stack import stack_settings
+from mlp.cost.stack import estimate_resources, stack_settings
 from mlp.footprint import capacity_fit, footprint, render, zone_spread
 from mlp.mocks import DeclaredResource
 from mlp.plan import PROJECT_DIR, Inventory
@@ -177,16 +178,32 @@ def test_spot_only_services_above_the_ceiling_are_refused_naming_pool_and_servic
     fit = capacity_fit(result)
     assert len(fit.refusals) == 1 and not fit.warnings
     assert "pool spot" in fit.refusals[0] and "discovery/discovery" in fit.refusals[0]
-    assert "maxSize 21" in fit.refusals[0]
+    assert "maxSize 21 (ml-platform:nodePools.spot.maxSize)" in fit.refusals[0]
     assert "experiments/experiments" not in fit.refusals[0], "experiments may run on on-demand"
 
 
-def test_an_overflow_that_may_run_elsewhere_is_only_a_warning(plan):
-    """experiments prefers spot but admits the on-demand pool: too many of its pods spill there."""
-    result = footprint(_with_min_replicas(plan("prod", images="pinned"), {"experiments": 500}))
-    fit = capacity_fit(result)
+def test_an_overflow_that_may_run_elsewhere_is_only_a_warning_and_priced_where_it_runs(plan):
+    """experiments prefers spot but admits the on-demand pool: 400 pods need 25 spot nodes, four
+    above the ceiling of 21; the estimate caps spot at 21 and prices the rest on on-demand."""
+    inventory = _with_min_replicas(plan("prod", images="pinned"), {"experiments": 400})
+    settings = stack_settings(PROJECT_DIR, "prod")
+    fit = capacity_fit(footprint(inventory, usage=settings.cost))
     assert fit.refusals == ()
     assert len(fit.warnings) == 1 and "pool spot" in fit.warnings[0] and "experiments/experiments" in fit.warnings[0]
+    assert "ml-platform:nodePools.spot.maxSize" in fit.warnings[0]
+    result = estimate_resources(inventory.resources, settings, "prod", as_of=date(2026, 11, 28)).estimate
+    nodes = {pool.pool: pool.nodes for pool in result.pools}
+    assert nodes["spot"] == 21, "capped at maxSize (3 zones × 7)"
+    assert 0 < nodes["on-demand"] <= 9, "the overflow is priced on the pool that admits it, within its maxSize"
+    (experiments,) = [i for i in result.items if i.name == "experiments-deployment"]
+    assert "on pool on-demand" in experiments.basis and "on pool spot" in experiments.basis
+
+
+def test_an_overflow_no_pool_has_room_for_is_refused_naming_the_key(plan):
+    """500 pods: the on-demand pool fills at its own maxSize 9 and spot still needs 22 > 21."""
+    fit = capacity_fit(footprint(_with_min_replicas(plan("prod", images="pinned"), {"experiments": 500})))
+    assert len(fit.refusals) == 1 and not fit.warnings
+    assert "pool spot" in fit.refusals[0] and "ml-platform:nodePools.spot.maxSize" in fit.refusals[0]
 
 
 def test_mlp_plan_and_cost_refuse_a_stack_that_does_not_fit(scratch_project, stack_document, capsys):

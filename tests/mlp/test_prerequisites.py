@@ -52,8 +52,12 @@ def test_prod_lists_every_external_prerequisite_with_its_key(stack_document, eng
 def test_a_public_bootstrap_lists_the_deployers_addresses(stack_document, engine_config):
     document = stack_document("dev")
     found = _by_kind(prerequisites(_settings(document, engine_config, "dev")))
-    cidrs = document["config"]["ml-platform:cluster"]["endpoint"]["publicAccessCidrs"]
-    assert found["deployer network"] == {"ml-platform:cluster.endpoint.publicAccessCidrs": ", ".join(cidrs)}
+    endpoint = document["config"]["ml-platform:cluster"]["endpoint"]
+    # The bootstrap from outside, and the in-VPC runner that deploys afterwards.
+    assert found["deployer network"] == {
+        "ml-platform:cluster.endpoint.publicAccessCidrs": ", ".join(endpoint["publicAccessCidrs"]),
+        "ml-platform:cluster.endpoint.privateAccessCidrs": ", ".join(endpoint["privateAccessCidrs"]),
+    }
 
 
 def test_every_source_names_keys_of_the_stack_file(stack_document, engine_config):
@@ -62,6 +66,8 @@ def test_every_source_names_keys_of_the_stack_file(stack_document, engine_config
     settings = _settings(document, engine_config, "prod")
     for source in SOURCES:
         for item in source(settings):
+            if not item.key.startswith("ml-platform:"):
+                continue  # the backend, tools and roles outside the stack files say where they live
             top = item.key.split(".")[0]
             assert top in document["config"], f"{source.__name__}: {item.key}"
 
@@ -125,3 +131,31 @@ def test_an_issued_certificate_is_listed_in_place_of_the_zone(stack_document, en
     ]
     assert "Its DNS record is yours" in items[0].needs
     assert "hosted zone" not in _by_kind(prerequisites(_settings(document, engine_config, "dev")))
+
+
+def test_the_preview_permissions_cover_every_invoke_the_program_makes():
+    """Each invoke the offline plan answers is one the program makes (the plan fails on any
+    other); its IAM action must be in what the prerequisites ask of a preview role."""
+    from mlp.mock_state import INVOKES
+    from mlp.prerequisites import INVOKE_ACTIONS, PREVIEW_READ_ACTIONS
+
+    assert set(INVOKES) <= set(INVOKE_ACTIONS)
+    assert {"ec2:DescribeAvailabilityZones", "ec2:DescribeInstanceTypeOfferings", "iam:GetRole", "ssm:GetParameter"} <= set(
+        PREVIEW_READ_ACTIONS
+    )
+
+
+def test_prod_lists_its_deployer_route_with_the_peer_sides_duties(stack_document, engine_config):
+    document = stack_document("prod")
+    items = [item for item in prerequisites(_settings(document, engine_config, "prod")) if item.kind == "deployer route"]
+    (route,) = items
+    assert route.key == "ml-platform:network.deployerRoutes[0]"
+    assert route.value == "10.60.0.0/24 via tgw-0123456789abcdef0" and route.placeholder
+    assert "routes 10.50.0.0/16 back" in route.needs and "resolves the endpoint" in route.needs
+
+
+def test_the_backend_secrets_tools_and_preview_role_are_listed(stack_document, engine_config):
+    kinds = {item.kind: item for item in prerequisites(_settings(stack_document("dev"), engine_config, "dev"))}
+    assert {"state backend", "secrets provider", "deployer tool", "preview role"} <= set(kinds)
+    assert "AWS CLI" in kinds["deployer tool"].value and "aws eks get-token" in kinds["deployer tool"].needs
+    assert "ec2:DescribeInstanceTypeOfferings" in kinds["preview role"].value

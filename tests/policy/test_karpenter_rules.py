@@ -56,6 +56,12 @@ def _narrow(spec):
 CASES = {
     "spot-pools-diversified": {
         "spot-nodepool-with-two-types": ([node_pool(_narrow)], [node_pool()]),
+        "a-family-requirement-beside-one-type": (
+            [node_pool(lambda s: (_narrow(s), s["template"]["spec"]["requirements"].append(
+                {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["m6a"]})))],
+            [node_pool(lambda s: s["template"]["spec"]["requirements"].append(
+                {"key": "karpenter.k8s.aws/instance-family", "operator": "In", "values": ["m6a", "m7a", "m6i", "m5a"]}))],
+        ),
         "no-capacity-type-may-be-spot": (
             [node_pool(lambda s: (_narrow(s), s["template"]["spec"]["requirements"].pop(0)))],
             [node_pool(lambda s: s["template"]["spec"]["requirements"].pop(0))],
