@@ -65,8 +65,12 @@ class CostControls(pulumi.ComponentResource):
     - a monthly COST budget, filtered by the environment tag, notifying the alert topic and the
       given emails at 80 % and 100 % of forecast and 100 % of actual spend;
     - one active cost allocation tag per given key, so the budget's tag filter and Cost Explorer
-      can see the platform's tags (activation is account-wide, in the payer account, and AWS
-      accepts a key only after it has appeared on a billed resource).
+      can see the platform's tags. Activation is account-wide, only from the payer (management)
+      account, and AWS accepts a key only after billing has seen it on a resource, up to a day
+      after the first tagged resource (hashicorp/terraform-provider-aws #29068, "empty result",
+      and #31442), and a member account gets "Linked account doesn't have access to cost
+      allocation tags" (terraform-provider-aws #37636), so the program passes keys only when a
+      stack opts in, after its first `up`.
     """
 
     budget_name: pulumi.Output[str]

@@ -99,8 +99,16 @@ class MlServiceArgs:
     untagged_image_days: int = 7
     """Days before untagged images expire. Default 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags on the service's AWS resources (its repository and role), on top of the provider's
-    default tags; the program passes `service: <name>` so the bill splits by service. Default none."""
+    """Tags on the service's AWS resources (its repository, role and certificate), on top of the
+    provider's default tags; the program passes `service: <name>` so the bill splits by service.
+    Default none."""
+    certificate_arn: str | None = None
+    """An issued ACM certificate for the host (exposed services). Default none: with
+    `hosted_zone_id` the component requests and validates one."""
+    hosted_zone_id: str | None = None
+    """Public Route 53 zone holding the host (exposed services): the certificate's validation
+    record (unless `certificate_arn`) and the host's alias record to the load balancer go there.
+    Default none: no record is written."""
 
 
 class MlService(pulumi.ComponentResource):
@@ -111,6 +119,14 @@ class MlService(pulumi.ComponentResource):
     ServiceAccount, one Deployment + Service + HPA + PodDisruptionBudget per variant (an
     aggregate Service when there are variants), an ALB Ingress when exposed, and deny-by-default
     NetworkPolicies. The objects themselves are rendered by `components.ml_service_manifests`.
+
+    Exposed, with a hosted zone: an ACM certificate for the host validated by DNS (its
+    validation record and a `CertificateValidation` the Ingress waits for), unless an issued
+    certificate is given, and an alias record from the host to the ALB.
+
+    Before an image is pushed (`spec.has_workload` false) it declares the repository, the role,
+    the certificate, the namespace, the ServiceAccount and the network policies, and no
+    workload: nothing would pull, and the next `up` after pinning a digest adds the rest.
     """
 
     role_arn: pulumi.Output[str]
@@ -157,8 +173,9 @@ class MlService(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        certificate_arn, issued = self._certificate(name, spec, args)
         images = [repository.repository_url.apply(variant.image) for variant in spec.variants]
-        manifests = service_manifests(spec, images, role.role_arn)
+        manifests = service_manifests(spec, images, role.role_arn, certificate_arn)
         namespace_object = _declare(name, spec.name, manifests[0], pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider))
         # Everything else lives in the namespace, so it waits for it.
         in_namespace = pulumi.ResourceOptions(parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object])
@@ -174,10 +191,22 @@ class MlService(pulumi.ComponentResource):
         deployments = [manifest for manifest in manifests[1:] if manifest["kind"] == "Deployment"]
         routing = []
         for manifest in manifests[1:]:
-            if manifest["kind"] != "Deployment":
+            if manifest["kind"] == "Deployment":
+                continue
+            if manifest["kind"] == "Ingress":
+                # The controller builds the HTTPS listener as soon as the Ingress exists, and a
+                # listener takes only an issued certificate (elbv2 CreateListener errors include
+                # CertificateNotFound: botocore's elbv2 model); the controller would retry with
+                # backoff. Waiting for the validation (ISSUED) makes the ALB's first build good.
+                declared = _declare(
+                    name, spec.name, manifest, pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=issued))
+                )
+                if args.hosted_zone_id is not None:
+                    self._alias_record(name, spec, args.hosted_zone_id, declared)
+            else:
                 declared = _declare(name, spec.name, manifest, in_namespace)
-                if manifest["kind"] in ("Service", "Ingress"):
-                    routing.append(declared)
+            if manifest["kind"] in ("Service", "Ingress"):
+                routing.append(declared)
         after_routing = pulumi.ResourceOptions(
             parent=self, provider=args.kubernetes_provider, depends_on=[namespace_object, *routing]
         )
@@ -187,6 +216,71 @@ class MlService(pulumi.ComponentResource):
         self.repository_url = repository.repository_url
         self.namespace = spec.namespace
         self.register_outputs({"role_arn": self.role_arn, "repository_url": self.repository_url, "namespace": self.namespace})
+
+    def _certificate(self, name: str, spec: ServiceSpec, args: MlServiceArgs) -> tuple[pulumi.Input[str] | None, list[pulumi.Resource]]:
+        """The host's certificate ARN and what the Ingress must wait for. Requested even before
+        the workload exists: validation takes minutes, and is done by the `up` that adds it.
+
+        DNS validation: ACM publishes one CNAME per domain name in `domainValidationOptions`; the
+        record goes into the zone and `aws.acm.CertificateValidation` waits until ACM reports the
+        certificate ISSUED (ACM user guide, "DNS validation",
+        https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html; pulumi-aws
+        `acm.CertificateValidation`). The certificate has one name, so one option."""
+        if spec.exposed == "none" or spec.host is None:
+            return None, []
+        if args.certificate_arn is not None:
+            return args.certificate_arn, []
+        if args.hosted_zone_id is None:
+            raise ValueError(f"service {spec.name!r}: an exposed host needs certificate_arn or hosted_zone_id")
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=spec.host,
+            validation_method="DNS",
+            tags=dict(args.tags) or None,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        option = certificate.domain_validation_options[0]
+        record = aws.route53.Record(
+            f"{name}-certificate-validation-record",
+            zone_id=args.hosted_zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=300,
+            # The CNAME is "created specifically for your domain and your account" and serves
+            # replacement certificates of the same name (ACM user guide, "DNS validation"), so a
+            # replacement finds the old certificate's record in place: take it over, not fail.
+            allow_overwrite=True,
+            opts=pulumi.ResourceOptions(parent=certificate),
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=pulumi.ResourceOptions(parent=certificate),
+        )
+        return validation.certificate_arn, [validation]
+
+    def _alias_record(self, name: str, spec: ServiceSpec, zone_id: str, ingress: pulumi.CustomResource) -> None:
+        """`host` A-alias to the group's ALB. The hostname comes from the Ingress status, which
+        pulumi-kubernetes waits for before the Ingress counts as created (pulumi-kubernetes
+        `provider/pkg/await/ingress.go`: ".status.loadBalancer.ingress" must have an entry); the
+        alias target zone is the region's ALB zone (`aws.lb.get_hosted_zone_id`, the ELB
+        endpoints table https://docs.aws.amazon.com/general/latest/gr/elb.html)."""
+        load_balancer_zone = aws.lb.get_hosted_zone_id_output(
+            load_balancer_type="application", opts=pulumi.InvokeOptions(parent=self)
+        )
+        hostname = ingress.status.apply(lambda status: status.load_balancer.ingress[0].hostname)  # type: ignore[attr-defined]
+        aws.route53.Record(
+            f"{name}-dns",
+            zone_id=zone_id,
+            name=spec.host,
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(name=hostname, zone_id=load_balancer_zone.id, evaluate_target_health=True)
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
 
 def _resource_name(name: str, service: str, manifest: dict) -> str:

@@ -69,7 +69,8 @@ class ServiceSpec:
     name: str
     """Service name: also its namespace, ServiceAccount and, without variants, Deployment name."""
     variants: tuple[Variant, ...]
-    """One plain `Variant()` for a service without an experiment, else two or more named ones."""
+    """One plain `Variant()` for a service without an experiment, else two or more named ones;
+    none while no image has been pushed (the first deploy: no workload, see `has_workload`)."""
     port: int = 8080
     """Container port. Default 8080."""
     cpu_millicores: int = 100
@@ -133,13 +134,18 @@ class ServiceSpec:
     def has_experiment(self) -> bool:
         return any(variant.name for variant in self.variants)
 
+    @property
+    def has_workload(self) -> bool:
+        """False on the first deploy, before an image is pushed: the pods would never pull, so
+        there is no Deployment, Service, HPA, PDB or Ingress yet (and pulumi-kubernetes would
+        wait for a Deployment that never becomes ready until its await times out)."""
+        return bool(self.variants)
+
 
 def spec_problems(spec: ServiceSpec) -> list[str]:
     """Rules checked on plain values before any resource is declared (the config layer refuses
     the same values earlier, with key paths)."""
     problems = []
-    if not spec.variants:
-        problems.append("needs at least one variant")
     named = [variant for variant in spec.variants if variant.name]
     if named and (len(named) != len(spec.variants) or len(named) < 2):
         problems.append("an experiment needs two or more named variants and no unnamed one")
@@ -491,12 +497,21 @@ def deregistration_delay_seconds(spec: ServiceSpec) -> int:
     return spec.termination_grace_seconds - spec.pre_stop_seconds
 
 
-def ingress_manifest(spec: ServiceSpec) -> dict:
-    """The service's rule on the shared ALB (the `alb` class's IngressGroup): HTTPS only with a TLS 1.2+ policy,
-    pod IPs as targets (no extra node hop), the readiness path as health check, a deregistration
-    delay that ends within the pods' grace period, and for an experiment the weighted forward
-    action as backend."""
+def ingress_manifest(spec: ServiceSpec, certificate_arn: Any) -> dict:
+    """The service's rule on the shared ALB (the `alb` class's IngressGroup): HTTPS only with a
+    TLS 1.2+ policy and the host's certificate, pod IPs as targets (no extra node hop), the
+    readiness path as health check, a deregistration delay that ends within the pods' grace
+    period, and for an experiment the weighted forward action as backend.
+
+    The certificate is named, not discovered: with `certificate-arn` the controller skips
+    discovery (aws-load-balancer-controller v3.5.0 `docs/guide/ingress/cert_discovery.md`), and
+    the Ingress can wait for the certificate's validation, so the listener is never built before
+    the certificate is issued. In an IngressGroup the annotation's merge behaviour is `Merge`
+    (`docs/guide/ingress/annotations.md`, the annotations table; "the remaining certificates will
+    be added to the optional SNI certificate list"): each service's certificate joins the shared
+    listener. `certificate_arn` is a string or an Output of one."""
     annotations = {
+        "alb.ingress.kubernetes.io/certificate-arn": certificate_arn,
         # No scheme, group or load balancer attributes here: the `alb` class's IngressClassParams
         # set them for every member of the group (components/load_balancer_controller.py).
         "alb.ingress.kubernetes.io/target-type": "ip",
@@ -520,7 +535,7 @@ def ingress_manifest(spec: ServiceSpec) -> dict:
         "metadata": _metadata(spec, spec.name, annotations=annotations),
         "spec": {
             "ingressClassName": INGRESS_CLASS,
-            # No secret: the controller discovers the ACM certificate from the host names.
+            # No secret: the ALB terminates TLS with the ACM certificate annotated above.
             "tls": [{"hosts": [spec.host]}],
             "rules": [{"host": spec.host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
         },
@@ -624,8 +639,12 @@ def network_policy_manifests(spec: ServiceSpec) -> list[dict]:
     return policies
 
 
-def service_manifests(spec: ServiceSpec, images: Sequence[Any], role_arn: Any) -> list[dict]:
-    """Every object of the service, in apply order; `images[i]` is variant i's reference."""
+def service_manifests(spec: ServiceSpec, images: Sequence[Any], role_arn: Any, certificate_arn: Any = None) -> list[dict]:
+    """Every object of the service, in apply order; `images[i]` is variant i's reference.
+    Without a workload (no image yet) only the namespace, the ServiceAccount and the network
+    policies, which callers' policies and the role's trust already name."""
+    if spec.exposed != "none" and spec.has_workload and certificate_arn is None:
+        raise ValueError(f"service {spec.name!r}: an exposed service needs its certificate ARN")
     objects = [namespace_manifest(spec), service_account_manifest(spec, role_arn)]
     for variant, image in zip(spec.variants, images, strict=True):
         objects.append(deployment_manifest(spec, variant, image))
@@ -635,7 +654,7 @@ def service_manifests(spec: ServiceSpec, images: Sequence[Any], role_arn: Any) -
         objects.append(disruption_budget_manifest(spec, variant))
     if spec.has_experiment:
         objects.append(service_manifest(spec, None))
-    if spec.exposed != "none":
-        objects.append(ingress_manifest(spec))
+    if spec.exposed != "none" and spec.has_workload:
+        objects.append(ingress_manifest(spec, certificate_arn))
     objects += network_policy_manifests(spec)
     return objects

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -18,6 +19,9 @@ from components.search_engine_support import parse_engine_version
 DOMAIN_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9\-]{2,27}$")
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"  # TLS 1.2-1.3, forward-secret cipher suites only
 HTTPS_PORT = 443
+OPENSEARCH_SERVICE_PRINCIPAL = "opensearchservice.amazonaws.com"
+OPENSEARCH_SERVICE_LINKED_ROLE = "AWSServiceRoleForAmazonOpenSearchService"
+ServiceLinkedRoleMode = Literal["create", "existing"]
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
 # gp3 limits (EBS volume types; also the OpenSearch console's limits): 3,000-16,000 IOPS,
 # 125-1,000 MiB/s, at most 0.25 MiB/s per provisioned IOPS and 500 IOPS per GiB.
@@ -207,9 +211,11 @@ class SearchDomainArgs:
     fine_grained_access_master_role_arn: pulumi.Input[str] | None = None
     """Switch for fine-grained access control: the IAM role that administers it (also granted
     by the access policy), with audit logs on. Default None: off, IAM access policy only."""
-    create_service_linked_role: bool = False
-    """Declare the account's OpenSearch service-linked role. Default off: AWS creates it with the
-    first VPC domain; declaring it fails where it already exists."""
+    service_linked_role: ServiceLinkedRoleMode = "existing"
+    """The account's OpenSearch service-linked role, which a VPC domain needs before it can be
+    created: `create` declares it (kept on destroy: it is account-wide, and other domains of the
+    account use it), `existing` reads it at plan time, so a missing role stops `pulumi preview`
+    instead of the domain's creation. Default `existing`: declaring a role that exists fails."""
 
 
 class SearchDomain(pulumi.ComponentResource):
@@ -228,7 +234,8 @@ class SearchDomain(pulumi.ComponentResource):
       access roles, optional fine-grained access control with an IAM master role;
     - the AWS-recommended alarms (cluster red/yellow, storage, JVM, snapshots, KMS, nodes,
       masters) on the `AWS/ES` metrics, to the alarm topic;
-    - optionally the account's OpenSearch service-linked role.
+    - the account's OpenSearch service-linked role with `service_linked_role="create"`; with
+      `existing` a read of it, so that a missing role fails the preview.
     """
 
     endpoint: pulumi.Output[str]
@@ -299,16 +306,7 @@ class SearchDomain(pulumi.ComponentResource):
             opts=child,
         )
 
-        depends_on: list[pulumi.Resource] = [log_policy]
-        if args.create_service_linked_role:
-            depends_on.append(
-                aws.iam.ServiceLinkedRole(
-                    f"{name}-service-linked-role",
-                    aws_service_name="opensearchservice.amazonaws.com",
-                    description="Lets OpenSearch Service place domain interfaces in the VPC",
-                    opts=child,
-                )
-            )
+        depends_on: list[pulumi.Resource] = [log_policy, *self._service_linked_role(name, args.service_linked_role)]
 
         principals = list(args.access_role_arns)
         if fine_grained:
@@ -426,6 +424,31 @@ class SearchDomain(pulumi.ComponentResource):
                 "replica_count": self.replica_count,
             }
         )
+
+    def _service_linked_role(self, name: str, mode: ServiceLinkedRoleMode) -> list[pulumi.Resource]:
+        """A VPC domain created through the API fails with "Before you can proceed, you must
+        enable a service-linked role to give Amazon OpenSearch Service permissions to access your
+        VPC" when the account lacks `AWSServiceRoleForAmazonOpenSearchService` (seen from
+        CloudFormation in aws/copilot-cli #3006); AWS documents creating it only "the first time
+        you create an OpenSearch domain" and only with `iam:CreateServiceLinkedRole` ("Using
+        service-linked roles to create VPC domains",
+        https://docs.aws.amazon.com/opensearch-service/latest/developerguide/slr-aos.html). A
+        second CreateServiceLinkedRole in the account fails ("has been taken in this account"),
+        so exactly one stack per account creates it and the others read it."""
+        if mode == "create":
+            role = aws.iam.ServiceLinkedRole(
+                f"{name}-service-linked-role",
+                aws_service_name=OPENSEARCH_SERVICE_PRINCIPAL,
+                description="Lets OpenSearch Service place domain interfaces in the VPC",
+                # Account-wide and shared by every domain of the account: destroying this stack
+                # must not try to delete it (IAM refuses while another domain uses it).
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            )
+            return [role]
+        # Raises during the preview when the role is missing: the stack stops before anything
+        # waits on a domain that cannot be created.
+        aws.iam.get_role(name=OPENSEARCH_SERVICE_LINKED_ROLE, opts=pulumi.InvokeOptions(parent=self))
+        return []
 
     @staticmethod
     def _check(args: SearchDomainArgs) -> None:

@@ -267,7 +267,7 @@ search = SearchDomain(
         off_peak_window_start_hour_utc=settings.search.off_peak_window_start_hour_utc,
         log_retention_days=settings.search.log_retention_days,
         fine_grained_access_master_role_arn=settings.search.fine_grained_access.active_master_role(),
-        create_service_linked_role=settings.search.create_service_linked_role,
+        service_linked_role=settings.search.service_linked_role,
     ),
     opts=on_aws,
 )

@@ -20,8 +20,25 @@ from components.priority_classes import (
     PriorityClassesArgs,
 )
 from infra.tags import SERVICE_TAG_KEY
-from infra.settings import PlatformSettings
+from infra.settings import NAMESPACE, PlatformSettings
 from infra.settings.services import ServiceSettings
+
+
+def pending_images(settings: PlatformSettings) -> list[str]:
+    """One line per service whose stack file pins no image yet: what the first deploy declares
+    for it and the steps that deploy the workload."""
+    notices = []
+    for name, service in settings.services.items():
+        if not service.awaiting_image:
+            continue
+        key = f"{NAMESPACE}:services.{name}." + (
+            f"variants.<{'|'.join(service.variants)}>.digest" if service.variants else "image.digest"
+        )
+        notices.append(
+            f"service {name}: no image digest yet: repository {service.image.repository} and role declared, "
+            f"workload not deployed; push the image, pin {key}, run pulumi up again"
+        )
+    return notices
 
 
 def exposed_namespaces(settings: PlatformSettings) -> list[str]:
@@ -46,7 +63,9 @@ def service_spec(
     admit addresses from outside the cluster, the public subnets' (load balancers and NAT
     gateways only); the settings refuse `internal`, whose ALB would share the private subnets
     with every node and pod."""
-    if service.variants:
+    if service.awaiting_image:
+        variants: tuple[Variant, ...] = ()  # first deploy: repository and role, no workload yet
+    elif service.variants:
         variants = tuple(
             Variant(name=variant_name, digest=variant.digest, tag=variant.tag, weight=variant.weight)
             for variant_name, variant in service.variants.items()
@@ -96,11 +115,14 @@ def declare_ml_services(
 ) -> dict[str, MlService]:
     """The priority classes once, then one `MlService` per configured service. A service with
     `search: true` gets read access to `search_domain_arn`; one with `modelArtifacts` gets read
-    access to its prefix."""
+    access to its prefix. A service with no image pinned yet gets no workload (and the engine's
+    log says so, as `mlp plan` does: `pending_images`)."""
     priority_classes = PriorityClasses(
         "priority-classes", PriorityClassesArgs(kubernetes_provider=kubernetes_provider), opts=opts
     )
     services = {}
+    for notice in pending_images(settings):
+        pulumi.log.warn(notice)
     for name, service in settings.services.items():
         statements = []
         if service.search:
@@ -126,6 +148,8 @@ def declare_ml_services(
                 repository_name=service.image.repository,
                 policy_statements=statements,
                 tags={SERVICE_TAG_KEY: name},
+                certificate_arn=service.certificate_arn,
+                hosted_zone_id=settings.dns.hosted_zone_id if settings.dns else None,
             ),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[priority_classes])),
         )

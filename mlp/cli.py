@@ -41,6 +41,7 @@ def _plan(args: argparse.Namespace) -> int:
     result = footprint(inventory, usage=settings.cost)
     print(render(result))
     print(render_prerequisites(needed))
+    _first_deploy_notices(settings)
     if not _capacity_fits(result, args.stack):
         return EXIT_CONFIG
     if args.json:
@@ -75,6 +76,16 @@ def _validated_settings(project_dir: Path, stack: str):
 
     config = read_stack_config(project_dir, stack)
     return load_settings(stack, config.values, config.secret_keys)
+
+
+def _first_deploy_notices(settings) -> None:
+    """The services the stack cannot deploy yet and why (the same lines `pulumi up` logs)."""
+    from infra.services import pending_images
+
+    notices = pending_images(settings)
+    if notices:
+        print("first deploy:")
+        print("\n".join(f"  {notice}" for notice in notices))
 
 
 def _cost_guardrails(inventory, args: argparse.Namespace, settings) -> None:

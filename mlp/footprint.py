@@ -21,6 +21,7 @@ from infra.settings.cost import CostSettings
 from mlp.cost.floor import pool_config_key
 from mlp.cost.model import PricingContext, lookup
 from mlp.cost.pools import (
+    DEPLOYMENT,
     HELM_RELEASE,
     NodePool,
     PodGroup,
@@ -110,6 +111,8 @@ class Footprint:
     pools: tuple[PoolFootprint, ...]
     problems: tuple[str, ...] = ()
     """Pools that could not be sized (no known instance type), workloads no pool admits."""
+    without_workload: tuple[str, ...] = ()
+    """Services declared without a Deployment (no image pushed yet, the first deploy)."""
 
     addons: int = 0
     """Helm releases whose pods are counted (their values set requests)."""
@@ -266,9 +269,14 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
             sized.append(_pool_footprint(pool, [groups[i] for i in members], [workloads[i] for i in members], ctx, others))
         except (UnpricedError, IndexError):
             problems.append(f"pool {pool.name}: no instance type in the price table to size it on")
+    services = inventory.of_type(SERVICE_COMPONENT)
+    # A service's Deployments are its direct children (`MlService` declares them under itself).
+    deployed = {getattr(resource, "parent", None) for resource in inventory.of_type(DEPLOYMENT)}
+    without_workload = tuple(sorted(service.name for service in services if service.urn not in deployed))
     return Footprint(
         stack=inventory.stack,
-        services=len(inventory.of_type(SERVICE_COMPONENT)),
+        services=len(services),
+        without_workload=without_workload,
         addons=sum(1 for group in groups if group.resource.type == HELM_RELEASE),
         workloads=tuple(workloads),
         pools=tuple(sized),
@@ -284,6 +292,11 @@ def render(result: Footprint) -> str:
         f"requests {result.cpu_millicores / 1000:.2f} vCPU and {result.memory_mib / 1024:.2f} GiB"
     )
     lines = [headline]
+    if result.without_workload:
+        lines.append(
+            f"  {len(result.without_workload)} of {result.services} services have no workload yet "
+            f"(no image pinned): {', '.join(result.without_workload)}"
+        )
     for workload in sorted(result.workloads, key=lambda w: (w.namespace, w.name)):
         spread = f", over {workload.zones} zones" if workload.zones > 1 else ""
         lines.append(

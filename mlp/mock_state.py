@@ -220,6 +220,44 @@ def _eks_access_entry(ctx: MockContext) -> dict[str, Any]:
     }
 
 
+def _acm_certificate(ctx: MockContext) -> dict[str, Any]:
+    # ACM's DNS validation option: one CNAME per name, `_<hash>.<name>.` to
+    # `_<hash>.<hash>.acm-validations.aws.` (ACM user guide, "DNS validation").
+    domain = ctx.inputs["domainName"]
+    arn = _arn(ctx, "acm", f"certificate/{ctx.uuid()}")
+    option = {
+        "domainName": domain,
+        "resourceRecordName": f"_{ctx.hex(32)}.{domain}.",
+        "resourceRecordType": "CNAME",
+        "resourceRecordValue": f"_{ctx.hex(32, 'value')}.{ctx.hex(10, 'zone')}.acm-validations.aws.",
+    }
+    return {"id": arn, "arn": arn, "domainValidationOptions": [option], "status": "PENDING_VALIDATION"}
+
+
+def _route53_record(ctx: MockContext) -> dict[str, Any]:
+    name = ctx.inputs["name"].rstrip(".")
+    return {"id": f"{ctx.inputs['zoneId']}_{name}_{ctx.inputs['type']}", "fqdn": name}
+
+
+def _certificate_validation(ctx: MockContext) -> dict[str, Any]:
+    return {"id": "2026-12-01 00:00:00 +0000 UTC"}
+
+
+def _ingress(ctx: MockContext) -> dict[str, Any]:
+    # The load balancer controller writes the ALB's DNS name into the status; an IngressGroup's
+    # Ingresses share one ALB, hence one name (`k8s-<group>-<hash>`, as the controller names it).
+    # The group is the class's (its IngressClassParams set `group.name`) or the annotation's.
+    annotations = (ctx.inputs.get("metadata") or {}).get("annotations") or {}
+    group = (
+        annotations.get("alb.ingress.kubernetes.io/group.name")
+        or (ctx.inputs.get("spec") or {}).get("ingressClassName")
+        or ctx.name
+    )
+    digest = hashlib.sha256(group.encode()).hexdigest()
+    hostname = f"k8s-{group.replace('-', '')[:15]}-{digest[:10]}-{int(digest[10:19], 16) % 10**10}.{ctx.region}.elb.amazonaws.com"
+    return {"status": {"loadBalancer": {"ingress": [{"hostname": hostname}]}}}
+
+
 # Resource type token -> state added on top of the inputs.
 RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
@@ -255,6 +293,10 @@ RESOURCE_STATE: dict[str, Callable[[MockContext], dict[str, Any]]] = {
     "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
     "aws:eks/addon:Addon": _eks_addon,
     "aws:eks/accessEntry:AccessEntry": _eks_access_entry,
+    "aws:acm/certificate:Certificate": _acm_certificate,
+    "aws:acm/certificateValidation:CertificateValidation": _certificate_validation,
+    "aws:route53/record:Record": _route53_record,
+    "kubernetes:networking.k8s.io/v1:Ingress": _ingress,
 }
 
 # Remote components (pulumi-eks) and anything that needs synthetic children are answered by
@@ -388,6 +430,28 @@ def _ssm_parameter(_region: str, args: dict[str, Any]) -> dict[str, Any]:
     return {"id": name, "name": name, "value": secret_wire_value(value), "insecureValue": value, "type": "String", "version": 1}
 
 
+def _role(_region: str, args: dict[str, Any]) -> dict[str, Any]:
+    # An account where the role exists; a service-linked role lives under its service's path.
+    name = args["name"]
+    path = "/aws-service-role/opensearchservice.amazonaws.com/" if name.startswith("AWSServiceRoleFor") else "/"
+    arn = f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{name}"
+    return {"id": name, "name": name, "arn": arn, "path": path, "uniqueId": "AROAMLPLATFORMROLE0000"}
+
+
+# Route 53 alias target zones of Application Load Balancers, from the ELB endpoints table
+# (https://docs.aws.amazon.com/general/latest/gr/elb.html); the price table is us-east-1 only.
+ALB_HOSTED_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K"}
+
+
+def _load_balancer_zone(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    if args.get("loadBalancerType", "application") != "application":
+        raise UnmockedInvoke(f"no mocked hosted zone for {args['loadBalancerType']} load balancers")
+    region = args.get("region") or region
+    if region not in ALB_HOSTED_ZONES:
+        raise UnmockedInvoke(f"no mocked ALB hosted zone for {region}; add it to ALB_HOSTED_ZONES")
+    return {"id": ALB_HOSTED_ZONES[region], "loadBalancerType": "application", "region": region}
+
+
 INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": _instance_type_offerings,
@@ -395,6 +459,8 @@ INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:iam/getSessionContext:getSessionContext": _session_context,
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getRegion:getRegion": _region,
+    "aws:iam/getRole:getRole": _role,
+    "aws:lb/getHostedZoneId:getHostedZoneId": _load_balancer_zone,
     "aws:ssm/getParameter:getParameter": _ssm_parameter,
 }
 

@@ -82,6 +82,8 @@ class DeclaredResource:
     """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
     dependencies: list[str] = field(default_factory=list)
     """URNs the resource waits for (`dependsOn`, and what its inputs come from)."""
+    retain_on_delete: bool = False
+    """The engine drops it from state on delete instead of deleting it (`retainOnDelete`)."""
     providers: dict[str, str] = field(default_factory=dict)
     """The `providers` map the registration sent (package -> provider URN), which the engine and a
     remote component's provider hand on to its children."""
@@ -95,6 +97,8 @@ class Recorder:
 
     resources: list[DeclaredResource] = field(default_factory=list)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """Data sources read, in call order: (token, arguments)."""
     refusals: list[str] = field(default_factory=list)
     """Registrations and invokes the engine would refuse (`mlp.default_providers`)."""
 
@@ -132,6 +136,8 @@ class PlatformMocks(Mocks):
         return resource_state(args.typ, ctx)
 
     def call(self, args: MockCallArgs) -> dict:
+        if self.monitor is not None:
+            self.monitor.recorder.invokes.append((args.token, dict(args.args)))
         return invoke_result(args.token, self.region, args.args)
 
 
@@ -221,6 +227,7 @@ class RecordingMonitor(MockMonitor):
                 inputs=wire_to_plain(json_format.MessageToDict(request.object)),
                 ignore_changes=list(request.ignoreChanges),
                 dependencies=list(request.dependencies),
+                retain_on_delete=bool(request.retainOnDelete),
                 providers={
                     package: urn
                     for package, reference in dict(request.providers).items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import runpy
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +26,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 # What the harness records for its own checks and the engine does not show in an inventory.
-_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies", "providers", "delete_before_replace")
+_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies", "retain_on_delete", "providers", "delete_before_replace")
 
 
 @dataclass
@@ -37,6 +37,8 @@ class Inventory:
     stack: str
     resources: list[DeclaredResource]
     outputs: dict[str, Any]
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """Data sources the program read (token, arguments), in call order."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,7 +136,9 @@ def declare_offline(
     _sync_await(run_pulumi_func(run))
     if recorder.refusals:
         raise DefaultProviderDenied(recorder.refusals)
-    return Inventory(project=project, stack=stack, resources=recorder.resources, outputs=recorder.stack_outputs)
+    return Inventory(
+        project=project, stack=stack, resources=recorder.resources, outputs=recorder.stack_outputs, invokes=recorder.invokes
+    )
 
 
 def build_inventory(stack: str, project_dir: Path = PROJECT_DIR) -> Inventory:

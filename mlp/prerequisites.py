@@ -19,7 +19,8 @@ from infra.settings import NAMESPACE, PlatformSettings
 @dataclass(frozen=True)
 class Prerequisite:
     kind: str
-    """What it is: `admin role`, `deployer`, `deployer network`, `model bucket`, `image`, ..."""
+    """What it is: `admin role`, `deployer`, `deployer network`, `hosted zone`, `certificate`,
+    `service-linked role`, `model bucket`, `image`, ..."""
     key: str
     """The stack-file key that names it, as written in `Pulumi.<stack>.yaml`."""
     value: str
@@ -242,6 +243,12 @@ INVOKE_ACTIONS: dict[str, str | None] = {
     "aws:iam/getSessionContext:getSessionContext": "iam:GetRole",
     # The EKS-optimised AMI of the worker pools (`components/worker_pool.py`).
     "aws:ssm/getParameter:getParameter": "ssm:GetParameter",
+    # The OpenSearch service-linked role a stack with `search.serviceLinkedRole: existing` reads
+    # (`components/search_domain.py`).
+    "aws:iam/getRole:getRole": "iam:GetRole",
+    # The ALB alias zone of the services' DNS records (`components/ml_service.py`): a table
+    # inside the provider (terraform-provider-aws `aws_lb_hosted_zone_id`), no AWS call.
+    "aws:lb/getHostedZoneId:getHostedZoneId": None,
     # Answered by the provider from its own configuration, no AWS call.
     "aws:index/getPartition:getPartition": None,
     "aws:index/getRegion:getRegion": None,
@@ -280,8 +287,22 @@ def model_buckets(settings: PlatformSettings) -> list[Prerequisite]:
 
 
 def images(settings: PlatformSettings) -> list[Prerequisite]:
+    """Each pinned image, and each service that pins none yet (the first deploy declares its
+    repository and no workload: `infra.services.pending_images`)."""
     items = []
     for name, service in settings.services.items():
+        if service.awaiting_image:
+            key = "variants.<name>.digest" if service.variants else "image.digest"
+            items.append(
+                Prerequisite(
+                    "image",
+                    _key(f"services.{name}.{key}"),
+                    "(not pinned yet)",
+                    f"An image pushed to {service.image.repository} (the first `up` creates it), its digest "
+                    "pinned here, then `pulumi up` again: until then the service has no workload.",
+                )
+            )
+            continue
         pins = (
             {f"variants.{variant}": (spec.digest, spec.tag) for variant, spec in service.variants.items()}
             if service.variants
@@ -300,6 +321,49 @@ def images(settings: PlatformSettings) -> list[Prerequisite]:
                 )
             )
     return items
+
+
+def hosted_zone(settings: PlatformSettings) -> list[Prerequisite]:
+    if settings.dns is None:
+        return []
+    return [
+        Prerequisite(
+            "hosted zone",
+            _key("dns.hostedZoneId"),
+            f"{settings.dns.hosted_zone_id} ({settings.dns.hosted_zone_name})",
+            "A public Route 53 hosted zone, delegated from its parent domain (NS records) before the first "
+            "`up`: the services' certificates are validated and their records written there.",
+        )
+    ]
+
+
+def certificates(settings: PlatformSettings) -> list[Prerequisite]:
+    yours = "" if settings.dns is not None else " Its DNS record is yours to point at the load balancer."
+    return [
+        Prerequisite(
+            "certificate",
+            _key(f"services.{name}.certificateArn"),
+            service.certificate_arn,
+            f"An issued ACM certificate for {service.host} in {settings.region}.{yours}",
+        )
+        for name, service in settings.services.items()
+        if service.certificate_arn is not None
+    ]
+
+
+def search_service_linked_role(settings: PlatformSettings) -> list[Prerequisite]:
+    if settings.search.service_linked_role != "existing":
+        return []
+    return [
+        Prerequisite(
+            "service-linked role",
+            _key("search.serviceLinkedRole"),
+            "existing",
+            "IAM role AWSServiceRoleForAmazonOpenSearchService in the account: created by the stack set to "
+            "`create`, or once with `aws iam create-service-linked-role --aws-service-name "
+            "opensearchservice.amazonaws.com`.",
+        )
+    ]
 
 
 def alert_recipients(settings: PlatformSettings) -> list[Prerequisite]:
@@ -323,6 +387,9 @@ SOURCES: tuple[Callable[[PlatformSettings], list[Prerequisite]], ...] = (
     state_and_secrets,
     deployer_tools,
     preview_permissions,
+    hosted_zone,
+    certificates,
+    search_service_linked_role,
     model_buckets,
     images,
     alert_recipients,

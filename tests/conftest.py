@@ -15,25 +15,70 @@ import yaml
 from mlp.plan import PROJECT_DIR, Inventory, build_inventory, declare_offline
 
 STACKS = ("dev", "prod")
+PINNED_IMAGES = Path(__file__).parent / "data" / "pinned-images.yaml"
+
+
+def pin_images(document: dict[str, Any], stack: str) -> dict[str, Any]:
+    """The stack document after "push and pin": every service's image pinned by digest
+    (`tests/data/pinned-images.yaml`). The shipped files pin none (the first deploy)."""
+    pins = yaml.safe_load(PINNED_IMAGES.read_text())[stack]
+    services = document["config"]["ml-platform:services"]
+    assert set(pins) == set(services), f"{PINNED_IMAGES.name}: {stack} pins {sorted(pins)}, declares {sorted(services)}"
+    for name, pin in pins.items():
+        if isinstance(pin, dict):
+            for variant, digest in pin.items():
+                services[name]["variants"][variant]["digest"] = digest
+        else:
+            services[name]["image"]["digest"] = pin
+    return document
+
+
+def _stack_document(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
 
 
 @pytest.fixture(scope="session")
-def plan() -> Callable[[str], Inventory]:
-    """Plan a stack from its stack file, once per session (the same program `pulumi up` runs)."""
-    cache: dict[str, Inventory] = {}
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Inventory]:
+    """Plan a stack from its stack file, once per session (the same program `pulumi up` runs).
+    `images="pinned"` plans it as after the images are pushed and pinned: the same program and
+    stack file with the digests of `tests/data/pinned-images.yaml` added."""
+    cache: dict[tuple[str, str], Inventory] = {}
 
-    def _plan(stack: str) -> Inventory:
-        if stack not in cache:
-            cache[stack] = build_inventory(stack)
-        return cache[stack]
+    def _plan(stack: str, images: str = "shipped") -> Inventory:
+        if (stack, images) not in cache:
+            if images == "shipped":
+                cache[stack, images] = build_inventory(stack)
+            elif images == "pinned":
+                project = tmp_path_factory.mktemp(f"pinned-{stack}")
+                for name in ("infra", "components"):
+                    (project / name).symlink_to(PROJECT_DIR / name)
+                shutil.copy(PROJECT_DIR / "Pulumi.yaml", project / "Pulumi.yaml")
+                document = pin_images(_stack_document(stack), stack)
+                (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+                cache[stack, images] = build_inventory(stack, project)
+            else:
+                raise ValueError(f"images must be 'shipped' or 'pinned', not {images!r}")
+        return cache[stack, images]
 
     return _plan
 
 
 @pytest.fixture(params=STACKS)
-def stack_inventory(request: pytest.FixtureRequest, plan: Callable[[str], Inventory]) -> Inventory:
-    """Each stack's inventory in turn."""
+def stack_inventory(request: pytest.FixtureRequest, plan: Callable[..., Inventory]) -> Inventory:
+    """Each shipped stack's inventory in turn (its first deploy: no image pinned yet)."""
     return plan(request.param)
+
+
+@pytest.fixture(params=[(stack, images) for stack in STACKS for images in ("shipped", "pinned")], ids=lambda p: "-".join(p))
+def every_plan(request: pytest.FixtureRequest, plan: Callable[..., Inventory]) -> Inventory:
+    """Each stack both ways: its first deploy (shipped) and after the images are pinned."""
+    return plan(*request.param)
+
+
+@pytest.fixture(params=STACKS)
+def pinned_inventory(request: pytest.FixtureRequest, plan: Callable[..., Inventory]) -> Inventory:
+    """Each stack's inventory once its images are pushed and pinned: every workload declared."""
+    return plan(request.param, images="pinned")
 
 
 def karpenter_variant(document: dict[str, Any]) -> dict[str, Any]:
@@ -47,8 +92,9 @@ def karpenter_variant(document: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def karpenter_plan(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Inventory]:
-    """Plan the Karpenter variant of a stack (`karpenter_variant` of its stack file), once per
-    session: the real program, from a scratch project whose only difference is that file."""
+    """Plan the Karpenter variant of a stack (`karpenter_variant` of its stack file, with its
+    images pinned so its workloads are declared), once per session: the real program, from a
+    scratch project whose only difference is that file."""
     cache: dict[str, Inventory] = {}
 
     def _plan(stack: str) -> Inventory:
@@ -57,7 +103,7 @@ def karpenter_plan(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], 
             for name in ("infra", "components"):
                 (project / name).symlink_to(PROJECT_DIR / name)
             shutil.copy(PROJECT_DIR / "Pulumi.yaml", project / "Pulumi.yaml")
-            document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+            document = pin_images(yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()), stack)
             (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(karpenter_variant(document), sort_keys=False))
             cache[stack] = build_inventory(stack, project)
         return cache[stack]
@@ -84,11 +130,13 @@ def declare() -> Callable[..., Inventory]:
 
 
 @pytest.fixture
-def stack_document() -> Callable[[str], dict[str, Any]]:
-    """A stack file parsed to a dict, a fresh copy each call, for tests that mutate config."""
+def stack_document() -> Callable[..., dict[str, Any]]:
+    """A stack file parsed to a dict, a fresh copy each call, for tests that mutate config;
+    `images="pinned"` adds the pinned digests (see `pin_images`)."""
 
-    def _load(stack: str) -> dict[str, Any]:
-        return copy.deepcopy(yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()))
+    def _load(stack: str, images: str = "shipped") -> dict[str, Any]:
+        document = copy.deepcopy(_stack_document(stack))
+        return pin_images(document, stack) if images == "pinned" else document
 
     return _load
 

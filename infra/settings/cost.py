@@ -31,10 +31,13 @@ class CostSettings(Section):
         "10, an AWS Budgets limit). Default none.",
     )
     activate_cost_allocation_tags: bool = Field(
-        True,
+        False,
         description="Activate the platform's tag keys as cost allocation tags (account-wide, in "
-        "the payer account). Set `false` in all but one stack when several stacks share a payer "
-        "account, so destroying one stack does not deactivate them. Default `true`.",
+        "the payer account). A later, opt-in step, never part of a first `up`: Cost Explorer "
+        "accepts a key only after billing has seen it on a resource (up to a day after the first "
+        "`up`), and refuses activation from an Organizations member account (activate there in "
+        "the management account instead). Turn it on in one stack per payer account, so "
+        "destroying another stack does not deactivate them. Default `false`.",
     )
     hours_per_month: float = Field(
         730.0,

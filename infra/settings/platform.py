@@ -11,6 +11,7 @@ from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.cost import CostSettings
+from infra.settings.dns import DnsSettings
 from infra.settings.interruption import InterruptionSettings
 from infra.settings.karpenter import karpenter_problem
 from infra.settings.load_balancer import LoadBalancerSettings
@@ -18,7 +19,7 @@ from infra.settings.network import NetworkSettings
 from infra.settings.node_pools import POOL_NAME_PATTERN, RESERVED_POOL_NAMES, NodePoolSettings
 from infra.settings.rules import KeyRuleError
 from infra.settings.search import SearchSettings
-from infra.settings.services import SERVICE_NAME, ServiceSettings
+from infra.settings.services import ACM_CERTIFICATE_ARN, SERVICE_NAME, ServiceSettings
 
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -61,6 +62,12 @@ class PlatformSettings(Section):
         default_factory=dict,
         description="ML services by name (namespace, Deployment, Service, HPA, PDB, network "
         "policies, IAM role, ECR repository each). See README \"Services\". Default none.",
+    )
+    dns: DnsSettings | None = Field(
+        None,
+        description="The Route 53 hosted zone of the exposed services' hosts: the stack "
+        "requests and DNS-validates their ACM certificates there and writes their alias records "
+        "to the load balancer. Default none: every exposed service then needs `certificateArn`.",
     )
     load_balancer: LoadBalancerSettings = Field(
         default_factory=LoadBalancerSettings,
@@ -138,6 +145,39 @@ class PlatformSettings(Section):
                 key = "preStopSeconds" if problem.startswith("preStop") else "terminationGracePeriodSeconds"
                 value = service.pre_stop_seconds if key == "preStopSeconds" else service.termination_grace_period_seconds
                 raise KeyRuleError(f"services.{name}.{key}", problem, value)
+        return self
+
+    @model_validator(mode="after")
+    def _exposed_services_have_certificates(self) -> "PlatformSettings":
+        """The load balancer controller cannot build an HTTPS listener without a certificate, so
+        every exposed host has one: an issued certificate from config, or one the stack requests
+        and validates in the hosted zone (which must then hold the host)."""
+        for name, service in self.services.items():
+            if service.exposed == "none" or service.host is None:
+                continue
+            if service.certificate_arn is not None:
+                region = ACM_CERTIFICATE_ARN.match(service.certificate_arn).group(1)  # type: ignore[union-attr]
+                if region != self.region:
+                    raise KeyRuleError(
+                        f"services.{name}.certificateArn",
+                        f"is in {region}; a load balancer uses certificates of its own region ({self.region})",
+                        service.certificate_arn,
+                    )
+            elif self.dns is None:
+                raise KeyRuleError(
+                    f"services.{name}.certificateArn",
+                    f"host {service.host} has no certificate: set dns.hostedZoneId and dns.hostedZoneName "
+                    "(the stack then requests and validates one in ACM) or this service's certificateArn",
+                    None,
+                    False,
+                )
+            if self.dns is not None and not self.dns.holds(service.host):
+                raise KeyRuleError(
+                    f"services.{name}.host",
+                    f"is not in the hosted zone {self.dns.hosted_zone_name} (dns.hostedZoneName), where "
+                    "the stack validates its certificate and writes its record",
+                    service.host,
+                )
         return self
 
     def worker_pool_scale_ranges(self) -> dict[str, int]:

@@ -191,12 +191,13 @@ class SearchSettings(Section):
     fine_grained_access: FineGrainedAccessSettings = Field(
         default_factory=FineGrainedAccessSettings, description="Fine-grained access control."
     )
-    create_service_linked_role: bool = Field(
-        False,
-        description="Declare the account's OpenSearch service-linked role "
-        "(AWSServiceRoleForAmazonOpenSearchService). Default `false`: AWS creates it with the first "
-        "VPC domain if the deployer may `iam:CreateServiceLinkedRole`; declaring it fails where it "
-        "already exists, so at most one stack per account sets this.",
+    service_linked_role: Literal["create", "existing"] = Field(
+        "existing",
+        description="The account's OpenSearch service-linked role "
+        "(AWSServiceRoleForAmazonOpenSearchService), which a VPC domain needs before it is "
+        "created. `create`: this stack declares it (and keeps it on destroy); exactly one stack "
+        "per account, since a second creation fails. `existing`: the stack reads it at plan time "
+        "and stops the preview if it is missing. Default `existing`.",
     )
 
     def search_index(self) -> SearchIndex:

@@ -23,16 +23,16 @@ ECR_REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 IMAGE_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MUTABLE_TAGS = frozenset({"latest"})
 
 
 def _image_reference_problem(tag: str | None, digest: str | None) -> tuple[str, str, object] | None:
-    """(key, message, value) when a tag/digest pair is not one immutable reference."""
+    """(key, message, value) when a tag/digest pair is not one immutable reference. Neither is
+    allowed: no image pushed yet (the first deploy, see `ServiceSettings.awaiting_image`)."""
     if tag is not None and digest is not None:
         return "digest", "set either tag or digest, not both", digest
-    if tag is None and digest is None:
-        return "tag", "an image needs a digest (preferred) or an immutable tag", None
     if tag is not None:
         if tag.lower() in MUTABLE_TAGS:
             return "tag", "`latest` moves; pin a digest or a release tag (the repository refuses to overwrite tags)", tag
@@ -53,7 +53,9 @@ class ImageSettings(Section):
     digest: str | None = Field(
         None,
         description="Image digest `sha256:<64 hex>` (preferred: what was scanned is what runs). "
-        "Exactly one of `digest` and `tag` unless the service has variants. Default none.",
+        "At most one of `digest` and `tag`; neither means no image has been pushed yet: the "
+        "stack declares the repository, role and network policies but no workload, and `mlp "
+        "plan` says so (README \"Deploying for real\"). Default none.",
     )
     tag: str | None = Field(
         None,
@@ -72,7 +74,9 @@ class ImageSettings(Section):
 class VariantSettings(Section):
     """One arm of an A/B experiment: an image of the service's repository and its traffic share."""
 
-    digest: str | None = Field(None, description="Image digest of this variant. Default none.")
+    digest: str | None = Field(
+        None, description="Image digest of this variant. Default none (all variants pinned, or none yet)."
+    )
     tag: str | None = Field(None, description="Release tag of this variant (`latest` refused). Default none.")
     weight: int = Field(ge=0, le=100, description="Percent of the service's load balancer traffic. Required; the weights of a service sum to 100.")
 
@@ -194,8 +198,15 @@ class ServiceSettings(Section):
     )
     host: str | None = Field(
         None,
-        description="Host name the ALB routes to the service; its ACM certificate is discovered "
-        "from it (HTTPS only). Required when exposed. Default none.",
+        description="Host name the ALB routes to the service (HTTPS only). Required when "
+        "exposed; with `dns` it must be in the hosted zone, and the stack requests and "
+        "validates its ACM certificate and writes its alias record there. Default none.",
+    )
+    certificate_arn: str | None = Field(
+        None,
+        description="An issued ACM certificate for `host`, in the stack's region, to use instead "
+        "of one the stack requests; the service then needs no `dns`, and without `dns` its DNS "
+        "record is yours to point at the load balancer. Default none.",
     )
     callers: tuple[str, ...] = Field(
         (), description="Other services allowed to call this one (network policy). Default none."
@@ -244,6 +255,20 @@ class ServiceSettings(Section):
             raise ValueError("must be a lowercase DNS name such as `autocomplete.example.com`")
         return value
 
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate_arn(cls, value: str | None) -> str | None:
+        if value is not None and not ACM_CERTIFICATE_ARN.match(value):
+            raise ValueError("must be an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<uuid>")
+        return value
+
+    @property
+    def awaiting_image(self) -> bool:
+        """No image pinned yet (the first deploy): nothing to run, so no workload is declared."""
+        if self.variants:
+            return all(variant.digest is None and variant.tag is None for variant in self.variants.values())
+        return self.image.digest is None and self.image.tag is None
+
     @field_validator("variants")
     @classmethod
     def _variant_names(cls, value: dict[str, VariantSettings]) -> dict[str, VariantSettings]:
@@ -269,6 +294,14 @@ class ServiceSettings(Section):
                 raise KeyRuleError(
                     "exposed", "variants split traffic at the load balancer, so the service must be `public`", self.exposed
                 )
+            unpinned = sorted(name for name, variant in self.variants.items() if variant.digest is None and variant.tag is None)
+            if unpinned and len(unpinned) != len(self.variants):
+                raise KeyRuleError(
+                    f"variants.{unpinned[0]}.digest",
+                    "pin every variant or none: an experiment cannot start with an arm missing",
+                    None,
+                    False,
+                )
         else:
             problem = _image_reference_problem(self.image.tag, self.image.digest)
             if problem:
@@ -283,6 +316,8 @@ class ServiceSettings(Section):
                 "VPC has dedicated load balancer subnets",
                 self.exposed,
             )
+        if self.certificate_arn is not None and self.exposed == "none":
+            raise KeyRuleError("certificateArn", "only an exposed service has a load balancer to use it", self.certificate_arn)
         if self.exposed != "none" and self.host is None:
             raise KeyRuleError("host", f"an `{self.exposed}` service needs a host name for its HTTPS listener", None, False)
         if self.pre_stop_seconds >= self.termination_grace_period_seconds:

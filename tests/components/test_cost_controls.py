@@ -60,16 +60,17 @@ def test_each_stack_declares_its_budget_to_the_alert_topic(stack_inventory, stac
         assert notification["subscriberSnsTopicArns"] == [stack_inventory.outputs["alertTopicArn"]]
         assert notification["subscriberEmailAddresses"] == config["budgetEmails"]
     activated = {t.inputs["tagKey"] for t in stack_inventory.of_type("aws:costexplorer/costAllocationTag:CostAllocationTag")}
-    expected = set(COST_ALLOCATION_TAG_KEYS) if config.get("activateCostAllocationTags", True) else set()
+    expected = set(COST_ALLOCATION_TAG_KEYS) if config.get("activateCostAllocationTags", False) else set()
     assert activated == expected
 
 
-def test_exactly_one_stack_owns_the_account_wide_tag_activation(plan):
-    """Both stacks bill to one payer account; two stacks declaring the same activation would
-    fight over it, and destroying either would deactivate the tags for both."""
-    owners = [
-        stack
-        for stack in ("dev", "prod")
-        if plan(stack).of_type("aws:costexplorer/costAllocationTag:CostAllocationTag")
-    ]
-    assert owners == ["prod"]
+def test_no_shipped_stack_activates_cost_allocation_tags_on_its_first_up(plan, stack_document):
+    """Cost Explorer refuses a key billing has not seen yet (up to a day after the first tagged
+    resource: hashicorp/terraform-provider-aws #29068, #31442) and any activation from an
+    Organizations member account (#37636), so a first `up` that declares one fails. Activation is a later,
+    opt-in step (README "Deploying for real")."""
+    for stack in ("dev", "prod"):
+        assert stack_document(stack)["config"]["ml-platform:cost"]["activateCostAllocationTags"] is False, stack
+        declared = [r.name for r in plan(stack).of_type("aws:costexplorer/costAllocationTag:CostAllocationTag")]
+        assert declared == [], f"{stack} declares {declared} on its first up"
+

@@ -30,7 +30,14 @@ DOMAIN_ARN = "arn:aws:es:us-east-1:123456789012:domain/mlp-unit-search"
 DIGEST = "sha256:" + "c" * 64
 
 
-def declare_service(declare, spec: ServiceSpec, statements=()):
+ZONE = "Z0123456789ABCDEFGHIJ"
+
+
+def declare_service(declare, spec: ServiceSpec, statements=(), **args):
+    """`MlService` under the mocks; an exposed one gets its certificate in the zone `ZONE`
+    unless `args` say otherwise."""
+    args.setdefault("hosted_zone_id", ZONE)
+
     def build():
         cluster = k8s.Provider("k8s", kubeconfig=KUBECONFIG)
         provider = aws.Provider("aws", region="us-east-1")
@@ -43,6 +50,7 @@ def declare_service(declare, spec: ServiceSpec, statements=()):
                 oidc_issuer=OIDC_ISSUER,
                 repository_name=f"ml-platform-unit/{spec.name}",
                 policy_statements=[statement() for statement in statements],
+                **args,
             ),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
@@ -284,3 +292,74 @@ def test_every_variant_waits_for_every_service_of_the_experiment(declare):
     assert len(deployments) == 2 and len(routing) == 4  # two variant Services, the aggregate, the Ingress
     for deployment in deployments:
         assert routing <= set(deployment.dependencies), deployment.name
+
+
+# --- the first deploy, certificates and DNS ---------------------------------------------------
+
+
+def _kinds(inventory) -> set[str]:
+    return {r.inputs["kind"] for r in inventory.kubernetes_objects()}
+
+
+def test_a_service_without_an_image_declares_its_repository_role_and_policies_but_no_workload(declare):
+    """Before the first push nothing can pull: a Deployment would never become ready and
+    pulumi-kubernetes would wait for it until the update times out."""
+    inventory = declare_service(declare, autocomplete(variants=()), SEARCH)
+    assert _kinds(inventory) == {"Namespace", "ServiceAccount", "NetworkPolicy"}
+    assert len(inventory.of_type("aws:ecr/repository:Repository")) == 1
+    assert len(inventory.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")) == 1
+    assert len(inventory.of_type("aws:iam/role:Role")) == 1
+    # The certificate is requested now, so it is issued by the `up` that adds the workload.
+    assert len(inventory.of_type("aws:acm/certificateValidation:CertificateValidation")) == 1
+    # No Ingress, so no load balancer to point the host at yet.
+    assert [r.inputs["type"] for r in inventory.of_type("aws:route53/record:Record")] == ["CNAME"]
+
+
+def test_the_same_service_with_its_image_declares_the_workload(declare):
+    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress"} <= _kinds(
+        declare_service(declare, autocomplete(), SEARCH)
+    )
+
+
+def test_an_exposed_service_waits_for_its_validated_certificate(declare):
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    (certificate,) = inventory.of_type("aws:acm/certificate:Certificate")
+    assert (certificate.inputs["domainName"], certificate.inputs["validationMethod"]) == ("autocomplete.example.com", "DNS")
+    (validation,) = inventory.of_type("aws:acm/certificateValidation:CertificateValidation")
+    assert validation.inputs["certificateArn"] == certificate.urn or validation.inputs["certificateArn"].startswith("arn:aws:acm:")
+    (record,) = [r for r in inventory.of_type("aws:route53/record:Record") if r.inputs["type"] == "CNAME"]
+    assert record.inputs["zoneId"] == ZONE and record.inputs["name"].endswith(".autocomplete.example.com.")
+    assert validation.inputs["validationRecordFqdns"] == [record.inputs["name"].rstrip(".")]
+    (ingress,) = [r for r in inventory.kubernetes_objects() if r.inputs["kind"] == "Ingress"]
+    annotations = ingress.inputs["metadata"]["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/certificate-arn"] == validation.inputs["certificateArn"]
+    assert validation.urn in ingress.dependencies, "the ALB must not be built before the certificate is issued"
+
+
+def test_the_host_is_an_alias_of_the_load_balancer_in_the_zone(declare):
+    inventory = declare_service(declare, autocomplete(), SEARCH)
+    (alias,) = [r for r in inventory.of_type("aws:route53/record:Record") if r.inputs["type"] == "A"]
+    assert (alias.inputs["zoneId"], alias.inputs["name"]) == (ZONE, "autocomplete.example.com")
+    (target,) = alias.inputs["aliases"]
+    assert target["zoneId"] == "Z35SXDOTRQ7X7K"  # us-east-1 ALBs (ELB endpoints table)
+    assert target["name"].endswith(".us-east-1.elb.amazonaws.com") and target["evaluateTargetHealth"] is True
+
+
+def test_an_issued_certificate_is_used_as_given_and_nothing_is_requested(declare):
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0b5c4a3e-1d2f-4e6a-9b8c-7d6e5f4a3b2c"
+    inventory = declare_service(declare, autocomplete(), SEARCH, certificate_arn=arn, hosted_zone_id=None)
+    assert inventory.of_type("aws:acm/certificate:Certificate") == []
+    assert inventory.of_type("aws:route53/record:Record") == []
+    (ingress,) = [r for r in inventory.kubernetes_objects() if r.inputs["kind"] == "Ingress"]
+    assert ingress.inputs["metadata"]["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] == arn
+
+
+def test_an_exposed_service_without_any_certificate_source_is_refused(declare):
+    with pytest.raises(ValueError, match="certificate_arn or hosted_zone_id"):
+        declare_service(declare, autocomplete(), SEARCH, hosted_zone_id=None)
+
+
+def test_an_unexposed_service_gets_no_certificate_and_no_record(declare):
+    inventory = declare_service(declare, autocomplete(exposed="none", host=None, load_balancer_cidrs=()), SEARCH)
+    assert inventory.of_type("aws:acm/certificate:Certificate") == []
+    assert inventory.of_type("aws:route53/record:Record") == []

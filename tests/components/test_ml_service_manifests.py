@@ -22,6 +22,7 @@ from tests.kubernetes_checks import DEFAULT_KUBERNETES_VERSION, schema_problems
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml/recs"
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0b5c4a3e-1d2f-4e6a-9b8c-7d6e5f4a3b2c"
 
 
 def spec(**overrides) -> ServiceSpec:
@@ -45,7 +46,7 @@ def experiment(**overrides) -> ServiceSpec:
 
 def render(service: ServiceSpec) -> list[dict]:
     images = [variant.image(REPO) for variant in service.variants]
-    return service_manifests(service, images, "arn:aws:iam::123456789012:role/recs")
+    return service_manifests(service, images, "arn:aws:iam::123456789012:role/recs", CERTIFICATE)
 
 
 def of_kind(objects: list[dict], kind: str) -> list[dict]:
@@ -272,3 +273,20 @@ def test_namespace_enforces_the_restricted_pod_security_standard():
     (namespace,) = of_kind(render(spec()), "Namespace")
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     assert namespace["metadata"]["labels"]["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+
+
+def test_without_an_image_only_the_namespace_identity_and_policies_render():
+    objects = render(spec(variants=()))
+    assert [o["kind"] for o in objects[:2]] == ["Namespace", "ServiceAccount"]
+    assert {o["kind"] for o in objects[2:]} == {"NetworkPolicy"}
+    assert schema_problems(objects, DEFAULT_KUBERNETES_VERSION) == []
+
+
+def test_the_ingress_names_its_certificate_instead_of_discovering_it():
+    (ingress,) = of_kind(render(spec()), "Ingress")
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] == CERTIFICATE
+
+
+def test_an_exposed_workload_without_a_certificate_is_refused():
+    with pytest.raises(ValueError, match="certificate ARN"):
+        service_manifests(spec(), [Variant(digest=DIGEST_A).image(REPO)], "arn:aws:iam::123456789012:role/recs")

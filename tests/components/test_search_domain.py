@@ -209,11 +209,29 @@ def test_logs_go_to_retained_groups_that_the_policy_covers_exactly(declare):
     assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == search_domain_arn("us-east-1", ACCOUNT, "mlp-unit-search")
 
 
-@pytest.mark.parametrize("create", [False, True])
-def test_service_linked_role_switch(declare, create):
-    inventory = declare(lambda: SearchDomain("search", _args(create_service_linked_role=create)))
-    roles = inventory.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
-    assert [r.inputs["awsServiceName"] for r in roles] == (["opensearchservice.amazonaws.com"] if create else [])
+def test_a_created_service_linked_role_comes_before_the_domain_and_outlives_the_stack(declare):
+    inventory = declare(lambda: SearchDomain("search", _args(service_linked_role="create")))
+    (role,) = inventory.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["awsServiceName"] == "opensearchservice.amazonaws.com"
+    assert role.retain_on_delete, "destroying one stack must not delete the account's role"
+    assert role.urn in _domain(inventory).dependencies, "the domain must wait for the role"
+    assert not [token for token, _ in inventory.invokes if token == "aws:iam/getRole:getRole"]
+
+
+def test_an_existing_service_linked_role_is_read_not_declared(declare):
+    """Declaring the role where it exists fails ("has been taken"), so `existing` declares
+    nothing and reads the role: a missing one stops the preview, not the domain's creation."""
+    inventory = declare(lambda: SearchDomain("search", _args(service_linked_role="existing")))
+    assert inventory.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
+    reads = [args for token, args in inventory.invokes if token == "aws:iam/getRole:getRole"]
+    assert reads == [{"name": "AWSServiceRoleForAmazonOpenSearchService"}]
+
+
+def test_exactly_one_shipped_stack_creates_the_shared_role(plan):
+    """Both shipped stacks name one account (123456789012): two creations of the role would fail."""
+    creators = [stack for stack in ("dev", "prod") if plan(stack).of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")]
+    assert creators == ["dev"]
+    assert any(token == "aws:iam/getRole:getRole" for token, _ in plan("prod").invokes)
 
 
 @pytest.mark.parametrize(

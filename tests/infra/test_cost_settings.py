@@ -38,7 +38,8 @@ def test_defaults_when_the_section_is_omitted(stack_document, engine_config):
     document = stack_document("dev")
     del document["config"]["ml-platform:cost"]
     cost = load_settings("dev", engine_config(document)).cost
-    assert cost.hours_per_month == 730 and cost.min_spot_share == 0 and cost.activate_cost_allocation_tags
+    assert cost.hours_per_month == 730 and cost.min_spot_share == 0
+    assert not cost.activate_cost_allocation_tags, "activation is opt-in, never a first `up`"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

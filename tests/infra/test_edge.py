@@ -54,7 +54,7 @@ def test_the_crd_schema_catches_a_wrong_field():
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_only_the_exposed_services_namespaces_may_join_the_group(plan, stack):
-    inventory = plan(stack)
+    inventory = plan(stack, images="pinned")  # with its workloads, hence its Ingresses
     spec = class_params(inventory)
     (requirement,) = spec["namespaceSelector"]["matchExpressions"]
     assert requirement["key"] == "kubernetes.io/metadata.name" and requirement["operator"] == "In"

@@ -58,9 +58,9 @@ def problems_in(inventory) -> list[str]:
     return problems
 
 
-def test_every_stack_policy_passes_parliament(stack_inventory):
-    assert list(policy_documents(stack_inventory)), f"stack {stack_inventory.stack} declares no policy"
-    problems = problems_in(stack_inventory)
+def test_every_stack_policy_passes_parliament(every_plan):
+    assert list(policy_documents(every_plan)), f"stack {every_plan.stack} declares no policy"
+    problems = problems_in(every_plan)
     assert not problems, "\n".join(problems)
 
 

@@ -18,6 +18,7 @@ from infra.services import callees_of, declare_ml_services
 from infra.settings import load_settings
 from mlp.footprint import footprint
 from mlp.plan import PROJECT_DIR, Inventory
+from tests.conftest import pin_images
 from tests.kubernetes_checks import (
     CHECKOV_CONFIG,
     KUBECONFIG,
@@ -34,7 +35,9 @@ OIDC_ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF01234
 
 
 def _settings(stack: str):
-    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    """The stack's settings with its images pinned (`tests/data/pinned-images.yaml`), so every
+    service declares its workload."""
+    document = pin_images(yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()), stack)
     config = {k: json.dumps(v) if isinstance(v, (dict, list)) else str(v) for k, v in document["config"].items()}
     return load_settings(stack, config)
 
@@ -81,10 +84,12 @@ def test_configured_services_validate_strictly(stack, stack_services):
     assert schema_problems(objects, kubernetes_version(inventory)) == []
 
 
+@pytest.mark.parametrize("images", ["shipped", "pinned"])
 @pytest.mark.parametrize("stack", STACKS)
-def test_planned_stack_objects_validate_strictly(stack, plan):
-    """Every Kubernetes object `mlp plan --manifests` writes for the stack."""
-    inventory = plan(stack)
+def test_planned_stack_objects_validate_strictly(stack, images, plan):
+    """Every Kubernetes object `mlp plan --manifests` writes for the stack, on its first deploy
+    and with its images pinned."""
+    inventory = plan(stack, images=images)
     objects = [r.inputs for r in inventory.kubernetes_objects()]
     assert objects, f"{stack} declares no Kubernetes objects: the services are wired to the cluster in the program"
     assert schema_problems(objects, kubernetes_version(inventory)) == []
@@ -157,8 +162,59 @@ def test_rendered_manifests_pass_checkov(stack_services, plan, tmp_path: Path):
     for stack in STACKS:
         write_objects([r.inputs for r in stack_services(stack).kubernetes_objects()], tmp_path / f"services-{stack}")
         write_objects([r.inputs for r in plan(stack).kubernetes_objects()], tmp_path / f"stack-{stack}")
+        write_objects([r.inputs for r in plan(stack, images="pinned").kubernetes_objects()], tmp_path / f"pinned-{stack}")
     report = run_checkov(tmp_path)
     assert report["summary"]["resource_count"] > 0, "checkov scanned nothing"
     assert report["summary"]["parsing_errors"] == 0
     failed = [f"{c['check_id']} {c['resource']} ({c['check_name']})" for c in report["results"]["failed_checks"]]
     assert not failed, "\n".join(failed)
+
+
+# --- the first deploy: what a fresh account can converge on ----------------------------------
+
+
+def _repository_of(image: str) -> str:
+    """`<registry>/<repository>@sha256:...` or `<registry>/<repository>:<tag>` -> `<repository>`."""
+    path = image.split("/", 1)[1]
+    return path.split("@", 1)[0] if "@" in path else path.rsplit(":", 1)[0]
+
+
+def test_a_first_deploy_runs_no_image_from_a_repository_it_creates(stack_inventory):
+    """On a fresh account the stack's ECR repositories are created by the same update, empty: a
+    Deployment pulling from one never becomes ready and the update times out on its await."""
+    created = {r.inputs["name"] for r in stack_inventory.of_type("aws:ecr/repository:Repository")}
+    assert created, "the stack declares its services' repositories"
+    for deployment in stack_inventory.of_type("kubernetes:apps/v1:Deployment"):
+        for container in deployment.inputs["spec"]["template"]["spec"]["containers"]:
+            assert _repository_of(container["image"]) not in created, (
+                f"{deployment.name} pulls {container['image']} on the update that creates its repository"
+            )
+
+
+def test_the_pinned_stacks_pull_from_their_own_repositories(pinned_inventory):
+    """The counterpart: once pinned, every service image comes from a repository the stack owns."""
+    created = {r.inputs["name"] for r in pinned_inventory.of_type("aws:ecr/repository:Repository")}
+    pulled = {
+        _repository_of(container["image"])
+        for deployment in pinned_inventory.of_type("kubernetes:apps/v1:Deployment")
+        if deployment.inputs["metadata"]["namespace"] in {name.split("/")[-1] for name in created}
+        for container in deployment.inputs["spec"]["template"]["spec"]["containers"]
+    }
+    assert pulled == created
+
+
+def test_every_https_ingress_names_a_certificate_that_is_issued_before_it(pinned_inventory):
+    """The load balancer controller cannot build an HTTPS listener without a certificate; one
+    the stack requests must be ISSUED (its CertificateValidation) before the Ingress exists."""
+    validations = {
+        r.inputs["certificateArn"]: r.urn
+        for r in pinned_inventory.of_type("aws:acm/certificateValidation:CertificateValidation")
+    }
+    ingresses = [r for r in pinned_inventory.kubernetes_objects() if r.inputs["kind"] == "Ingress"]
+    assert ingresses, f"{pinned_inventory.stack} exposes no service"
+    for ingress in ingresses:
+        annotations = ingress.inputs["metadata"]["annotations"]
+        assert "HTTPS" in annotations["alb.ingress.kubernetes.io/listen-ports"]
+        arn = annotations.get("alb.ingress.kubernetes.io/certificate-arn")
+        assert arn, f"{ingress.name} has a TLS host and no certificate"
+        assert validations.get(arn) in ingress.dependencies, f"{ingress.name} does not wait for its certificate's validation"

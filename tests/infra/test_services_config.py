@@ -43,7 +43,32 @@ REFUSALS = {
         "`latest` moves",
     ),
     "tag and digest": (_edit("discovery.image.tag", "1.2.0"), f"{KEY}.discovery.image.digest", "not both"),
-    "no image reference": (_edit("discovery.image.digest", None), f"{KEY}.discovery.image.tag", "digest (preferred)"),
+    "one variant pinned, one not": (
+        lambda d: (_variants({"a": 50, "b": 50})(d), d["config"][KEY]["discovery"]["variants"]["b"].pop("digest")),
+        f"{KEY}.discovery.variants.b.digest",
+        "pin every variant or none",
+    ),
+    "exposed without certificate or zone": (
+        lambda d: d["config"].pop("ml-platform:dns"),
+        f"{KEY}.search-autocomplete.certificateArn",
+        "set dns.hostedZoneId and dns.hostedZoneName",
+    ),
+    "host outside the hosted zone": (
+        _edit("discovery.host", "discovery.example.org"),
+        f"{KEY}.discovery.host",
+        "not in the hosted zone ml-platform.example.com",
+    ),
+    "certificate of another region": (
+        _edit("discovery.certificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/0b5c4a3e-1d2f-4e6a-9b8c-7d6e5f4a3b2c"),
+        f"{KEY}.discovery.certificateArn",
+        "certificates of its own region (us-east-1)",
+    ),
+    "malformed certificate ARN": (_edit("discovery.certificateArn", "arn:aws:acm:us-east-1:1:cert"), f"{KEY}.discovery.certificateArn", "ACM certificate ARN"),
+    "certificate on an unexposed service": (
+        _edit("experiments.certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/0b5c4a3e-1d2f-4e6a-9b8c-7d6e5f4a3b2c"),
+        f"{KEY}.experiments.certificateArn",
+        "only an exposed service",
+    ),
     "malformed digest": (_edit("discovery.image.digest", "sha256:abc"), f"{KEY}.discovery.image.digest", "64 lowercase hex"),
     "bad repository name": (_edit("discovery.image.repository", "Discovery"), f"{KEY}.discovery.image.repository", "ECR repository name"),
     "missing memory limit": (_edit("discovery.resources.memoryLimitMib", None), f"{KEY}.discovery.resources.memoryLimitMib", "required"),
@@ -106,7 +131,7 @@ REFUSALS = {
 @pytest.mark.parametrize("case", sorted(REFUSALS))
 def test_bad_service_config_is_refused_with_its_key_path(case, stack, stack_document, engine_config):
     mutate, key_path, fragment = REFUSALS[case]
-    document = stack_document(stack)
+    document = stack_document(stack, images="pinned")
     mutate(document)
     with pytest.raises(ConfigError) as caught:
         load_settings(stack, engine_config(document))
@@ -128,12 +153,32 @@ def test_the_drain_budget_follows_the_interruption_settings(stack_document, engi
 
 
 def test_valid_variants_and_scale_to_zero_are_accepted(stack_document, engine_config):
-    document = stack_document("dev")
+    document = stack_document("dev", images="pinned")
     _variants({"control": 50, "candidate": 50})(document)
     _edit("experiments.replicas", {"min": 0, "max": 1})(document)
     settings = load_settings("dev", engine_config(document))
     assert sorted(settings.services["discovery"].variants) == ["candidate", "control"]
     assert settings.services["experiments"].replicas.min == 0
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_service_without_an_image_is_accepted_as_awaiting_one(stack, stack_document, engine_config):
+    """No digest and no tag is the first deploy (nothing pushed yet), not an error; a pinned
+    service is not awaiting."""
+    shipped = load_settings(stack, engine_config(stack_document(stack)))
+    assert all(service.awaiting_image for service in shipped.services.values())
+    pinned = load_settings(stack, engine_config(stack_document(stack, images="pinned")))
+    assert not any(service.awaiting_image for service in pinned.services.values())
+
+
+def test_an_issued_certificate_replaces_the_zone(stack_document, engine_config):
+    document = stack_document("dev", images="pinned")
+    document["config"].pop("ml-platform:dns")
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0b5c4a3e-1d2f-4e6a-9b8c-7d6e5f4a3b2c"
+    for name in ("search-autocomplete", "recommendations", "discovery"):
+        _edit(f"{name}.certificateArn", arn)(document)
+    settings = load_settings("dev", engine_config(document))
+    assert settings.dns is None and settings.services["discovery"].certificate_arn == arn
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

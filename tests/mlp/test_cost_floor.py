@@ -35,7 +35,7 @@ def _components(estimate):
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_stack_is_within_1_3_times_its_floor_and_names_what_costs_more(stack, plan):
-    estimate = _priced(plan(stack).resources, stack)
+    estimate = _priced(plan(stack, images="pinned").resources, stack)
     assert estimate.monthly_total <= 1.3 * estimate.floor_total, f"{stack}: {estimate.monthly_total / estimate.floor_total:.2f}x"
     for row in estimate.components():
         assert row.floor_usd <= row.monthly_usd + 0.01, f"{stack}: {row.component} floor above its estimate"
@@ -46,7 +46,7 @@ def test_each_stack_is_within_1_3_times_its_floor_and_names_what_costs_more(stac
 def test_the_spot_pool_floor_is_its_pods_on_the_cheapest_diversified_spot_types(plan):
     """Recomputed from the price rows: the four cheapest spot types of the pool's shape, averaged,
     at the nodes the zone spread needs, plus each node's root volume."""
-    estimate = _priced(plan("prod").resources, "prod")
+    estimate = _priced(plan("prod", images="pinned").resources, "prod")
     shape = instance_catalog()["m6a.large"].shape
     same_shape = [t.name for t in instance_catalog().values() if t.shape == shape and not t.family.startswith("t") and t.architecture == "x86_64"]
     cheapest = sorted(same_shape, key=rows.spot)[:4]
@@ -78,7 +78,7 @@ def test_on_demand_for_workloads_that_accept_spot_is_named(plan):
     def on_demand(inputs):
         inputs["mixedInstancesPolicy"]["instancesDistribution"]["onDemandPercentageAboveBaseCapacity"] = 50
 
-    estimate = _priced(_rewrite_spot_groups(plan("prod"), on_demand), "prod")
+    estimate = _priced(_rewrite_spot_groups(plan("prod", images="pinned"), on_demand), "prod")
     row = _components(estimate)["pool-spot"]
     assert row.ratio > 1.3
     assert any(r.startswith("nodePools.spot.onDemandBaseCapacity") for r in row.reasons), row.reasons
@@ -88,14 +88,14 @@ def test_a_pool_held_above_what_its_workloads_need_is_named(plan):
     def bigger(inputs):
         inputs["desiredCapacity"] = inputs["minSize"] = 4
 
-    estimate = _priced(_rewrite_spot_groups(plan("prod"), bigger), "prod")
+    estimate = _priced(_rewrite_spot_groups(plan("prod", images="pinned"), bigger), "prod")
     row = _components(estimate)["pool-spot"]
     assert row.ratio > 1.3
     assert any(r.startswith("nodePools.spot.minSize (12 nodes, the workloads need 3)") for r in row.reasons), row.reasons
 
 
 def test_the_system_pool_counts_the_addons_requests(plan):
-    estimate = _priced(plan("prod").resources, "prod")
+    estimate = _priced(plan("prod", images="pinned").resources, "prod")
     (system,) = [p for p in estimate.pools if p.pool == "system"]
     addons = [i for i in estimate.items if i.type == "kubernetes:helm.sh/v3:Release"]
     assert {i.name for i in addons} >= {"autoscaler-release", "metrics-server-release", "load-balancer-controller-release"}
@@ -122,7 +122,7 @@ def test_a_workload_that_refuses_spot_is_floored_on_demand(plan):
     from components.placement import service_pod_placement
 
     resources = []
-    for resource in plan("prod").resources:
+    for resource in plan("prod", images="pinned").resources:
         if resource.type == "kubernetes:apps/v1:Deployment" and resource.inputs["metadata"]["name"] == "experiments":
             inputs = copy.deepcopy(resource.inputs)
             placement = service_pod_placement("on-demand")

@@ -101,8 +101,12 @@ def test_switched_document_names_what_it_changed():
         switched_document(document, "fargate")
 
 
-def test_cost_engine_prints_both_side_by_side(capsys):
-    assert main(["cost", "prod", "--engine", "karpenter"]) == 0
+def test_cost_engine_prints_both_side_by_side(capsys, scratch_project, stack_document):
+    import yaml
+
+    # With the images pinned: the engines differ in how they run the workloads.
+    project = scratch_project("prod", yaml.safe_dump(stack_document("prod", images="pinned"), sort_keys=False))
+    assert main(["--project-dir", str(project), "cost", "prod", "--engine", "karpenter"]) == 0
     printed = capsys.readouterr().out
     comparison = printed[
         printed.index("prod: monthly USD under cluster-autoscaler (as configured) and karpenter") :
@@ -158,7 +162,7 @@ def test_the_other_way_round_from_a_karpenter_stack(scratch_project, capsys, sta
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_readme_engine_figures_are_what_mlp_cost_prints(stack):
+def test_readme_engine_figures_are_what_mlp_cost_prints(stack, scratch_project, stack_document):
     """The README's engine comparison quotes `mlp cost STACK --engine karpenter` for the month
     it names; a change that moves either figure must update it."""
     import datetime as dt
@@ -173,8 +177,12 @@ def test_readme_engine_figures_are_what_mlp_cost_prints(stack):
     row = re.search(rf"^\| {stack} \| ([\d,.]+) \| ([\d,.]+) \| ([\d,.+-]+) \|", section, re.M)
     assert row, f"the README has no {stack} row"
     quoted = [float(value.replace(",", "")) for value in row.groups()]
+    import yaml
+
+    # The README quotes the stacks with their images pinned (as shipped no workload runs yet).
+    project = scratch_project(stack, yaml.safe_dump(stack_document(stack, images="pinned"), sort_keys=False))
     comparison = compare_engines(
-        PROJECT_DIR, stack, "karpenter", as_of=dt.date(int(month[1]), int(month[2]), 1)
+        project, stack, "karpenter", as_of=dt.date(int(month[1]), int(month[2]), 1)
     )
     before, after = comparison.monthly
     assert quoted == pytest.approx([before, after, after - before], abs=0.01)

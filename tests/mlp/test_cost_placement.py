@@ -38,12 +38,12 @@ def _context(inventory):
     )
 
 
-def test_each_deployment_lands_on_a_pool_its_affinity_allows(stack_inventory):
-    ctx = _context(stack_inventory)
+def test_each_deployment_lands_on_a_pool_its_affinity_allows(pinned_inventory):
+    ctx = _context(pinned_inventory)
     pools = node_pools(ctx)
     groups = pod_groups(ctx)
     place(groups, pools)
-    assert groups, f"{stack_inventory.stack} declares no Deployment"
+    assert groups, f"{pinned_inventory.stack} declares no Deployment"
     for group in groups:
         assert group.placed_on is not None, f"{group.resource.name}: no pool accepts it"
         addon = group.resource.type == "kubernetes:helm.sh/v3:Release"
@@ -58,7 +58,7 @@ def test_each_deployment_lands_on_a_pool_its_affinity_allows(stack_inventory):
 @pytest.mark.parametrize(("capacity", "expected"), [("spot", "spot"), ("spot-preferred", "spot"), ("on-demand", "on-demand")])
 def test_service_capacity_settings_map_to_the_expected_pool(plan, capacity, expected):
     """The placement a service's `capacity` renders, matched against prod's pools."""
-    ctx = _context(plan("prod"))
+    ctx = _context(plan("prod", images="pinned"))
     pools = node_pools(ctx)
     (group, *_) = pod_groups(ctx)
     placement = service_pod_placement(capacity)

@@ -14,9 +14,9 @@ from tests.mlp import price_rows as rows
 
 
 @pytest.fixture
-def priced(stack_inventory):
-    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
-    return estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, as_of=date(2026, 11, 28)), settings
+def priced(pinned_inventory):
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    return estimate_resources(pinned_inventory.resources, settings, pinned_inventory.stack, as_of=date(2026, 11, 28)), settings
 
 
 def test_each_stack_stays_under_its_budget(priced):
@@ -32,22 +32,22 @@ def test_everything_each_stack_declares_is_priced(priced):
     assert result.estimate.unpriced == ()
 
 
-def test_prod_keeps_the_configured_share_of_workers_on_spot(stack_inventory):
-    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
-    assert spot_share_problem(stack_inventory.resources, settings.cost.min_spot_share) is None
+def test_prod_keeps_the_configured_share_of_workers_on_spot(pinned_inventory):
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    assert spot_share_problem(pinned_inventory.resources, settings.cost.min_spot_share) is None
 
 
-def test_network_lines_match_the_price_table(priced, stack_inventory):
+def test_network_lines_match_the_price_table(priced, pinned_inventory):
     result, settings = priced
     usage, hours = settings.cost, settings.cost.hours_per_month
     items = {item.name: item for item in result.estimate.items}
-    nats = stack_inventory.of_type("aws:ec2/natGateway:NatGateway")
+    nats = pinned_inventory.of_type("aws:ec2/natGateway:NatGateway")
     for nat in nats:
         expected = hours * rows.service("nat_gateway_hour") + usage.nat_gb_per_month / len(nats) * rows.service("nat_gateway_data_processed")
         assert items[nat.name].monthly_usd == pytest.approx(expected), nat.name
-    for address in stack_inventory.of_type("aws:ec2/eip:Eip"):
+    for address in pinned_inventory.of_type("aws:ec2/eip:Eip"):
         assert items[address.name].monthly_usd == pytest.approx(hours * rows.service("public_ipv4_address_hour"))
-    for endpoint in stack_inventory.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+    for endpoint in pinned_inventory.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
         if endpoint.inputs["vpcEndpointType"] == "Interface":
             expected = settings.network.az_count * hours * rows.service("vpc_interface_endpoint_az_hour") + usage.interface_endpoint_gb_per_month * rows.service(
                 "vpc_interface_endpoint_data_processed_first_1pb"
@@ -55,23 +55,23 @@ def test_network_lines_match_the_price_table(priced, stack_inventory):
         else:
             expected = 0.0
         assert items[endpoint.name].monthly_usd == pytest.approx(expected), endpoint.name
-    for group in stack_inventory.of_type("aws:cloudwatch/logGroup:LogGroup"):
+    for group in pinned_inventory.of_type("aws:cloudwatch/logGroup:LogGroup"):
         stored = usage.log_gb_per_month * group.inputs["retentionInDays"] / (hours / 24)
         expected = usage.log_gb_per_month * rows.service("cloudwatch_logs_ingestion_standard") + stored * rows.service("cloudwatch_logs_storage")
         assert items[group.name].monthly_usd == pytest.approx(expected), group.name
 
 
-def test_every_priced_item_belongs_to_a_declared_component(priced, stack_inventory):
+def test_every_priced_item_belongs_to_a_declared_component(priced, pinned_inventory):
     result, _ = priced
-    top_level = {r.name for r in stack_inventory.resources if r.parent is None}
+    top_level = {r.name for r in pinned_inventory.resources if r.parent is None}
     assert {item.component for item in result.estimate.items} <= top_level
 
 
-def test_naive_posture_of_a_stack_has_a_nat_per_zone_and_no_endpoints(stack_inventory):
+def test_naive_posture_of_a_stack_has_a_nat_per_zone_and_no_endpoints(pinned_inventory):
     from mlp.cost.naive import naive_posture
 
-    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
-    resources, usage = naive_posture(stack_inventory.resources, settings.cost)
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    resources, usage = naive_posture(pinned_inventory.resources, settings.cost)
     nats = [r for r in resources if r.type == "aws:ec2/natGateway:NatGateway"]
     assert len(nats) == settings.network.az_count
     assert len({r.urn for r in resources}) == len(resources)
@@ -92,29 +92,29 @@ def test_each_stack_pays_for_exactly_one_control_plane(priced):
     assert charged[0].monthly_usd == pytest.approx(730 * rows.service("eks_cluster_standard_support"))
 
 
-def test_cost_attribution_does_not_depend_on_declaration_order(stack_inventory):
+def test_cost_attribution_does_not_depend_on_declaration_order(pinned_inventory):
     """A shared ALB is charged to one fixed Ingress, whatever order the engine registered them in;
     otherwise a diff shows cost moving between services that did not change."""
     import random
 
-    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
-    shuffled = list(stack_inventory.resources)
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    shuffled = list(pinned_inventory.resources)
     random.Random(7).shuffle(shuffled)
-    ordered = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, as_of=date(2026, 11, 28))
-    reordered = estimate_resources(shuffled, settings, stack_inventory.stack, as_of=date(2026, 11, 28))
+    ordered = estimate_resources(pinned_inventory.resources, settings, pinned_inventory.stack, as_of=date(2026, 11, 28))
+    reordered = estimate_resources(shuffled, settings, pinned_inventory.stack, as_of=date(2026, 11, 28))
     by_urn = {item.urn: item.monthly_usd for item in ordered.estimate.items}
     # Equal up to float summation order, which does follow the input.
     assert {item.urn: item.monthly_usd for item in reordered.estimate.items} == pytest.approx(by_urn)
 
 
-def test_each_worker_pool_is_priced_once_over_all_its_zonal_groups(priced, stack_inventory):
+def test_each_worker_pool_is_priced_once_over_all_its_zonal_groups(priced, pinned_inventory):
     """A pool is one Auto Scaling group per zone: the estimate prices it as one pool whose size
     is the sum of its zonal groups, and every zonal group is on the bill exactly once."""
     result, _ = priced
     estimate = result.estimate
     label = "k8s.io/cluster-autoscaler/node-template/label/ml-platform.io/pool"
     groups: dict[str, list] = {}
-    for group in stack_inventory.of_type("aws:autoscaling/group:Group"):
+    for group in pinned_inventory.of_type("aws:autoscaling/group:Group"):
         pool = {t["key"]: t["value"] for t in group.inputs["tags"]}[label]
         groups.setdefault(pool, []).append(group)
     usage = {u.pool: u for u in estimate.pools}
@@ -128,42 +128,42 @@ def test_each_worker_pool_is_priced_once_over_all_its_zonal_groups(priced, stack
         assert sum(billed[g.urn].monthly_usd > 0 for g in zonal) <= 1, f"{pool}: priced on more than one zonal group"
 
 
-def test_the_naive_posture_prices_every_workload(stack_inventory):
+def test_the_naive_posture_prices_every_workload(pinned_inventory):
     """The comparison is only fair if the naive side prices the same workloads: services that
     ask for spot run on the same pools there, bought on demand."""
-    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
-    naive = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, naive=True, as_of=date(2026, 11, 28))
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    naive = estimate_resources(pinned_inventory.resources, settings, pinned_inventory.stack, naive=True, as_of=date(2026, 11, 28))
     assert naive.estimate.unpriced == ()
 
 
-def test_the_baseline_prices_no_pool_above_what_its_peak_pods_need(stack_inventory):
+def test_the_baseline_prices_no_pool_above_what_its_peak_pods_need(pinned_inventory):
     """A pool the baseline's pods do not land on stays at its minSize (no autoscaler: a group
     stays at the desired capacity it is given), not at maxSize; one they land on at what they
     pack to, at least minSize."""
-    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
-    baseline = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, naive=True, as_of=date(2026, 11, 28))
-    groups = stack_inventory.of_type("aws:autoscaling/group:Group")
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    baseline = estimate_resources(pinned_inventory.resources, settings, pinned_inventory.stack, naive=True, as_of=date(2026, 11, 28))
+    groups = pinned_inventory.of_type("aws:autoscaling/group:Group")
     assert baseline.estimate.pools
     for usage in baseline.estimate.pools:
         if usage.pool == "system":  # the managed node group
-            (system,) = stack_inventory.of_type("eks:index:ManagedNodeGroup") or stack_inventory.of_type("aws:eks/nodeGroup:NodeGroup")
+            (system,) = pinned_inventory.of_type("eks:index:ManagedNodeGroup") or pinned_inventory.of_type("aws:eks/nodeGroup:NodeGroup")
             minimum = int(system.inputs["scalingConfig"]["minSize"])
         else:
             minimum = sum(int(g.inputs.get("minSize") or 0) for g in groups if g.name.startswith(f"pool-{usage.pool}-asg-"))
         assert usage.nodes == max(usage.nodes_needed, minimum), f"{usage.pool}: {usage}"
 
 
-def test_the_baseline_gives_each_service_its_own_load_balancer_and_the_default_search_sizing(stack_inventory):
+def test_the_baseline_gives_each_service_its_own_load_balancer_and_the_default_search_sizing(pinned_inventory):
     """Every Ingress loses its group (one ALB each, the controller's default), and the domain gets
     AWS's provisioning-guide sizing: 3 x r7g.large + 3 masters when zone-aware, else 1 x t3.medium."""
     from mlp.cost.ingresses import GROUP_ANNOTATION
     from mlp.cost.naive import naive_posture
 
-    settings = stack_settings(PROJECT_DIR, stack_inventory.stack)
-    resources, _ = naive_posture(stack_inventory.resources, settings.cost)
+    settings = stack_settings(PROJECT_DIR, pinned_inventory.stack)
+    resources, _ = naive_posture(pinned_inventory.resources, settings.cost)
     ingresses = [r for r in resources if r.type == "kubernetes:networking.k8s.io/v1:Ingress"]
     assert ingresses and not any(GROUP_ANNOTATION in (r.inputs["metadata"].get("annotations") or {}) for r in ingresses)
-    baseline = estimate_resources(stack_inventory.resources, settings, stack_inventory.stack, naive=True, as_of=date(2026, 11, 28))
+    baseline = estimate_resources(pinned_inventory.resources, settings, pinned_inventory.stack, naive=True, as_of=date(2026, 11, 28))
     albs = [i for i in baseline.estimate.items if i.type.endswith("Ingress") and i.monthly_usd > 0]
     assert len(albs) == len(ingresses), "one ALB per Ingress"
     (domain,) = [r for r in resources if r.type == "aws:opensearch/domain:Domain"]

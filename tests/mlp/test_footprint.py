@@ -73,7 +73,7 @@ def test_the_zone_spread_comes_from_the_rendered_constraint():
 def test_pools_are_packed_as_the_cost_estimate_packs_them(stack, plan):
     """One placement and packing for both reports: the footprint's nodes by requests are the
     estimate's nodes needed, pool by pool."""
-    inventory = plan(stack)
+    inventory = plan(stack, images="pinned")
     settings = stack_settings(PROJECT_DIR, stack)
     result = footprint(inventory, usage=settings.cost)
     needed = {usage.pool: usage.nodes_needed for usage in estimate(inventory.resources, settings.cost, stack=stack).pools}
@@ -84,7 +84,7 @@ def test_pools_are_packed_as_the_cost_estimate_packs_them(stack, plan):
 
 
 def test_prod_needs_a_node_in_every_zone_its_services_spread_over(plan):
-    inventory = plan("prod")
+    inventory = plan("prod", images="pinned")
     settings = stack_settings(PROJECT_DIR, "prod")
     result = footprint(inventory)
     (spot,) = [pool for pool in result.pools if pool.pool == "spot"]
@@ -100,7 +100,7 @@ def test_prod_needs_a_node_in_every_zone_its_services_spread_over(plan):
 
 def test_a_workload_lands_where_its_node_affinity_allows(plan):
     """Switch one prod Deployment to `on-demand` placement: it moves to the on-demand pool."""
-    inventory = plan("prod")
+    inventory = plan("prod", images="pinned")
     resources = []
     for resource in inventory.resources:
         if resource.type == DEPLOYMENT and resource.inputs["metadata"]["name"] == "experiments":
@@ -116,13 +116,39 @@ def test_a_workload_lands_where_its_node_affinity_allows(plan):
     assert {pool.pool for pool in moved.pools} == {"spot", "on-demand", "system"}, "the add-ons stay on the system pool"
 
 
-def test_mlp_plan_prints_the_footprint(capsys):
+def test_mlp_plan_prints_the_footprint(capsys, scratch_project, stack_document):
+    import yaml
+
     from mlp.cli import main
 
-    assert main(["plan", "dev"]) == 0
+    project = scratch_project("dev", yaml.safe_dump(stack_document("dev", images="pinned"), sort_keys=False))
+    assert main(["--project-dir", str(project), "plan", "dev"]) == 0
     printed = capsys.readouterr().out
     assert "footprint at minimum scale (dev):" in printed
     assert "  pool spot: " in printed
+    assert "first deploy:" not in printed
+
+
+def test_mlp_plan_says_which_services_wait_for_an_image(capsys):
+    """The shipped stacks pin no image: the plan names each service, what was declared for it,
+    and the key to pin."""
+    from mlp.cli import main
+
+    assert main(["plan", "prod"]) == 0
+    printed = capsys.readouterr().out
+    assert "4 of 4 services have no workload yet (no image pinned)" in printed
+    assert (
+        "service discovery: no image digest yet: repository ml-platform-prod/discovery and role declared, "
+        "workload not deployed; push the image, pin ml-platform:services.discovery.image.digest, run pulumi up again"
+    ) in printed
+    assert "pin ml-platform:services.recommendations.variants.<control|candidate>.digest" in printed
+
+
+def test_a_shipped_stack_runs_no_service_pod_before_its_images_are_pushed(stack_inventory):
+    result = footprint(stack_inventory)
+    service_pods = [w for w in result.workloads if w.namespace != "kube-system"]
+    assert service_pods == [], "only the add-ons run before the images are pushed"
+    assert result.without_workload == ("discovery", "experiments", "recommendations", "search-autocomplete")
 
 
 def _with_min_replicas(inventory: Inventory, minimums: dict[str, int]) -> Inventory:
@@ -139,14 +165,14 @@ def _with_min_replicas(inventory: Inventory, minimums: dict[str, int]) -> Invent
 
 
 def test_prod_fits_its_pools_ceilings(plan):
-    fit = capacity_fit(footprint(plan("prod"), usage=stack_settings(PROJECT_DIR, "prod").cost))
+    fit = capacity_fit(footprint(plan("prod", images="pinned"), usage=stack_settings(PROJECT_DIR, "prod").cost))
     assert fit.refusals == () and fit.warnings == ()
 
 
 def test_spot_only_services_above_the_ceiling_are_refused_naming_pool_and_services(plan):
     """discovery asks for spot (capacity: spot): 250 pods of 200m (50 vCPU) cannot fit on 21 spot nodes,
     and no other pool admits them."""
-    result = footprint(_with_min_replicas(plan("prod"), {"discovery": 250}))
+    result = footprint(_with_min_replicas(plan("prod", images="pinned"), {"discovery": 250}))
     (spot,) = [pool for pool in result.pools if pool.pool == "spot"]
     assert spot.nodes > spot.max_size == 21
     fit = capacity_fit(result)
@@ -159,7 +185,7 @@ def test_spot_only_services_above_the_ceiling_are_refused_naming_pool_and_servic
 def test_an_overflow_that_may_run_elsewhere_is_only_a_warning_and_priced_where_it_runs(plan):
     """experiments prefers spot but admits the on-demand pool: 400 pods need 25 spot nodes, four
     above the ceiling of 21; the estimate caps spot at 21 and prices the rest on on-demand."""
-    inventory = _with_min_replicas(plan("prod"), {"experiments": 400})
+    inventory = _with_min_replicas(plan("prod", images="pinned"), {"experiments": 400})
     settings = stack_settings(PROJECT_DIR, "prod")
     fit = capacity_fit(footprint(inventory, usage=settings.cost))
     assert fit.refusals == ()
@@ -175,7 +201,7 @@ def test_an_overflow_that_may_run_elsewhere_is_only_a_warning_and_priced_where_i
 
 def test_an_overflow_no_pool_has_room_for_is_refused_naming_the_key(plan):
     """500 pods: the on-demand pool fills at its own maxSize 9 and spot still needs 22 > 21."""
-    fit = capacity_fit(footprint(_with_min_replicas(plan("prod"), {"experiments": 500})))
+    fit = capacity_fit(footprint(_with_min_replicas(plan("prod", images="pinned"), {"experiments": 500})))
     assert len(fit.refusals) == 1 and not fit.warnings
     assert "pool spot" in fit.refusals[0] and "ml-platform:nodePools.spot.maxSize" in fit.refusals[0]
 
@@ -185,7 +211,7 @@ def test_mlp_plan_and_cost_refuse_a_stack_that_does_not_fit(scratch_project, sta
 
     from mlp.cli import EXIT_CONFIG, main
 
-    document = stack_document("prod")
+    document = stack_document("prod", images="pinned")
     document["config"]["ml-platform:nodePools"]["spot"]["maxSize"] = 3
     document["config"]["ml-platform:services"]["discovery"]["replicas"] = {"min": 30, "max": 40}
     project = scratch_project("prod", yaml.safe_dump(document))

@@ -20,10 +20,10 @@ def test_taggable_types_come_from_the_sdk_signatures():
     assert not is_taggable("aws:nosuchmodule/thing:Thing")
 
 
-def test_every_taggable_resource_of_each_stack_carries_the_cost_tags(stack_inventory):
-    taggable = [r for r in stack_inventory.resources if is_taggable(r.type)]
+def test_every_taggable_resource_of_each_stack_carries_the_cost_tags(every_plan):
+    taggable = [r for r in every_plan.resources if is_taggable(r.type)]
     assert taggable, "the walk must see taggable resources for the check to mean anything"
-    assert missing_tags(stack_inventory.resources) == []
+    assert missing_tags(every_plan.resources) == []
 
 
 def test_the_crafted_platform_tags_launched_instances_and_volumes():
@@ -77,8 +77,8 @@ def test_each_required_key_is_checked(key):
     assert key in problem
 
 
-def test_each_stack_bounds_its_logs_and_images(stack_inventory):
-    assert unbounded_growth(stack_inventory.resources) == []
+def test_each_stack_bounds_its_logs_and_images(every_plan):
+    assert unbounded_growth(every_plan.resources) == []
 
 
 def test_log_group_without_retention_is_named():

@@ -23,7 +23,7 @@ def _by_kind(items):
 
 
 def test_prod_lists_every_external_prerequisite_with_its_key(stack_document, engine_config):
-    document = stack_document("prod")
+    document = stack_document("prod", images="pinned")
     found = _by_kind(prerequisites(_settings(document, engine_config, "prod")))
     cluster = document["config"]["ml-platform:cluster"]
     assert found["admin role"] == {
@@ -80,7 +80,7 @@ def test_plan_prints_and_writes_the_prerequisites(stack, tmp_path, capsys):
     assert "prerequisites outside the stack" in printed
     assert "ml-platform:cluster.adminRoleArns[0]" in printed
     written = json.loads(out.read_text())["prerequisites"]
-    assert {item["kind"] for item in written} >= {"admin role", "deployer", "deployer network", "image"}
+    assert {item["kind"] for item in written} >= {"admin role", "deployer", "deployer network", "hosted zone", "image"}
     assert all(set(item) == {"kind", "key", "value", "needs", "placeholder"} for item in written)
     # The shipped stacks' stand-ins are flagged: the documentation account in the roles.
     assert all(item["placeholder"] for item in written if item["kind"] in ("admin role", "deployer"))
@@ -101,6 +101,36 @@ def test_plan_prints_and_writes_the_prerequisites(stack, tmp_path, capsys):
 )
 def test_documentation_stand_ins_are_flagged(value, placeholder):
     assert looks_like_placeholder(value) is placeholder
+
+
+def test_a_shipped_stack_lists_its_zone_its_role_and_every_image_it_waits_for(stack_document, engine_config):
+    found = _by_kind(prerequisites(_settings(stack_document("prod"), engine_config, "prod")))
+    assert found["hosted zone"] == {"ml-platform:dns.hostedZoneId": "ZREPLACEWITHZONEID (ml-platform.example.com)"}
+    assert found["service-linked role"] == {"ml-platform:search.serviceLinkedRole": "existing"}  # dev creates it
+    assert found["image"] == {
+        "ml-platform:services.search-autocomplete.image.digest": "(not pinned yet)",
+        "ml-platform:services.recommendations.variants.<name>.digest": "(not pinned yet)",
+        "ml-platform:services.discovery.image.digest": "(not pinned yet)",
+        "ml-platform:services.experiments.image.digest": "(not pinned yet)",
+    }
+
+
+def test_a_created_role_is_not_a_prerequisite(stack_document, engine_config):
+    assert "service-linked role" not in _by_kind(prerequisites(_settings(stack_document("dev"), engine_config, "dev")))
+
+
+def test_an_issued_certificate_is_listed_in_place_of_the_zone(stack_document, engine_config):
+    document = stack_document("dev", images="pinned")
+    del document["config"]["ml-platform:dns"]
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/0b5c4a3e-1d2f-4e6a-9b8c-7d6e5f4a3b2c"
+    for name in ("search-autocomplete", "recommendations", "discovery"):
+        document["config"]["ml-platform:services"][name]["certificateArn"] = arn
+    items = [item for item in prerequisites(_settings(document, engine_config, "dev")) if item.kind == "certificate"]
+    assert [item.key for item in items] == [
+        f"ml-platform:services.{name}.certificateArn" for name in ("search-autocomplete", "recommendations", "discovery")
+    ]
+    assert "Its DNS record is yours" in items[0].needs
+    assert "hosted zone" not in _by_kind(prerequisites(_settings(document, engine_config, "dev")))
 
 
 def test_the_preview_permissions_cover_every_invoke_the_program_makes():
