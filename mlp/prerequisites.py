@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from components.worker_pool import carries_spot
 from infra.settings import NAMESPACE, PlatformSettings
 
 
@@ -366,6 +367,30 @@ def search_service_linked_role(settings: PlatformSettings) -> list[Prerequisite]
     ]
 
 
+def spot_service_linked_role(settings: PlatformSettings) -> list[Prerequisite]:
+    """Karpenter launches spot itself (CreateFleet), which needs the account's EC2 Spot
+    service-linked role; its controller may not create it, and a spot launch without it fails
+    with AuthFailure.ServiceLinkedRoleCreationNotPermitted and falls back to the on-demand pool
+    (Karpenter v1.14 troubleshooting, "Missing Service Linked Role"). Auto Scaling groups use
+    their own service-linked role, so only a Karpenter stack lists it."""
+    cluster = settings.cluster
+    if cluster.capacity_engine != "karpenter" or cluster.karpenter.create_spot_service_linked_role:
+        return []
+    if not any(carries_spot(pool.on_demand_percentage_above_base_capacity) for pool in settings.node_pools.values()):
+        return []
+    return [
+        Prerequisite(
+            "service-linked role",
+            _key("cluster.karpenter.createSpotServiceLinkedRole"),
+            "false",
+            "IAM role AWSServiceRoleForEC2Spot in the account: set this key in exactly one stack of "
+            "the account, or create it once with `aws iam create-service-linked-role "
+            "--aws-service-name spot.amazonaws.com`; without it Karpenter's spot launches fail and "
+            "spot-preferring pods land on the on-demand pool.",
+        )
+    ]
+
+
 def alert_recipients(settings: PlatformSettings) -> list[Prerequisite]:
     return [
         Prerequisite(
@@ -390,6 +415,7 @@ SOURCES: tuple[Callable[[PlatformSettings], list[Prerequisite]], ...] = (
     hosted_zone,
     certificates,
     search_service_linked_role,
+    spot_service_linked_role,
     model_buckets,
     images,
     alert_recipients,

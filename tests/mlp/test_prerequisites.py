@@ -159,3 +159,20 @@ def test_the_backend_secrets_tools_and_preview_role_are_listed(stack_document, e
     assert {"state backend", "secrets provider", "deployer tool", "preview role"} <= set(kinds)
     assert "AWS CLI" in kinds["deployer tool"].value and "aws eks get-token" in kinds["deployer tool"].needs
     assert "ec2:DescribeInstanceTypeOfferings" in kinds["preview role"].value
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_karpenter_stack_with_spot_lists_the_spot_service_linked_role(stack, stack_document, engine_config):
+    from tests.conftest import karpenter_variant
+
+    key = "ml-platform:cluster.karpenter.createSpotServiceLinkedRole"
+    document = karpenter_variant(stack_document(stack))
+    found = _by_kind(prerequisites(_settings(document, engine_config, stack)))
+    assert found["service-linked role"].get(key) == "false"
+    # Declared by the stack itself: nothing to supply.
+    document["config"]["ml-platform:cluster"].setdefault("karpenter", {})["createSpotServiceLinkedRole"] = True
+    found = _by_kind(prerequisites(_settings(document, engine_config, stack)))
+    assert key not in found.get("service-linked role", {})
+    # The autoscaler's groups never need it.
+    found = _by_kind(prerequisites(_settings(stack_document(stack), engine_config, stack)))
+    assert key not in found.get("service-linked role", {})
