@@ -95,9 +95,11 @@ def sizing_problems(sizing: SearchSizing) -> dict[str, str]:
             "must be 0 (no dedicated masters), 3 or 5: masters elect by majority, so 1 is a single "
             "point of failure and an even count tolerates no more failures than the odd count below it"
         )
+    # Only data nodes carry an EBS volume (EBSOptions: "attached to data nodes"); dedicated masters
+    # have none, so `dedicated_master_type` needs no volume limits.
     limits = volume_limits(sizing.instance_type)
     if limits is None:
-        problems["instance_type"] = f"{sizing.instance_type} {no_limits_message(sizing.instance_type)}"
+        problems["instance_type"] = f"{sizing.instance_type} {no_limits_message()}"
     elif (volume_problem := limits.problem(sizing.volume_size_gib)) is not None:
         problems["volume_size_gib"] = volume_problem
     low, high = GP3_IOPS

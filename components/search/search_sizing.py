@@ -256,8 +256,8 @@ def plan_domain(
         volume = limits[kind.name]
         if math.ceil(storage / count) > volume.maximum_gib:
             return (
-                f"{math.ceil(storage / count):,} GiB a node exceed the {volume.maximum_gib:,} GiB gp3 volume "
-                f"OpenSearch Service attaches to {kind.name}"
+                f"{math.ceil(storage / count):,} GiB a node exceed the {volume.maximum_gib:,} GiB "
+                f"gp3 volume OpenSearch Service attaches to {kind.name}"
             )
         shards_per_node = math.ceil(shards * copies / count)
         if shards_per_node > SHARDS_PER_HEAP_GIB * kind.heap_gib:
@@ -274,7 +274,7 @@ def plan_domain(
     if instance_type is not None and instance_type not in catalog:
         raise SizingError("instanceType", f"unknown OpenSearch instance type {instance_type}")
     if instance_type is not None and instance_type not in limits:
-        raise SizingError("instanceType", f"{instance_type} {no_limits_message(instance_type)}")
+        raise SizingError("instanceType", f"{instance_type} {no_limits_message()}")
     kinds = [catalog[instance_type]] if instance_type else [
         k for k in catalog.values() if not k.burstable and k.name in limits
     ]
@@ -346,26 +346,23 @@ def _kinds_taking(
     volume_gib: int, kinds: Sequence[SearchInstanceType], limits: Mapping[str, VolumeLimits]
 ) -> list[SearchInstanceType]:
     """The candidate types whose data nodes take a pinned `volume_gib` volume; raises
-    `SizingError` on `volumeSizeGib` when none does, saying which types would."""
+    `SizingError` on `volumeSizeGib` when none does, saying what would."""
     taking = [kind for kind in kinds if limits[kind.name].problem(volume_gib) is None]
     if taking:
         return taking
-    if len(kinds) == 1:
-        problem = limits[kinds[0].name].problem(volume_gib)
-        others = sorted(
-            (name for name, limit in limits.items() if limit.problem(volume_gib) is None and name != kinds[0].name),
-            key=lambda name: limits[name].maximum_gib,
-        )
-        fix = f"pin at most {limits[kinds[0].name].maximum_gib:,} GiB" + (
-            f", or an instanceType that takes {volume_gib:,} GiB ({', '.join(others)})" if others else ""
-        )
-        raise SizingError("volumeSizeGib", f"{problem}; {fix}")
+    if len(kinds) == 1:  # the type is pinned
+        pinned = limits[kinds[0].name]
+        others = [name for name, limit in limits.items() if limit.problem(volume_gib) is None]
+        fix = f"pin at most {pinned.maximum_gib:,} GiB"
+        if others:
+            fix += f", or an instanceType that takes {volume_gib:,} GiB ({', '.join(sorted(others))})"
+        raise SizingError("volumeSizeGib", f"{pinned.problem(volume_gib)}; {fix}")
     largest = max(kinds, key=lambda kind: limits[kind.name].maximum_gib)
     raise SizingError(
         "volumeSizeGib",
         f"no known data node type takes a {volume_gib:,} GiB gp3 volume: the largest is "
-        f"{limits[largest.name].maximum_gib:,} GiB on {largest.name} (data/opensearch/ebs_volume_limits.csv); "
-        "pin a smaller volume and more nodes",
+        f"{limits[largest.name].maximum_gib:,} GiB on {largest.name} "
+        "(data/opensearch/ebs_volume_limits.csv); pin a smaller volume and more nodes",
     )
 
 

@@ -36,16 +36,18 @@ class VolumeLimits:
 
     def problem(self, volume_gib: int) -> str | None:
         """What is wrong with a `volume_gib` volume on this type, or None."""
-        where = f"{self.instance_type} ({LIMITS_TABLE.parent.name}/{LIMITS_TABLE.name}"
-        where += ", from third-party transcriptions of AWS's table)" if self.grade == "C" else ")"
+        table = f"data/opensearch/{LIMITS_TABLE.name}"
+        if self.grade == "C":
+            table += ", from third-party transcriptions of AWS's table"
         if volume_gib < self.minimum_gib:
-            return f"OpenSearch Service attaches at least {self.minimum_gib} GiB to a data node of {where}"
-        if volume_gib > self.maximum_gib:
-            return (
-                f"OpenSearch Service attaches at most {self.maximum_gib:,} GiB of gp3 to a data node of "
-                f"{where}"
-            )
-        return None
+            bound = f"at least {self.minimum_gib:,} GiB"
+        elif volume_gib > self.maximum_gib:
+            bound = f"at most {self.maximum_gib:,} GiB of gp3"
+        else:
+            return None
+        return (
+            f"OpenSearch Service attaches {bound} to a data node of {self.instance_type} ({table})"
+        )
 
 
 @cache
@@ -63,9 +65,15 @@ def volume_limits_table() -> Mapping[str, VolumeLimits]:
         )
         for row in rows
     }
-    bad = [t for t, limits in table.items() if not 0 < limits.minimum_gib <= limits.maximum_gib or limits.grade not in ("A", "C")]
+    bad = [
+        name
+        for name, limits in table.items()
+        if not 0 < limits.minimum_gib <= limits.maximum_gib or limits.grade not in ("A", "C")
+    ]
     if bad or len(table) != len(rows):
-        raise ValueError(f"{LIMITS_TABLE}: rows repeated, or with bounds out of order or an unknown grade: {bad}")
+        raise ValueError(
+            f"{LIMITS_TABLE}: repeated rows, or bounds out of order or no grade: {bad}"
+        )
     return table
 
 
@@ -75,9 +83,10 @@ def volume_limits(instance_type: str) -> VolumeLimits | None:
     return volume_limits_table().get(instance_type)
 
 
-def no_limits_message(instance_type: str) -> str:
+def no_limits_message() -> str:
+    """Why a type without recorded limits is refused for data nodes, and what to do."""
     return (
-        f"has no EBS volume limits recorded in data/opensearch/{LIMITS_TABLE.name}, so its data-node volume "
-        "cannot be checked before `pulumi up`; add its row with a source (data/opensearch/SOURCES.md) or "
-        f"choose one of: {', '.join(sorted(volume_limits_table()))}"
+        f"has no EBS volume limits recorded in data/opensearch/{LIMITS_TABLE.name}, so its "
+        "data-node volume cannot be checked before `pulumi up`; add its row with a source "
+        "(data/opensearch/SOURCES.md) or choose one of: " + ", ".join(sorted(volume_limits_table()))
     )
