@@ -312,6 +312,8 @@ def test_alarms_watch_the_domain_and_notify_the_topic(declare, sizing, yellow, m
         ({"domain_name": "mlp-a-very-long-stack-name-search"}, "3-28 characters"),
         ({"engine_version": "OpenSearch-3.3"}, "not an engine version"),
         ({"sizing": SearchSizing(dedicated_master_count=2)}, "dedicated_master_count"),
+        # m7g.medium.search takes at most 768 GiB (data/opensearch/ebs_volume_limits.csv).
+        ({"sizing": SearchSizing(volume_size_gib=769)}, "volume_size_gib: OpenSearch Service attaches at most 768 GiB"),
         ({"access_role_arns": ["*"]}, "IAM role ARNs only"),
         ({"off_peak_window_start_hour_utc": 24}, "hour"),
     ],
