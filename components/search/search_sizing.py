@@ -279,7 +279,7 @@ def plan_domain(
         k for k in catalog.values() if not k.burstable and k.name in limits
     ]
     if volume_size_gib is not None:
-        kinds = _kinds_taking(volume_size_gib, kinds, limits)
+        kinds = _kinds_taking(volume_size_gib, kinds, limits, pinned=instance_type is not None, known=catalog)
     counts = [instance_count] if instance_count else range(minimum_nodes, MAX_DATA_NODES + 1, zones)
     best: tuple[float, SearchInstanceType, int] | None = None
     last_problem = ""
@@ -343,20 +343,25 @@ def plan_domain(
 
 
 def _kinds_taking(
-    volume_gib: int, kinds: Sequence[SearchInstanceType], limits: Mapping[str, VolumeLimits]
+    volume_gib: int,
+    kinds: Sequence[SearchInstanceType],
+    limits: Mapping[str, VolumeLimits],
+    *,
+    pinned: bool,
+    known: Mapping[str, SearchInstanceType],
 ) -> list[SearchInstanceType]:
     """The candidate types whose data nodes take a pinned `volume_gib` volume; raises
     `SizingError` on `volumeSizeGib` when none does, saying what would."""
     taking = [kind for kind in kinds if limits[kind.name].problem(volume_gib) is None]
-    if taking:
+    if taking or not kinds:
         return taking
-    if len(kinds) == 1:  # the type is pinned
-        pinned = limits[kinds[0].name]
-        others = [name for name, limit in limits.items() if limit.problem(volume_gib) is None]
-        fix = f"pin at most {pinned.maximum_gib:,} GiB"
+    if pinned:
+        (kind,) = kinds
+        others = sorted(name for name in known if name in limits and limits[name].problem(volume_gib) is None)
+        fix = f"pin at most {limits[kind.name].maximum_gib:,} GiB"
         if others:
-            fix += f", or an instanceType that takes {volume_gib:,} GiB ({', '.join(sorted(others))})"
-        raise SizingError("volumeSizeGib", f"{pinned.problem(volume_gib)}; {fix}")
+            fix += f", or an instanceType that takes {volume_gib:,} GiB ({', '.join(others)})"
+        raise SizingError("volumeSizeGib", f"{limits[kind.name].problem(volume_gib)}; {fix}")
     largest = max(kinds, key=lambda kind: limits[kind.name].maximum_gib)
     raise SizingError(
         "volumeSizeGib",
