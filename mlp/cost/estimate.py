@@ -9,9 +9,13 @@ from infra.settings.cost import CostSettings
 from mlp.cost.floor import FloorLine, SearchFloor, pool_floor, search_floor_line
 from mlp.cost.ingresses import alb_groups, public_zone_count
 from mlp.cost.model import CostItem, Estimate, PoolUsage, PricingContext, Resource, top_component
-from mlp.cost.pools import node_pools, pack, place, pod_groups, pool_cost, spill, worker_spot_share
+from mlp.cost.node_pool import pool_cost, worker_spot_share
+from mlp.cost.packing import pack, spill
+from mlp.cost.placement import place
+from mlp.cost.pools import node_pools
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.cost.rules import RULES, Priced, alb_monthly, usd
+from mlp.cost.workloads import pod_groups
 
 
 def estimate(
@@ -30,7 +34,7 @@ def estimate(
 
     `at_peak` sizes workloads at their HPA's `maxReplicas` (the naive posture's fixed size; a
     hand-sized pool is not capped by `maxSize`). Otherwise each pool is capped at its `maxSize`
-    and the pods beyond it are priced on the pool that takes them (`mlp.cost.pools.spill`).
+    and the pods beyond it are priced on the pool that takes them (`mlp.cost.packing.spill`).
     """
     prices = prices or PriceTable.load()
     ctx = PricingContext(prices=prices, usage=usage, as_of=as_of or date.today(), resources=resources, region=region)

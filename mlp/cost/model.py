@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,16 @@ from typing import Any, Protocol
 
 from infra.settings.cost import CostSettings
 from mlp.cost.prices import PriceTable
+
+RATIO_WITH_REASON = 1.3
+"""Above this many times its floor (`mlp.cost.floor`), a component names the keys that cost more."""
+
+
+def ratio(estimate_usd: float, floor_usd: float) -> float:
+    """Estimate over floor; 1 when both are nothing, infinite when only the floor is."""
+    if floor_usd <= 0:
+        return 1.0 if estimate_usd <= 0.005 else math.inf
+    return estimate_usd / floor_usd
 
 
 class Resource(Protocol):
@@ -96,8 +107,6 @@ class Estimate:
     def components(self) -> list[ComponentCost]:
         """Per component: estimate, floor, their ratio and, above `RATIO_WITH_REASON`, the keys
         that cost more; largest estimate first."""
-        from mlp.cost.floor import RATIO_WITH_REASON, ratio
-
         rows: dict[str, list] = {}
         for item in self.items:
             row = rows.setdefault(item.component, [0.0, 0.0, []])
@@ -115,8 +124,6 @@ class Estimate:
 
     def to_json(self) -> dict[str, Any]:
         """Exactly the documented shape of `mlp cost --json`."""
-        from mlp.cost.floor import ratio
-
         return {
             "stack": self.stack,
             "region": self.region,

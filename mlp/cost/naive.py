@@ -37,7 +37,8 @@ from dataclasses import replace
 from components.placement import CAPACITY_LABEL
 from infra.settings.cost import CostSettings
 from mlp.cost.model import Resource
-from mlp.cost.pools import ASG, DEPLOYMENT, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
+from mlp.cost.pools import ASG, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
+from mlp.cost.workloads import DEPLOYMENT
 from mlp.mocks import DeclaredResource
 
 NAT = "aws:ec2/natGateway:NatGateway"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mlp.cost.floor import RATIO_WITH_REASON
-from mlp.cost.model import Estimate
+from mlp.cost.model import RATIO_WITH_REASON, Estimate
 
 
 def _money(value: float) -> str:
