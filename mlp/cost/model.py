@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from infra.settings.cost import CostSettings
 from mlp.cost.prices import PriceTable
@@ -89,6 +89,9 @@ class Estimate:
     pools: tuple[PoolUsage, ...] = ()
     price_source: str = "snapshot"
     as_of: date | None = None
+    posture: Literal["configured", "naive"] = "configured"
+    """What was priced: the stack as configured, or its naive posture (`mlp.cost.naive`: the
+    baseline it is measured against)."""
 
     @property
     def monthly_total(self) -> float:
@@ -128,6 +131,7 @@ class Estimate:
             "stack": self.stack,
             "region": self.region,
             "currency": "USD",
+            "posture": self.posture,
             "monthly_total": round(self.monthly_total, 2),
             "floor_total": round(self.floor_total, 2),
             "ratio": round(ratio(self.monthly_total, self.floor_total), 3),

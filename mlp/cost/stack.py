@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -95,6 +95,8 @@ def estimate_resources(
         at_peak=naive,
         search_floor=search_floor(settings),
     )
+    if naive:
+        result = replace(result, posture="naive")
     return StackEstimate(
         estimate=result,
         budget_usd=settings.cost.monthly_budget_usd,
