@@ -42,6 +42,7 @@ from mlp.cost.placement import term_holds
 from mlp.cost.prices import UnpricedError
 from mlp.cost.rules import Priced, opensearch_domain
 from mlp.cost.workloads import PodGroup
+from mlp.wording import plural
 
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
@@ -127,12 +128,12 @@ def _pool_reasons(
     key = pool_config_key(pool.name)
     reasons = []
     if nodes > floor_nodes:
-        reasons.append(f"{key}.minSize ({nodes} nodes, the workloads need {floor_nodes})")
+        reasons.append(f"{key}.minSize ({plural(nodes, 'node')}, the workloads need {floor_nodes})")
     on_demand, _ = pool.split(nodes)
     if spot and on_demand:
         reasons.append(
-            f"{key}.onDemandBaseCapacity / onDemandPercentageAboveBaseCapacity ({on_demand} on-demand "
-            "nodes for workloads that accept spot)"
+            f"{key}.onDemandBaseCapacity / onDemandPercentageAboveBaseCapacity "
+            f"({plural(on_demand, 'on-demand node')} for workloads that accept spot)"
         )
     # The same capacity type on both sides: does a node of the pool's types cost more?
     same_mix = replace(pool, on_demand_base=0, on_demand_percentage=floor.on_demand_percentage)
@@ -174,5 +175,5 @@ def search_floor_line(resource: Resource, floor: SearchFloor, ctx: PricingContex
     }
     inputs["ebsOptions"] = {**(inputs.get("ebsOptions") or {}), "volumeSize": floor.volume_size_gib, "iops": 3000, "throughput": 125}
     priced = opensearch_domain(replace(resource, inputs=inputs), ctx)  # a DeclaredResource
-    return FloorLine(priced.monthly_usd, f"smallest domain for the index in {floor.zones} zone(s): {priced.basis}", floor.reasons)
+    return FloorLine(priced.monthly_usd, f"smallest domain for the index in {plural(floor.zones, 'zone')}: {priced.basis}", floor.reasons)
 

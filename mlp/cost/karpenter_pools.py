@@ -25,6 +25,7 @@ from mlp.cost.node_pool import NodePool, Volume
 from mlp.cost.placement import place
 from mlp.cost.quantity import parse_quantity
 from mlp.cost.workloads import pod_groups
+from mlp.wording import plural
 
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
@@ -133,7 +134,8 @@ def _with_zone_floors(pools: list[NodePool], ctx: PricingContext) -> list[NodePo
             default=0,
         )
         note = (
-            f"at least {zones} nodes: a workload on it spreads over {zones} zones (DoNotSchedule)"
+            f"at least {plural(zones, 'node')}: a workload on it spreads over {plural(zones, 'zone')} "
+            "(DoNotSchedule)"
         )
         floored.append(
             replace(pool, desired=zones, notes=(*pool.notes, note)) if zones > 1 else pool

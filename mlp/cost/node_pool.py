@@ -24,6 +24,7 @@ from components.placement import SYSTEM_POOL, SYSTEM_TAINT
 from mlp.cost.model import PricingContext, Resource
 from mlp.cost.prices import UnpricedError
 from mlp.cost.rules import Priced, ebs_monthly
+from mlp.wording import plural
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def pool_cost(pool: NodePool, nodes: int, ctx: PricingContext) -> Priced:
     else:
         od_type = pool.instance_types[0]
     od_hourly = prices.on_demand_hourly(od_type)
-    parts = [f"{nodes} nodes"]
+    parts = [plural(nodes, "node")]
     monthly = on_demand * od_hourly * ctx.hours
     if on_demand:
         parts.append(f"{on_demand} on-demand {od_type} × {ctx.hours:g} h × ${od_hourly:.4f}")

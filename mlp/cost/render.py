@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlp.cost.model import RATIO_WITH_REASON, Estimate
 from mlp.cost.naive import BASELINE
+from mlp.wording import plural
 
 
 def _money(value: float) -> str:
@@ -75,7 +76,7 @@ def table(estimate: Estimate, budget: float | None = None, search_sizing: tuple[
         for pool in estimate.pools:
             idle_share = pool.idle_usd / pool.monthly_usd if pool.monthly_usd else 0
             lines.append(
-                f"  {pool.pool}: {pool.nodes} nodes (requests need {pool.nodes_needed}), {_money(pool.monthly_usd)} "
+                f"  {pool.pool}: {plural(pool.nodes, 'node')} (requests need {pool.nodes_needed}), {_money(pool.monthly_usd)} "
                 f"= requested {_money(pool.requested_usd)} + idle {_money(pool.idle_usd)} ({idle_share:.0%})"
             )
     if estimate.unpriced:

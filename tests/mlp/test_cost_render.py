@@ -1,4 +1,4 @@
-"""How an estimate reads: the header says which posture was priced."""
+"""How an estimate reads: the header says which posture was priced, and counts are English."""
 
 from __future__ import annotations
 
@@ -31,3 +31,6 @@ def test_the_estimate_as_configured_keeps_its_header():
     assert estimate.to_json()["posture"] == "configured"
     assert "naive" not in render.table(estimate) + render.markdown(estimate)
 
+
+def test_a_pool_of_one_node_is_one_node():
+    assert "  system: 1 node (requests need 1), 50.00" in render.table(_estimate())
