@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from components.placement import POOL_LABEL, SPOT_TAINT
+from components.nodes.placement import POOL_LABEL, SPOT_TAINT
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.node_pool import NodePool, Volume
 from mlp.cost.placement import place

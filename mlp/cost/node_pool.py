@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import mean
 
-from components.placement import SYSTEM_POOL, SYSTEM_TAINT
+from components.nodes.placement import SYSTEM_POOL, SYSTEM_TAINT
 from mlp.cost.model import PricingContext, Resource
 from mlp.cost.prices import UnpricedError
 from mlp.cost.rules import Priced, ebs_monthly

@@ -1,6 +1,6 @@
 """Which pool each workload's pods land on, as the scheduler and the cluster autoscaler would
 choose: the pools its node selector, required node affinity and tolerations allow (the labels
-and taints of the placement contract, `components/placement.py`), favoured by preferred
+and taints of the placement contract, `components/nodes/placement.py`), favoured by preferred
 affinity, then worker pools before the system pool, then spot-bearing pools first.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.placement import CAPACITY_LABEL, POOL_LABEL
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL
 from mlp.cost.node_pool import NodePool
 from mlp.cost.workloads import PodGroup
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from components.placement import POOL_LABEL, SPOT_TAINT, SYSTEM_POOL, SYSTEM_TAINT
+from components.nodes.placement import POOL_LABEL, SPOT_TAINT, SYSTEM_POOL, SYSTEM_TAINT
 from mlp.cost.karpenter_pools import karpenter_node_pools
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.node_pool import NodePool, Volume

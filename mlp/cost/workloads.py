@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.placement import CAPACITY_LABEL, POOL_LABEL
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.node_pool import NodePool
 from mlp.cost.quantity import parse_quantity

@@ -177,7 +177,7 @@ def test_the_baseline_gives_each_service_its_own_load_balancer_and_the_default_s
 
 def test_counts_read_as_english(plan):
     """dev runs one system node and one-replica services: "1 node", "1 pod", never "1 nodes".
-    (The search sizing lines, `search_sizing`, come from components/search_sizing.py.)"""
+    (The search sizing lines, `search_sizing`, come from components/search/search_sizing.py.)"""
     settings = stack_settings(PROJECT_DIR, "dev")
     for naive in (False, True):
         result = estimate_resources(plan("dev", images="pinned").resources, settings, "dev", naive=naive, as_of=date(2026, 11, 28))
