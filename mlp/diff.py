@@ -28,7 +28,7 @@ from mlp.cost.floor import ratio
 from mlp.cost.model import ComponentCost, Estimate
 from mlp.cost.prices import PriceTable
 from mlp.cost.stack import estimate_resources, stack_settings
-from mlp.mocks import DeclaredResource
+from mlp.declared import DeclaredResource
 from mlp.plan import build_inventory
 from mlp.stack_file import read_stack_config
 

@@ -33,7 +33,7 @@ from mlp.cost.pools import (
     spill,
 )
 from mlp.cost.prices import PriceTable, UnpricedError
-from mlp.plan import Inventory
+from mlp.declared import Inventory
 
 SERVICE_COMPONENT = "mlplatform:services:MlService"
 AWS_PROVIDER = "pulumi:providers:aws"

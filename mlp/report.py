@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mlp.plan import Inventory
+from mlp.declared import Inventory
 
 
 def component_tree(inventory: Inventory) -> str:

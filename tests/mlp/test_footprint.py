@@ -14,7 +14,7 @@ from components.placement import service_pod_placement
 from mlp.cost.estimate import estimate
 from mlp.cost.stack import estimate_resources, stack_settings
 from mlp.footprint import capacity_fit, footprint, render, zone_spread
-from mlp.mocks import DeclaredResource
+from mlp.declared import DeclaredResource
 from mlp.plan import PROJECT_DIR, Inventory
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
