@@ -28,6 +28,7 @@ def _plan(args: argparse.Namespace) -> int:
     from mlp.footprint import footprint, render
     from mlp.manifests import write_manifests
     from mlp.plan import build_inventory
+    from mlp.plural import plural
     from mlp.prerequisites import prerequisites
     from mlp.prerequisites import render as render_prerequisites
     from mlp.report import component_tree
@@ -50,7 +51,7 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"inventory written to {args.json}")
     if args.manifests:
         written = write_manifests(inventory, Path(args.manifests))
-        print(f"{len(written)} Kubernetes manifests written to {args.manifests}")
+        print(f"{plural(len(written), 'Kubernetes manifest')} written to {args.manifests}")
     print(f"planned offline in {elapsed:.2f}s")
     _cost_guardrails(inventory, args, settings)
     return 0
@@ -166,6 +167,7 @@ def _live_prices(prices, resources, region: str):
 
     from mlp.cost.live import credentials_available, read_live_prices
     from mlp.cost.stack import pool_instance_types
+    from mlp.plural import plural
 
     session = boto3.Session()
     if not credentials_available(session):
@@ -173,7 +175,11 @@ def _live_prices(prices, resources, region: str):
         return prices
     types = pool_instance_types(resources, prices)
     on_demand, spot = read_live_prices(session, types, region)
-    print(f"live prices read for {len(on_demand)} on-demand and {len(spot)} spot instance types", file=sys.stderr)
+    print(
+        f"live prices read for {plural(len(on_demand), 'on-demand instance type')} and "
+        f"{plural(len(spot), 'spot instance type')}",
+        file=sys.stderr,
+    )
     return prices.with_live(on_demand, spot)
 
 

@@ -2,7 +2,7 @@
 (`DeclaredResource`), the record the mocks keep while the program runs (`Recorder`), and the
 finished `Inventory` every check and report reads.
 
-Plain data: it imports nothing of the project's, so the mocks (`mlp.mocks`, `mlp.mock_eks`) and
+Plain data: it imports nothing of the project's but `mlp.plural`, so the mocks (`mlp.mocks`, `mlp.mock_eks`) and
 the plan (`mlp.plan`) can all import it.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from mlp.plural import plural
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Inventory:
     def named(self, name: str) -> DeclaredResource:
         matches = [resource for resource in self.resources if resource.name == name]
         if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources named {name!r} in stack {self.stack}")
+            raise KeyError(f"{plural(len(matches), 'resource')} named {name!r} in stack {self.stack}")
         return matches[0]
 
     def by_urn(self, urn: str) -> DeclaredResource:

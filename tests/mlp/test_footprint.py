@@ -57,7 +57,7 @@ def test_pods_at_minimum_scale_come_from_the_autoscalers():
 
 def test_pods_without_a_pool_are_reported_not_guessed():
     text = render(footprint(_inventory(_deployment("a", "100m", "256Mi"))))
-    assert "1 pods" in text
+    assert "footprint at minimum scale (unit): 1 pod for 0 services and 0 add-ons," in text
     assert "a/a: no pool admits its pods" in text
 
 
@@ -136,7 +136,7 @@ def test_mlp_plan_says_which_services_wait_for_an_image(capsys):
 
     assert main(["plan", "prod"]) == 0
     printed = capsys.readouterr().out
-    assert "4 of 4 services have no workload yet (no image pinned)" in printed
+    assert "no workload yet for 4 of 4 services (no image pinned)" in printed
     assert (
         "service discovery: no image digest yet: repository ml-platform-prod/discovery and role declared, "
         "workload not deployed; push the image, pin ml-platform:services.discovery.image.digest, run pulumi up again"
