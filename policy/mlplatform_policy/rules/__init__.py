@@ -13,7 +13,7 @@ money being spent on purpose or by accident.
 
 from __future__ import annotations
 
-from components.instance_catalog import MIN_SPOT_INSTANCE_TYPES
+from components.nodes.instance_catalog import MIN_SPOT_INSTANCE_TYPES
 from infra.tags import REQUIRED_TAG_KEYS
 from mlplatform_policy.rules.capacity import (
     check_capacity_fit,

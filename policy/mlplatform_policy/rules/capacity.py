@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.instance_catalog import (
+from components.nodes.instance_catalog import (
     MIN_SPOT_GPU_INSTANCE_TYPES,
     MIN_SPOT_INSTANCE_TYPES,
     instance_catalog,
@@ -57,7 +57,7 @@ def check_spot_diversification(resource: PlannedResource, context: StackContext)
     if any(is_mapping(o) and o.get("instanceRequirements") for o in overrides):
         return []  # attribute-based selection lets EC2 pick from every matching type
     types = {str(o.get("instanceType")) for o in overrides if is_mapping(o) and o.get("instanceType")}
-    # The same floor config validation applies (components/instance_catalog.py): 4 types, or 3
+    # The same floor config validation applies (components/nodes/instance_catalog.py): 4 types, or 3
     # for single-GPU shapes, of which the price table has exactly three.
     catalog = instance_catalog()
     gpu = bool(types) and all(name in catalog and catalog[name].gpu_count > 0 for name in types)
@@ -76,7 +76,7 @@ def check_launch_before_terminate(resource: PlannedResource, context: StackConte
     terminate a one-instance group's only node first
     (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh.html). The
     group-level maintenance policy is left to AWS's default on purpose (see
-    `components.worker_pool.instance_refresh`)."""
+    `components.capacity.worker_pool.instance_refresh`)."""
     if resource.type != AUTOSCALING_GROUP or not is_mapping(resource.props.get("instanceRefresh")):
         return []
     settings = dig(resource.props, "instanceRefresh", "preferences")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from components.search_engine_support import extended_support_since
+from components.search.search_engine_support import extended_support_since
 from mlplatform_policy.resources import (
     PlannedResource,
     StackContext,
