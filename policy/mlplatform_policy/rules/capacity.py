@@ -23,11 +23,7 @@ from mlplatform_policy.resources import (
     is_mapping,
     items,
 )
-from mlplatform_policy.rules.rule import (
-    AUTOSCALING_GROUP,
-    EC2_INSTANCE,
-    LAUNCH_TEMPLATE,
-)
+from mlplatform_policy.rules.rule import AUTOSCALING_GROUP, EC2_INSTANCE, LAUNCH_TEMPLATE
 
 
 def check_imdsv2(resource: PlannedResource, context: StackContext) -> list[str]:

@@ -14,11 +14,7 @@ from mlplatform_policy.resources import (
     dig,
     is_mapping,
 )
-from mlplatform_policy.rules.rule import (
-    AUTOSCALING_GROUP,
-    NAT_GATEWAY,
-    SEARCH_DOMAIN,
-)
+from mlplatform_policy.rules.rule import AUTOSCALING_GROUP, NAT_GATEWAY, SEARCH_DOMAIN
 
 PRODUCTION_STACKS = ("prod",)
 

@@ -3,17 +3,8 @@ the world."""
 
 from __future__ import annotations
 
-from mlplatform_policy.resources import (
-    PlannedResource,
-    StackContext,
-    dig,
-    items,
-)
-from mlplatform_policy.rules.rule import (
-    AWS_EKS_CLUSTER,
-    EKS_CLUSTER,
-    SEARCH_DOMAIN,
-)
+from mlplatform_policy.resources import PlannedResource, StackContext, dig, items
+from mlplatform_policy.rules.rule import AWS_EKS_CLUSTER, EKS_CLUSTER, SEARCH_DOMAIN
 
 OPEN_TO_THE_WORLD = ("0.0.0.0/0", "::/0")
 

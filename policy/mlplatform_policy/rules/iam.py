@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from mlplatform_policy import iam_documents
-from mlplatform_policy.resources import (
-    PlannedResource,
-    StackContext,
-)
+from mlplatform_policy.resources import PlannedResource, StackContext
 
 
 def check_no_wildcard_principal(resource: PlannedResource, context: StackContext) -> list[str]:

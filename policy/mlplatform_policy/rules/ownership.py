@@ -8,14 +8,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from mlp import guardrails
-from mlplatform_policy.resources import (
-    PlannedResource,
-    StackContext,
-    Violation,
-)
-from mlplatform_policy.rules.rule import (
-    BUDGET,
-)
+from mlplatform_policy.resources import PlannedResource, StackContext, Violation
+from mlplatform_policy.rules.rule import BUDGET
 
 
 def with_providers(resources: Sequence[PlannedResource]) -> list[PlannedResource]:

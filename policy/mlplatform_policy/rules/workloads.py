@@ -14,10 +14,7 @@ from mlplatform_policy.resources import (
     is_mapping,
     items,
 )
-from mlplatform_policy.rules.rule import (
-    DEPLOYMENT,
-    DISRUPTION_BUDGET,
-)
+from mlplatform_policy.rules.rule import DEPLOYMENT, DISRUPTION_BUDGET
 
 
 def _pod_spec(deployment: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -5,12 +5,7 @@ Each rule of `mlplatform_policy.rules.exposure` fails on its crafted violation a
 
 from __future__ import annotations
 
-from tests.policy.crafted import (
-    Cases,
-    case_tests,
-    resource,
-    search_domain,
-)
+from tests.policy.crafted import Cases, case_tests, resource, search_domain
 
 CASES: Cases = {
     "private-search-domain": {

@@ -5,14 +5,7 @@ Each rule of `mlplatform_policy.rules.iam` fails on its crafted violation and pa
 
 from __future__ import annotations
 
-from tests.policy.crafted import (
-    ACCOUNT,
-    ROOT,
-    Cases,
-    case_tests,
-    policy_document,
-    resource,
-)
+from tests.policy.crafted import ACCOUNT, ROOT, Cases, case_tests, policy_document, resource
 
 CASES: Cases = {
     "iam-no-wildcard-principal": {

@@ -5,16 +5,7 @@ Each rule of `mlplatform_policy.rules.workloads` fails on its crafted violation 
 
 from __future__ import annotations
 
-from tests.policy.crafted import (
-    APP,
-    FULL,
-    Cases,
-    case_tests,
-    container,
-    deployment,
-    pdb,
-    resource,
-)
+from tests.policy.crafted import APP, FULL, Cases, case_tests, container, deployment, pdb, resource
 
 CASES: Cases = {
     "deployment-resources": {
