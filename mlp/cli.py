@@ -30,10 +30,10 @@ def _plan(args: argparse.Namespace) -> int:
     from mlp.footprint import footprint, render
     from mlp.manifests import write_manifests
     from mlp.plan import build_inventory
-    from mlp.plural import plural
     from mlp.prerequisites import prerequisites
     from mlp.prerequisites import render as render_prerequisites
     from mlp.report import component_tree
+    from mlp.wording import plural
 
     started = time.perf_counter()
     inventory = build_inventory(args.stack, Path(args.project_dir))
@@ -169,7 +169,7 @@ def _live_prices(prices, resources, region: str):
 
     from mlp.cost.live import credentials_available, read_live_prices
     from mlp.cost.stack import pool_instance_types
-    from mlp.plural import plural
+    from mlp.wording import plural
 
     session = boto3.Session()
     if not credentials_available(session):

@@ -2,8 +2,8 @@
 (`DeclaredResource`), the record the mocks keep while the program runs (`Recorder`), and the
 finished `Inventory` every check and report reads.
 
-Plain data: it imports nothing of the project's but `mlp.plural`, so the mocks (`mlp.mocks`, `mlp.mock_eks`) and
-the plan (`mlp.plan`) can all import it.
+Plain data: it imports nothing of the project's but `mlp.wording`, so the mocks (`mlp.mocks`,
+`mlp.mock_eks`) and the plan (`mlp.plan`) can all import it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mlp.plural import plural
+from mlp.wording import plural
 
 
 @dataclass

@@ -26,7 +26,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mlp.plural import plural
+from mlp.wording import plural
 
 CONFIG_KEY = "pulumi:disable-default-providers"
 ALWAYS_ALLOWED = "pulumi"

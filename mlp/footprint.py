@@ -34,7 +34,7 @@ from mlp.cost.pools import (
 )
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.declared import Inventory
-from mlp.plural import plural
+from mlp.wording import plural
 
 SERVICE_COMPONENT = "mlplatform:services:MlService"
 AWS_PROVIDER = "pulumi:providers:aws"

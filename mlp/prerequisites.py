@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from components.capacity.worker_pool import carries_spot
 from infra.settings import NAMESPACE, PlatformSettings
-from mlp.plural import plural
+from mlp.wording import plural
 
 
 @dataclass(frozen=True)

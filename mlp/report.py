@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from mlp.declared import Inventory
-from mlp.plural import plural
+from mlp.wording import plural
 
 
 def component_tree(inventory: Inventory) -> str:

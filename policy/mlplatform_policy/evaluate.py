@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from mlp.plural import plural
+from mlp.wording import plural
 from mlplatform_policy.resources import PlannedResource, StackContext, stack_of
 from mlplatform_policy.rules import RULES, Rule
 

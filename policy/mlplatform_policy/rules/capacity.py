@@ -13,7 +13,7 @@ from components.nodes.instance_catalog import (
     instance_catalog,
 )
 from mlp import karpenter_guardrails
-from mlp.plural import plural
+from mlp.wording import plural
 from mlplatform_policy.resources import (
     PlannedResource,
     StackContext,
