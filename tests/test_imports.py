@@ -161,28 +161,7 @@ def test_relative_imports_resolve(tmp_path: Path, relative: str, expected: str) 
     assert imported_modules("pkg.a", modules["pkg.a"], modules) == {expected}
 
 
-# Cycles known and owned elsewhere, each with why it is tolerated here: a group of modules is
-# tolerated only when every module in it starts with the prefix. Each entry must still match a
-# cycle (the test below fails once it is fixed, so the entry is removed with the fix).
-KNOWN_CYCLES = {
-    # mlp/cost dodges three cycles with function-level imports (karpenter -> stack, model ->
-    # floor, pools -> karpenter); the cost package is being split by its own change of issue 15,
-    # which owns those files. Not a legitimate design: remove this entry when that lands.
-    "mlp.cost.": "mlp/cost is restructured by the cost split of issue 15",
-}
-
-
-def tolerated(group: list[str]) -> str | None:
-    for prefix in KNOWN_CYCLES:
-        if all(module.startswith(prefix) for module in group):
-            return prefix
-    return None
-
-
 def test_no_import_cycles() -> None:
     graph = import_graph()
-    groups = strongly_connected(graph)
-    cycles = [" -> ".join(one_cycle(graph, group)) for group in groups if not tolerated(group)]
+    cycles = [" -> ".join(one_cycle(graph, group)) for group in strongly_connected(graph)]
     assert not cycles, "modules that import each other:\n" + "\n".join(cycles)
-    stale = set(KNOWN_CYCLES) - {tolerated(group) for group in groups}
-    assert not stale, f"no cycle left under {sorted(stale)}: remove it from KNOWN_CYCLES"
