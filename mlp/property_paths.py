@@ -1,152 +1,97 @@
-"""Pulumi property paths (`ignoreChanges` entries such as `desiredCapacity`, `scalingConfig.desiredSize`,
-`tags["kubernetes.io/cluster"]`, `rules[*].priority`) and what the engine does with them on an
-update: every ignored path of the new inputs is set back to its old value, so the provider never
-sees a change there.
+"""Pulumi property paths (`ignoreChanges` entries such as `desiredCapacity`,
+`scalingConfig.desiredSize`, `tags["kubernetes.io/cluster"]`, `rules[*].priority`) and what an
+update does with them: the engine diffs a resource's new inputs only after setting every ignored
+path back to its old value, so the provider never sees a change there (Pulumi docs, resource
+option `ignoreChanges`; pulumi/pulumi v3.259.0 `pkg/resource/deploy/step_generator.go`,
+`processIgnoreChanges`, with the new registration's list).
 
-A port of the pulumi/pulumi engine, v3.259.0: `parsePropertyPath` and `PropertyPath.reset` in
-`sdk/go/common/resource/properties_path.go`, applied by `processIgnoreChanges` in
-`pkg/resource/deploy/step_generator.go` with the NEW registration's `ignoreChanges` (the goal's,
-not the old state's). Pulumi's Python SDK has no parser of its own, so this one follows the Go
-code branch by branch; the engine's "cannot ignore changes in added or removed elements" notice
-(a path `reset` refuses) is where the change stays visible here too.
+The grammar is the one the option documents: names separated by `.`, `[n]` list indexes,
+`["key"]` for keys with dots or other punctuation (`\\"` inside), and `[*]` for every element.
+Where a path runs through an element only one side has (an item added to a list), the engine
+cannot ignore it and reports the change; so does this.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 PathElement = str | int
 WILDCARD = "*"
 
+# One element of a path: `.name` (no dot before the first), `[123]`, `[*]` or `["quoted key"]`.
+_ELEMENT = re.compile(r'(?P<dot>\.)?(?P<name>[^.\["\]]+)|\[(?P<index>\d+|\*)\]|\["(?P<quoted>(?:[^"\\]|\\.)*)"\]')
+
 
 class PropertyPathError(ValueError):
-    """A path the engine cannot parse (it then skips the entry, `processIgnoreChanges`)."""
+    """A path that does not follow the grammar; the engine skips such an entry with a warning."""
 
 
 def parse_property_path(path: str) -> list[PathElement]:
-    """`parsePropertyPath(path, strict=False)`: names up to the next `.` or `[`, `[n]` indexes,
-    `["quoted"]` keys (with `\\"` escapes), and `[*]` wildcards."""
-    if path.startswith("."):
-        raise PropertyPathError("expected property path to start with a name or index")
+    """The elements of `path`: names and quoted keys as strings, indexes as ints, `[*]` as `*`."""
     elements: list[PathElement] = []
-    rest = path
-    while rest:
-        if rest[0] == ".":
-            rest = rest[1:]
-            if not rest:
-                raise PropertyPathError("expected property path to end with a name or index")
-        elif rest[0] == "[":
-            if len(rest) > 1 and rest[1] == '"':
-                key, i = [], 2
-                while True:
-                    if i >= len(rest):
-                        raise PropertyPathError("missing closing quote in property name")
-                    if rest[i] == '"':
-                        i += 1
-                        break
-                    if rest[i] == "\\" and i + 1 < len(rest) and rest[i + 1] == '"':
-                        key.append('"')
-                        i += 2
-                    else:
-                        key.append(rest[i])
-                        i += 1
-                if i >= len(rest) or rest[i] != "]":
-                    raise PropertyPathError("missing closing bracket in property access")
-                elements.append("".join(key))
-                rest = rest[i + 1 :]
-            else:
-                close = rest.find("]")
-                if close == -1:
-                    raise PropertyPathError("missing closing bracket in array index")
-                segment = rest[1:close]
-                if segment == WILDCARD:
-                    elements.append(WILDCARD)
-                else:
-                    try:
-                        elements.append(int(segment))
-                    except ValueError as error:
-                        raise PropertyPathError(f"invalid array index: {segment!r}") from error
-                rest = rest[close + 1 :]
+    position = 0
+    while position < len(path):
+        match = _ELEMENT.match(path, position)
+        if match is None or bool(match["dot"]) != (position > 0 and match["name"] is not None):
+            raise PropertyPathError(f"property path {path!r}: unexpected text at {path[position:]!r}")
+        if match["name"] is not None:
+            elements.append(match["name"])
+        elif match["index"] is not None:
+            elements.append(WILDCARD if match["index"] == WILDCARD else int(match["index"]))
         else:
-            end = next((i for i, c in enumerate(rest) if c in ".["), len(rest))
-            elements.append(rest[:end])
-            rest = rest[end:]
+            elements.append(re.sub(r"\\(.)", r"\1", match["quoted"]))
+        position = match.end()
+    if not elements:
+        raise PropertyPathError("an empty property path")
     return elements
 
 
-def _reset(path: list[PathElement], old: Any, new: Any) -> bool:
-    """`PropertyPath.reset`: `new` (changed in place) takes `old`'s value at `path`; False where
-    the engine reports a path error (the element was added or removed)."""
-    if not path:
-        return False
-    key, rest = path[0], path[1:]
-    if isinstance(key, int):
-        if key < 0:
-            return False
-        old_list, new_list = isinstance(old, list), isinstance(new, list)
-        if not rest:
-            if not old_list and not new_list:
-                return True
-            if not old_list or not new_list:
-                return False
-            if key >= len(old) and key >= len(new):
-                return True
-            if key >= len(old) or key >= len(new):
-                return False
+def _keys(old: Any, new: Any, element: PathElement) -> list[PathElement] | None:
+    """The keys or indexes `element` selects in both containers; None where the containers differ
+    in kind or the element exists on one side only (the change cannot be ignored there)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        if element == WILDCARD:
+            return [key for key in old if key in new]
+        if isinstance(element, str):
+            return [element] if element in old and element in new else (None if element in old or element in new else [])
+        return None
+    if isinstance(old, list) and isinstance(new, list):
+        if element == WILDCARD:
+            return list(range(min(len(old), len(new))))
+        if isinstance(element, int):
+            inside = (element < len(old), element < len(new))
+            return [element] if all(inside) else (None if any(inside) else [])
+        return None
+    return [] if old is None and new is None else None
+
+
+def _restore(path: list[PathElement], old: Any, new: Any) -> None:
+    """Set `new` (in place) back to `old` at `path` wherever both sides have it."""
+    element, rest = path[0], path[1:]
+    if not rest and isinstance(element, str) and element != WILDCARD and isinstance(new, dict):
+        # The last name: the old value comes back, or the key goes if the old inputs had none.
+        if isinstance(old, dict) and element in old:
+            new[element] = copy.deepcopy(old[element])
+        elif not isinstance(old, dict) or element not in old:
+            new.pop(element, None)
+        return
+    for key in _keys(old, new, element) or ():
+        if rest:
+            _restore(rest, old[key], new[key])
+        else:
             new[key] = copy.deepcopy(old[key])
-            return True
-        if not old_list or not new_list:
-            return not old_list and not new_list
-        if key >= len(old) or key >= len(new):
-            return False
-        return _reset(rest, old[key], new[key])
-    if key == WILDCARD:
-        if not rest:
-            if isinstance(new, dict):
-                if isinstance(old, dict):
-                    new.clear()
-                    new.update(copy.deepcopy(old))
-                return True
-            if isinstance(new, list):
-                if isinstance(old, list):
-                    for i in range(min(len(old), len(new))):
-                        new[i] = copy.deepcopy(old[i])
-                    return len(old) == len(new)
-                return True
-            return False
-        if isinstance(old, dict) and isinstance(new, dict):
-            return all(k in new and _reset(rest, old[k], new[k]) for k in old)
-        if isinstance(old, list) and isinstance(new, list):
-            paired = all(_reset(rest, o, n) for o, n in zip(old, new, strict=False))
-            return paired and len(old) == len(new)
-        return False
-    if not rest:
-        if isinstance(old, dict) and key in old:
-            if not isinstance(new, dict):
-                return False
-            new[key] = copy.deepcopy(old[key])
-        elif isinstance(new, dict):
-            new.pop(key, None)
-        return True
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        return not isinstance(old, dict) and not isinstance(new, dict)
-    if key in old and key not in new:
-        return False
-    if key not in old and key not in new:
-        return True
-    return _reset(rest, old.get(key), new[key])
 
 
 def with_ignored_changes(new: dict[str, Any], old: dict[str, Any], ignore_changes: list[str]) -> dict[str, Any]:
-    """`new` as the engine diffs it against `old`: a copy with every `ignore_changes` path set
-    back to its old value (or dropped where the old inputs have none). An unparsable path is
-    skipped, and one the engine refuses leaves that part of the change, as `pulumi up` does."""
+    """A copy of `new` as the engine diffs it against `old`: every `ignore_changes` path set back
+    to its old value (dropped where the old inputs have none). A malformed path changes nothing."""
     ignored = copy.deepcopy(new)
     for entry in ignore_changes:
         try:
             path = parse_property_path(entry)
         except PropertyPathError:
             continue
-        _reset(path, old, ignored)
+        _restore(path, old, ignored)
     return ignored

@@ -35,3 +35,22 @@ def test_an_ignored_key_the_old_inputs_lack_is_dropped_and_the_new_inputs_are_no
     new = {"desiredCapacity": 3, "maxSize": 4}
     assert with_ignored_changes(new, {"maxSize": 4}, ["desiredCapacity", "root["]) == {"maxSize": 4}
     assert new == {"desiredCapacity": 3, "maxSize": 4}
+
+
+def test_a_nested_path_takes_the_old_value_and_leaves_its_siblings_changed():
+    old = {"scalingConfig": {"desiredSize": 1, "maxSize": 2}}
+    new = {"scalingConfig": {"desiredSize": 3, "maxSize": 5}}
+    assert with_ignored_changes(new, old, ["scalingConfig.desiredSize"]) == {"scalingConfig": {"desiredSize": 1, "maxSize": 5}}
+
+
+def test_a_wildcard_restores_every_element_both_sides_have_and_an_added_one_stays_visible():
+    old = {"rules": [{"priority": 1, "name": "a"}]}
+    new = {"rules": [{"priority": 9, "name": "b"}, {"priority": 7, "name": "c"}]}
+    assert with_ignored_changes(new, old, ["rules[*].priority"]) == {
+        "rules": [{"priority": 1, "name": "b"}, {"priority": 7, "name": "c"}]
+    }
+
+
+def test_an_index_only_one_side_has_cannot_be_ignored():
+    assert with_ignored_changes({"a": [1, 2]}, {"a": [1]}, ["a[1]"]) == {"a": [1, 2]}
+    assert with_ignored_changes({"a": [1, 5]}, {"a": [1, 2]}, ["a[1]"]) == {"a": [1, 2]}
