@@ -6,26 +6,26 @@ per component, in dependency order. Logic lives in `components/` and `infra/sett
 
 import pulumi
 
-from components.alerting import Alerting, AlertingArgs
-from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from components.cost_controls import CostControls, CostControlsArgs
-from components.eks_cluster import EksCluster
-from components.interruption_handling import (
+from components.alerting.alerting import Alerting, AlertingArgs
+from components.capacity.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from components.cluster.eks_cluster import EksCluster
+from components.cluster.metrics_server import MetricsServer, MetricsServerArgs
+from components.cost.cost_controls import CostControls, CostControlsArgs
+from components.edge.load_balancer_controller import (
+    LoadBalancerController,
+    LoadBalancerControllerArgs,
+    load_balancer_attributes,
+)
+from components.edge.load_balancer_logs import LoadBalancerLogs, LoadBalancerLogsArgs
+from components.interruption.interruption_handling import (
     MANAGED_INSTANCE_TAGS,
     InterruptionHandling,
     InterruptionHandlingArgs,
     WorkerGroup,
 )
-from components.load_balancer_controller import (
-    LoadBalancerController,
-    LoadBalancerControllerArgs,
-    load_balancer_attributes,
-)
-from components.load_balancer_logs import LoadBalancerLogs, LoadBalancerLogsArgs
-from components.metrics_server import MetricsServer, MetricsServerArgs
-from components.network import DeployerRoute, Network, NetworkArgs
-from components.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
-from components.subnet_plan import plan_subnets
+from components.network.network import DeployerRoute, Network, NetworkArgs
+from components.network.subnet_plan import plan_subnets
+from components.search.search_domain import SearchDomain, SearchDomainArgs, search_domain_arn
 from infra.cluster_wiring import (
     cluster_args,
     declare_gpu_support,

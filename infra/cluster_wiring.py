@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 
 import pulumi
 
-from components.cluster_autoscaler import PoolPreference
-from components.eks_cluster import AddonVersions, EksCluster, EksClusterArgs
-from components.network import Network
-from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
-from components.worker_pool import WorkerPool, WorkerPoolArgs, zonal_group_name
+from components.capacity.cluster_autoscaler import PoolPreference
+from components.capacity.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
+from components.capacity.worker_pool import WorkerPool, WorkerPoolArgs, zonal_group_name
+from components.cluster.eks_cluster import AddonVersions, EksCluster, EksClusterArgs
+from components.network.network import Network
 from infra.settings import PlatformSettings
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings
 from infra.settings.node_pools import NodePoolSettings

@@ -8,14 +8,18 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.eks_cluster import EksCluster
-from components.karpenter_controller import KarpenterController, KarpenterControllerArgs
-from components.karpenter_interruption_queue import (
+from components.cluster.eks_cluster import EksCluster
+from components.karpenter.karpenter_controller import KarpenterController, KarpenterControllerArgs
+from components.karpenter.karpenter_interruption_queue import (
     KarpenterInterruptionQueue,
     KarpenterInterruptionQueueArgs,
 )
-from components.karpenter_manifests import DISCOVERY_TAG, KarpenterNodeSettings, KarpenterPool
-from components.karpenter_node_pools import KarpenterNodePools, KarpenterNodePoolsArgs
+from components.karpenter.karpenter_manifests import (
+    DISCOVERY_TAG,
+    KarpenterNodeSettings,
+    KarpenterPool,
+)
+from components.karpenter.karpenter_node_pools import KarpenterNodePools, KarpenterNodePoolsArgs
 from infra.cluster_wiring import GPU_POOL, pool_settings
 from infra.settings import PlatformSettings
 

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
-from components.zone_choice import (
+from components.network.zone_choice import (
     ZoneChoiceError,
     choose_zones,
     offered_types_by_zone,
@@ -50,7 +50,7 @@ def availability_zones(
     pinned_ids: Sequence[str],
     pool_instance_types: Mapping[str, Sequence[str]],
 ) -> list[str]:
-    """The names of the zones to span (`components.zone_choice.choose_zones`): the pinned zone
+    """The names of the zones to span (`components.network.zone_choice.choose_zones`): the pinned zone
     IDs, or the first `count` by ID that EKS accepts and that offer the pools' instance types,
     mapped to this account's names with the region's answer. Standard zones only (local and
     wavelength zones need an opt-in). A choice the region cannot give stops here, naming

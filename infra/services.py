@@ -11,17 +11,17 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.ml_service import MlService, MlServiceArgs
-from components.ml_service_access import model_read_statement, search_read_statement
-from components.ml_service_manifests import ServiceSpec, Variant
-from components.priority_classes import (
+from components.cluster.priority_classes import (
     PRIORITY_CLASS_BY_SETTING,
     PriorityClasses,
     PriorityClassesArgs,
 )
-from infra.tags import SERVICE_TAG_KEY
+from components.services.ml_service import MlService, MlServiceArgs
+from components.services.ml_service_access import model_read_statement, search_read_statement
+from components.services.ml_service_manifests import ServiceSpec, Variant
 from infra.settings import NAMESPACE, PlatformSettings
 from infra.settings.services import ServiceSettings
+from infra.tags import SERVICE_TAG_KEY
 
 
 def pending_images(settings: PlatformSettings) -> list[str]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from components.worker_pool import carries_spot
+from components.capacity.worker_pool import carries_spot
 from infra.settings import NAMESPACE, PlatformSettings
 
 
@@ -242,12 +242,12 @@ INVOKE_ACTIONS: dict[str, str | None] = {
     # `internal/service/iam/session_context_data_source.go`).
     "aws:index/getCallerIdentity:getCallerIdentity": "sts:GetCallerIdentity",
     "aws:iam/getSessionContext:getSessionContext": "iam:GetRole",
-    # The EKS-optimised AMI of the worker pools (`components/worker_pool.py`).
+    # The EKS-optimised AMI of the worker pools (`components/capacity/worker_pool.py`).
     "aws:ssm/getParameter:getParameter": "ssm:GetParameter",
     # The OpenSearch service-linked role a stack with `search.serviceLinkedRole: existing` reads
-    # (`components/search_domain.py`).
+    # (`components/search/search_domain.py`).
     "aws:iam/getRole:getRole": "iam:GetRole",
-    # The ALB alias zone of the services' DNS records (`components/ml_service.py`): a table
+    # The ALB alias zone of the services' DNS records (`components/services/ml_service.py`): a table
     # inside the provider (terraform-provider-aws `aws_lb_hosted_zone_id`), no AWS call.
     "aws:lb/getHostedZoneId:getHostedZoneId": None,
     # Answered by the provider from its own configuration, no AWS call.

@@ -173,7 +173,11 @@ def scratch_project(tmp_path: Path) -> Callable[[str, str], Path]:
 def autoscaler_example(declare) -> Callable[[str], Inventory]:
     """`ClusterAutoscaler` for one Kubernetes minor (spot and on-demand pools) under the
     recording mocks; shared by the chart-keys and add-on hardening checks."""
-    from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs, PoolPreference
+    from components.capacity.cluster_autoscaler import (
+        ClusterAutoscaler,
+        ClusterAutoscalerArgs,
+        PoolPreference,
+    )
 
     def _build(kubernetes_version: str) -> Inventory:
         return declare(
@@ -202,8 +206,12 @@ def interruption_example(declare) -> Callable[..., Inventory]:
     the drill and the IAM sweep."""
     import pulumi_kubernetes as k8s
 
-    from components.drain_budget import DrainBudget
-    from components.interruption_handling import InterruptionHandling, InterruptionHandlingArgs, WorkerGroup
+    from components.interruption.drain_budget import DrainBudget
+    from components.interruption.interruption_handling import (
+        InterruptionHandling,
+        InterruptionHandlingArgs,
+        WorkerGroup,
+    )
 
     def asg(prefix: str, carries_spot: bool, capacity_rebalance: bool) -> WorkerGroup:
         """A pool's zonal groups, as `WorkerPool` names them (one per zone)."""

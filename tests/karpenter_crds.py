@@ -30,7 +30,7 @@ import jsonschema
 import yaml
 from celpy import celtypes
 
-from components.karpenter_controller import CHART_VERSION
+from components.karpenter.karpenter_controller import CHART_VERSION
 
 # The folder of the pinned release: bumping the chart without its CRDs fails here, loudly.
 CRDS = Path(__file__).resolve().parent / "data" / f"karpenter-{CHART_VERSION}"

@@ -125,6 +125,50 @@ def test_every_relative_link_resolves(path: Path):
     assert not problems, f"{path.relative_to(PROJECT_DIR)}: broken links:\n" + "\n".join(problems)
 
 
+# Top-level folders of this repository: a code span starting with one names a path here. docs/
+# is left out (the pages cite upstream paths such as `docs/guide/ingress/annotations.md`, and the
+# pages themselves are checked as links).
+REPOSITORY_FOLDERS = (
+    "components/", "infra/", "mlp/", "policy/", "tests/", "tools/", "services/", "data/",
+    ".github/", ".ci/",
+)
+
+
+def missing_paths(text: str, root: Path = PROJECT_DIR) -> list[str]:
+    """Each repository path a text names in a code span (`components/search/search_sizing.py`)
+    that does not exist; placeholders (`services/<name>/`) and URN tails are not paths."""
+    missing = []
+    for token in _inline_tokens(_MARKDOWN.parse(text)):
+        if token.type != "code_inline" or not token.content.startswith(REPOSITORY_FOLDERS):
+            continue
+        path = token.content.split("::")[0].rstrip(",.:;")
+        if re.search(r"[<>*{}$\s]", path):
+            continue
+        if not (root / path).exists():
+            missing.append(path)
+    return missing
+
+
+@pytest.mark.parametrize(
+    "path", [README, *sorted(DOCS.glob("**/*.md"))], ids=lambda p: str(p.relative_to(PROJECT_DIR))
+)
+def test_every_repository_path_named_exists(path: Path):
+    missing = missing_paths(path.read_text())
+    assert not missing, (
+        f"{path.relative_to(PROJECT_DIR)} names paths that do not exist: {missing}"
+    )
+
+
+def test_the_path_check_finds_what_is_missing(tmp_path: Path):
+    (tmp_path / "components" / "search").mkdir(parents=True)
+    (tmp_path / "components" / "search" / "search_sizing.py").write_text("")
+    text = (
+        "`components/search/search_sizing.py` `components/search_sizing.py` `services/<name>/`"
+        " `docs/guide/x.md` `uv run mlp plan dev`\n\n```\ncomponents/in_fence.py\n```\n"
+    )
+    assert missing_paths(text, root=tmp_path) == ["components/search_sizing.py"]
+
+
 def test_the_link_check_finds_what_is_broken(tmp_path: Path):
     """The checker itself: a missing file, a missing heading, a repeated heading's suffix, links in
     code (not links), reference-style links and images."""

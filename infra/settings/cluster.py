@@ -8,11 +8,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.cluster_autoscaler import CHART_FOR_KUBERNETES
-from components.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
-from components.instance_catalog import pool_type_problems
-from components.principals import principal_key
-from components.worker_pool import carries_spot
+from components.capacity.cluster_autoscaler import CHART_FOR_KUBERNETES
+from components.capacity.instance_catalog import pool_type_problems
+from components.capacity.worker_pool import carries_spot
+from components.cluster.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
+from components.cluster.principals import principal_key
 from infra.settings.base import Section
 from infra.settings.karpenter import KarpenterSettings
 from infra.settings.rules import KeyRuleError, refuse_repeats
@@ -357,7 +357,7 @@ class ClusterSettings(Section):
             raise ValueError("must be a Kubernetes minor version such as 1.35")
         if value not in END_OF_STANDARD_SUPPORT:
             raise ValueError(
-                f"is not in the EKS support calendar (components/eks_versions.py): "
+                f"is not in the EKS support calendar (components/cluster/eks_versions.py): "
                 f"{', '.join(known_versions())}"
             )
         if value not in CHART_FOR_KUBERNETES:
@@ -386,7 +386,7 @@ class ClusterSettings(Section):
     @model_validator(mode="after")
     def _one_access_entry_per_role(self) -> ClusterSettings:
         # By principal, not by string: a role's ARN with and without its path is one principal
-        # (`components.principals.principal_key`).
+        # (`components.cluster.principals.principal_key`).
         admins = {principal_key(arn) for arn in (*self.admin_role_arns, self.deployer_role_arn) if arn}
         both = sorted(arn for arn in self.preview_role_arns if principal_key(arn) in admins)
         if both:

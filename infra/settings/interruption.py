@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from components.drain_budget import DrainBudget
-from components.interruption_events import QUEUE_RETENTION_SECONDS
+from components.interruption.drain_budget import DrainBudget
+from components.interruption.interruption_events import QUEUE_RETENTION_SECONDS
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
 

@@ -7,8 +7,8 @@ import re
 
 from pydantic import Field, field_validator
 
-from components.karpenter_controller import CHART_VERSION as KARPENTER_VERSION
-from components.karpenter_controller import KUBERNETES_RANGE, supports_kubernetes
+from components.karpenter.karpenter_controller import CHART_VERSION as KARPENTER_VERSION
+from components.karpenter.karpenter_controller import KUBERNETES_RANGE, supports_kubernetes
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
 

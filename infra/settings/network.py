@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.zone_choice import EKS_UNSUPPORTED_ZONE_IDS, ZONE_ID
+from components.network.zone_choice import EKS_UNSUPPORTED_ZONE_IDS, ZONE_ID
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError, refuse_repeats
 

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from components.worker_pool import zone_sizes
+from components.capacity.worker_pool import zone_sizes
 from infra.settings.alerts import AlertSettings
 from infra.settings.base import Section
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings

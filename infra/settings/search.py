@@ -9,14 +9,14 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.search_domain import SearchSizing, sizing_problems
-from components.search_engine_support import (
+from components.search.search_domain import SearchSizing, sizing_problems
+from components.search.search_engine_support import (
     SUPPORT_CALENDAR,
     extended_support_cost_note,
     parse_engine_version,
     support_window,
 )
-from components.search_sizing import (
+from components.search.search_sizing import (
     PRICE_TABLE,
     DomainPlan,
     SearchIndex,
@@ -125,7 +125,7 @@ class SearchSettings(Section):
         DEFAULT_ENGINE_VERSION,
         description="`OpenSearch_X.Y`, or `Elasticsearch_7.10` to migrate an existing index. Default "
         "`OpenSearch_3.3`: the newest release AWS documents, on standard support with no announced "
-        "end. A version on paid extended support (calendar in `components/search_engine_support.py`) "
+        "end. A version on paid extended support (calendar in `components/search/search_engine_support.py`) "
         "is refused unless `acceptExtendedSupportCost` is `true`.",
     )
     accept_extended_support_cost: bool = Field(
@@ -254,7 +254,7 @@ class SearchSettings(Section):
                 "accepted sizes are medium (e.g. m7g.medium.search, t3.medium.search)"
             )
         if value not in known_search_types():
-            # Like an unknown EC2 type (components/instance_catalog.py): a type the price table
+            # Like an unknown EC2 type (components/capacity/instance_catalog.py): a type the price table
             # lacks could be neither sized nor priced, and would drop out of the estimate.
             raise ValueError(
                 f"unknown OpenSearch instance type: not in data/pricing/{PRICE_TABLE.name} (known: "

@@ -1,6 +1,6 @@
 """The estimate's view of the support calendars that change a price: EKS extended support
-(`components/eks_versions.py`) and OpenSearch/Elasticsearch extended support
-(`components/search_engine_support.py`, read by the OpenSearch rule). A month is priced hour by
+(`components/cluster/eks_versions.py`) and OpenSearch/Elasticsearch extended support
+(`components/search/search_engine_support.py`, read by the OpenSearch rule). A month is priced hour by
 hour against them, so a version whose standard support ends mid-month pays the surcharge only
 for the hours after that date.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from components.eks_versions import END_OF_STANDARD_SUPPORT, known_versions, minor_key
+from components.cluster.eks_versions import END_OF_STANDARD_SUPPORT, known_versions, minor_key
 
 
 def _as_datetime(day: date) -> datetime:

@@ -26,7 +26,13 @@ from dataclasses import dataclass, field, replace
 from statistics import mean
 from typing import Any
 
-from components.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL, SYSTEM_TAINT
+from components.capacity.placement import (
+    CAPACITY_LABEL,
+    POOL_LABEL,
+    SPOT_TAINT,
+    SYSTEM_POOL,
+    SYSTEM_TAINT,
+)
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.prices import UnpricedError
 from mlp.cost.quantity import parse_quantity

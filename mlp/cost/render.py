@@ -61,7 +61,7 @@ def table(estimate: Estimate, budget: float | None = None, search_sizing: tuple[
         f"{_total_ratio(estimate):>6}  {_budget_line(estimate, budget)}"
     )
     if search_sizing:
-        lines += ["", "search domain sized from the index (components/search_sizing.py):"]
+        lines += ["", "search domain sized from the index (components/search/search_sizing.py):"]
         lines += [f"  {line}" for line in search_sizing]
     if estimate.pools:
         lines += ["", "node pools (workload requests packed onto the pool's instance type):"]

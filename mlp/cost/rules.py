@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.search_engine_support import size_factor, surcharge_periods
+from components.search.search_engine_support import size_factor, surcharge_periods
 from mlp.cost.calendars import eks_extended_hours, hours_between
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.prices import UnpricedError

@@ -16,9 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from components.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES, MIN_SPOT_INSTANCE_TYPES, instance_catalog
-from components.search_engine_support import extended_support_since
+from components.capacity.instance_catalog import (
+    MIN_SPOT_GPU_INSTANCE_TYPES,
+    MIN_SPOT_INSTANCE_TYPES,
+    instance_catalog,
+)
+from components.search.search_engine_support import extended_support_since
 from infra.tags import REQUIRED_TAG_KEYS
+from mlp import guardrails, karpenter_guardrails
 from mlplatform_policy import iam_documents
 from mlplatform_policy.resources import (
     PlannedResource,
@@ -30,7 +35,6 @@ from mlplatform_policy.resources import (
     items,
     truthy,
 )
-from mlp import guardrails, karpenter_guardrails
 
 AUTOSCALING_GROUP = guardrails.ASG
 LAUNCH_TEMPLATE = guardrails.LAUNCH_TEMPLATE
@@ -200,7 +204,7 @@ def check_spot_diversification(resource: PlannedResource, context: StackContext)
     if any(is_mapping(o) and o.get("instanceRequirements") for o in overrides):
         return []  # attribute-based selection lets EC2 pick from every matching type
     types = {str(o.get("instanceType")) for o in overrides if is_mapping(o) and o.get("instanceType")}
-    # The same floor config validation applies (components/instance_catalog.py): 4 types, or 3
+    # The same floor config validation applies (components/capacity/instance_catalog.py): 4 types, or 3
     # for single-GPU shapes, of which the price table has exactly three.
     catalog = instance_catalog()
     gpu = bool(types) and all(name in catalog and catalog[name].gpu_count > 0 for name in types)
@@ -219,7 +223,7 @@ def check_launch_before_terminate(resource: PlannedResource, context: StackConte
     terminate a one-instance group's only node first
     (https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-instance-refresh.html). The
     group-level maintenance policy is left to AWS's default on purpose (see
-    `components.worker_pool.instance_refresh`)."""
+    `components.capacity.worker_pool.instance_refresh`)."""
     if resource.type != AUTOSCALING_GROUP or not is_mapping(resource.props.get("instanceRefresh")):
         return []
     settings = dig(resource.props, "instanceRefresh", "preferences")

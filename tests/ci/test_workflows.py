@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.ml_service import CACHE_TAG
+from components.services.ml_service import CACHE_TAG
 from mlp.cluster_reach import UNREACHABLE_MARKERS, reports_unreachable_cluster
 from mlp.plan import PROJECT_DIR
 

@@ -38,13 +38,13 @@ def test_every_release_of_the_stack_uses_only_keys_of_its_pinned_chart(stack_inv
 
 
 def _device_plugin():
-    from components.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
+    from components.capacity.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 
     return NvidiaDevicePlugin("gpu", NvidiaDevicePluginArgs())
 
 
 def _pinned_autoscaler_versions() -> list[str]:
-    from components.cluster_autoscaler import CHART_FOR_KUBERNETES
+    from components.capacity.cluster_autoscaler import CHART_FOR_KUBERNETES
 
     return sorted(CHART_FOR_KUBERNETES)
 

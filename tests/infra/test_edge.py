@@ -10,8 +10,8 @@ import re
 import jsonschema
 import pytest
 
-from components.load_balancer_controller import ingress_class_params_spec
-from components.ml_service_manifests import READINESS_GATE_INJECT_LABEL
+from components.edge.load_balancer_controller import ingress_class_params_spec
+from components.services.ml_service_manifests import READINESS_GATE_INJECT_LABEL
 from mlp.plan import PROJECT_DIR
 
 CRD_SCHEMA = json.loads((PROJECT_DIR / "tests" / "data" / "ingressclassparams-crd-3.5.0.json").read_text())

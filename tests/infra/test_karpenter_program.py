@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from components.karpenter_manifests import DISCOVERY_TAG
-from components.worker_pool import capacity_type_of, pool_labels, pool_taints
+from components.capacity.worker_pool import capacity_type_of, pool_labels, pool_taints
+from components.karpenter.karpenter_manifests import DISCOVERY_TAG
 from infra.settings import load_settings
 from mlp.diff import compare
 from mlp.plan import PROJECT_DIR, Inventory
@@ -309,8 +309,8 @@ def test_the_gpu_pool_becomes_a_tainted_gpu_node_pool(stack_document, scratch_pr
     NodePool (spot floor 3 types, GPU and spot taints, GPUs limited) and the device plugin."""
     import yaml
 
-    from components.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES
-    from components.placement import GPU_TAINT, SPOT_TAINT
+    from components.capacity.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES
+    from components.capacity.placement import GPU_TAINT, SPOT_TAINT
     from mlp.plan import build_inventory
 
     document = karpenter_variant(stack_document("dev"))
@@ -330,7 +330,7 @@ def test_the_gpu_pool_becomes_a_tainted_gpu_node_pool(stack_document, scratch_pr
     assert types["minValues"] == MIN_SPOT_GPU_INSTANCE_TYPES
     assert spec["limits"]["nvidia.com/gpu"] == "2"
     assert [p for o in custom_resources(inventory) for p in crd_problems(o)] == []
-    from components.nvidia_device_plugin import CHART as DEVICE_PLUGIN_CHART
+    from components.capacity.nvidia_device_plugin import CHART as DEVICE_PLUGIN_CHART
 
     assert DEVICE_PLUGIN_CHART in {
         r.inputs.get("chart") for r in inventory.of_type("kubernetes:helm.sh/v3:Release")

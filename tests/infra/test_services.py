@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from components.subnet_plan import plan_subnets
+from components.network.subnet_plan import plan_subnets
 from infra.services import callees_of, declare_ml_services
 from infra.settings import load_settings
 from mlp.footprint import footprint

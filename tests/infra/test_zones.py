@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.zone_choice import EKS_UNSUPPORTED_ZONE_IDS
+from components.network.zone_choice import EKS_UNSUPPORTED_ZONE_IDS
 from infra.settings import ConfigError
 from mlp.mock_state import _availability_zones
 from mlp.plan import build_inventory

@@ -11,7 +11,7 @@ import pytest
 from mlplatform_policy.evaluate import evaluate, from_inventory
 from mlplatform_policy.rules import RULES
 
-from components.karpenter_manifests import (
+from components.karpenter.karpenter_manifests import (
     KarpenterNodeSettings,
     KarpenterPool,
     node_class_manifest,

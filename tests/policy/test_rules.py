@@ -16,7 +16,6 @@ from mlplatform_policy.evaluate import evaluate
 from mlplatform_policy.resources import PlannedResource
 from mlplatform_policy.rules import RULES
 
-
 TODAY = date(2026, 11, 28)
 ACCOUNT = "123456789012"
 DEFAULT_TAGS = {
@@ -108,7 +107,7 @@ SPOT_TYPES = ["m6a.large", "m7a.large", "m6i.large", "m5a.large"]
 
 def spot_deployment(replicas: float) -> dict[str, Any]:
     """A Deployment that may run on spot only (`capacity: spot`), 1 vCPU a pod."""
-    from components.placement import service_pod_placement
+    from components.capacity.placement import service_pod_placement
 
     pod = {"containers": [{"name": "app", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}], **service_pod_placement("spot")}
     return {"kind": "Deployment", "metadata": {"name": "ranker", "namespace": "ml"},

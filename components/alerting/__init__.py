@@ -1,0 +1,1 @@
+"""Where alarms and budget alerts go: the platform's alert topic."""

@@ -1,0 +1,1 @@
+"""The platform's VPC: per-AZ subnets, NAT, endpoints, flow logs, and which zones it spans."""
