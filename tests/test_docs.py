@@ -277,3 +277,47 @@ def test_config_reference_write_rewrites_the_docs_page(tmp_path: Path, capsys):
     assert text.startswith("# Configuration\n\nkept\n\n") and text.endswith("\n\nkept too\n")
     assert main(["--project-dir", str(tmp_path), "config-reference", "--write"]) == 0
     assert "already up to date" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_cost_figures_are_what_mlp_cost_prints(stack, plan, scratch_project, stack_document):
+    """docs/cost.md's floor and baseline tables and the README quote `mlp cost STACK [--naive]
+    --as-of 2026-11-28` with the images pinned (tests/data/pinned-images.yaml); a change that
+    moves a figure must update them. Priced as `mlp cost` prices, from the session's plan."""
+    import datetime as dt
+
+    import yaml
+
+    from mlp.cost.prices import PriceTable
+    from mlp.cost.stack import estimate_resources, stack_settings
+
+    page = (DOCS / "cost.md").read_text()
+    assert "--as-of 2026-11-28" in page, "docs/cost.md no longer names the day of its figures"
+    inventory = plan(stack, images="pinned")
+    project = scratch_project(stack, yaml.safe_dump(stack_document(stack, images="pinned")))
+    settings, prices, day = stack_settings(project, stack), PriceTable.load(), dt.date(2026, 11, 28)
+    posture, baseline = (
+        estimate_resources(
+            inventory.resources, settings, stack, prices=prices, naive=naive, as_of=day
+        ).estimate.to_json()
+        for naive in (False, True)
+    )
+    total, floor = posture["monthly_total"], posture["floor_total"]
+    naive_total = baseline["monthly_total"]
+    money = r"([\d,]+\.\d\d)"
+    floors = re.search(rf"^  \| {stack} \| {money} \| {money} \| ([\d.]+) \|", page, re.MULTILINE)
+    assert floors, f"docs/cost.md has no {stack} row in the floor table"
+    rows = re.search(
+        rf"^\| {stack} \| {money} \| {money} \| {money} \| ([\d.]+) \|", page, re.MULTILINE
+    )
+    assert rows, f"docs/cost.md has no {stack} row in the baseline table"
+    quoted_floor = [float(value.replace(",", "")) for value in floors.groups()]
+    quoted_rows = [float(value.replace(",", "")) for value in rows.groups()]
+    assert quoted_floor == pytest.approx([total, floor, round(total / floor, 2)], abs=0.005)
+    assert quoted_rows == pytest.approx(
+        [total, floor, naive_total, round(naive_total / total, 2)], abs=0.005
+    )
+    readme = README.read_text()
+    assert f"{total:,.2f}" in readme and f"{naive_total:,.2f}" in readme, (
+        f"README.md does not quote {stack}'s posture {total:,.2f} and baseline {naive_total:,.2f}"
+    )
