@@ -10,7 +10,8 @@ import pulumi
 from components.capacity.cluster_autoscaler import PoolPreference
 from components.capacity.nvidia_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 from components.capacity.worker_pool import WorkerPool, WorkerPoolArgs, zonal_group_name
-from components.cluster.eks_cluster import AddonVersions, EksCluster, EksClusterArgs
+from components.cluster.eks_cluster import EksCluster, EksClusterArgs
+from components.cluster.managed_addons import AddonVersions
 from components.network.network import Network
 from infra.settings import PlatformSettings
 from infra.settings.cluster import ClusterSettings, GpuPoolSettings

@@ -2,8 +2,8 @@
 
 The Kubernetes provider installs every Helm release and Kubernetes object with the credentials of
 whoever runs `pulumi up` (pulumi-eks's kubeconfig runs `aws eks get-token` with them). The cluster
-has no creator-admin grant (`components.cluster.eks_cluster.disable_creator_admin`), so that identity gets a
-cluster-admin access entry of its own, found here from the provider's credentials.
+has no creator-admin grant (`components.cluster.access_entries.disable_creator_admin`), so that
+identity gets a cluster-admin access entry of its own, found here from the provider's credentials.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from components.cluster.priority_classes import (
 )
 from components.services.ml_service import MlService, MlServiceArgs
 from components.services.ml_service_access import model_read_statement, search_read_statement
-from components.services.ml_service_manifests import ServiceSpec, Variant
+from components.services.service_spec import ServiceSpec, Variant
 from infra.settings import NAMESPACE, PlatformSettings
 from infra.settings.services import ServiceSettings
 from infra.tags import SERVICE_TAG_KEY

@@ -14,7 +14,7 @@ import yaml
 from components.capacity.placement import system_pod_placement
 from components.cluster.addon_compatibility import KubernetesSupport
 from components.cluster.addon_security import container_security_context, pod_security_context
-from components.services.workload_role import WorkloadRole, WorkloadRoleArgs
+from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 
 CHART = "cluster-autoscaler"
 CHART_REPOSITORY = "https://kubernetes.github.io/autoscaler"

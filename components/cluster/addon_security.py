@@ -1,7 +1,7 @@
 """The pod and container security contexts the Helm add-ons run with, as plain values.
 
-The same posture as the services' pods (`components/services/ml_service_manifests.py`): non-root with a
-UID of 10000 or more, seccomp `RuntimeDefault`, no privilege escalation, every capability
+The same posture as the services' pods (`components/services/workload_manifests.py`): non-root
+with a UID of 10000 or more, seccomp `RuntimeDefault`, no privilege escalation, every capability
 dropped, a read-only root filesystem. Each add-on component places these at its chart's own
 values keys (`POD_SECURITY_CONTEXT_KEY`, `CONTAINER_SECURITY_CONTEXT_KEY` next to each release,
 with the template that reads them) and names what its workload cannot take.

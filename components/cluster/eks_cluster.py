@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,189 +12,37 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
-from components.capacity.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
-from components.cluster.key_policy import account_administered_key_policy
+from components.cluster.access_entries import (
+    CLUSTER_ADMIN_POLICY,
+    CLUSTER_VIEW_POLICY,
+    admin_entries,
+    disable_creator_admin,
+    viewer_entries,
+)
+from components.cluster.control_plane_policies import (
+    cluster_trust_policy,
+    secrets_key_policy,
+    secrets_key_use_policy,
+)
+from components.cluster.managed_addons import (
+    AddonVersions,
+    coredns_configuration,
+    ebs_csi_configuration,
+    vpc_cni_configuration,
+)
 from components.cluster.principals import principal_key
 from components.cluster.system_node_pool import SystemNodePool, SystemNodePoolArgs
-from components.services.workload_role import WorkloadRole, WorkloadRoleArgs
+from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator")
 """Who called the API, what changed, and who authenticated; `controllerManager` and
 `scheduler` are left off: noisy, rarely read, and billed per GB ingested."""
 
-CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-# Read-only on most Kubernetes objects, no Secrets (EKS user guide, "Review access policy
-# permissions": AmazonEKSViewPolicy). What a preview needs to reach the API server, and nothing
-# that writes: pulumi-kubernetes previews against a reachable API server, and where a server-side
-# dry-run is refused (403) it computes that object's diff client-side (provider.go, Create/Update
-# with `req.GetPreview()` and `apierrors.IsForbidden`).
-CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 STS_AUDIENCE = "sts.amazonaws.com"
 
-
-@dataclass(frozen=True, kw_only=True)
-class AddonVersions:
-    """EKS managed add-on versions (`aws eks describe-addon-versions --kubernetes-version X`).
-    No field has a default here: a version valid for one cluster minor is wrong for another, so
-    the caller always states it (the stacks take theirs from `ml-platform:cluster.addons`, whose
-    defaults are documented in `infra/settings/cluster.py`)."""
-
-    vpc_cni: str
-    """vpc-cni add-on version, e.g. "v1.22.3-eksbuild.1" (1.14 or newer for network policy).
-    Required, no default."""
-    coredns: str
-    """coredns add-on version, e.g. "v1.13.2-eksbuild.21". Required, no default."""
-    kube_proxy: str
-    """kube-proxy add-on version; its minor must equal the cluster's, e.g. "v1.35.3-eksbuild.18".
-    Required, no default."""
-    ebs_csi_driver: str
-    """aws-ebs-csi-driver add-on version, e.g. "v1.58.0-eksbuild.1". Required, no default."""
-
-
-PULUMI_EKS_IN_CLUSTER_OPTIONS = (
-    "roleMappings",
-    "userMappings",
-    "instanceRoles",
-    "storageClasses",
-    "vpcCniOptions",
-    "fargate",
-    "enableConfigMapMutable",
-)
-"""pulumi-eks `Cluster` options under which pulumi-eks itself deploys objects into the cluster
-through its own kubeconfig (the aws-auth ConfigMap, StorageClasses, its VPC CNI, the Fargate
-profile's CoreDNS changes; v4 `nodejs/eks/cluster/cluster.ts`). They are the only reason it
-needs the creator-admin grant `disable_creator_admin` removes, so none may be set; nor may
-`useDefaultVpcCni` be false or an authentication mode that uses the ConfigMap be chosen. A test
-holds the declared cluster to that."""
-
-
-def disable_creator_admin(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
-    """pulumi-eks always asks EKS to make the cluster's creator an admin
-    (`accessConfig.bootstrapClusterCreatorAdminPermissions: true` whenever an authentication
-    mode is set; pulumi-eks nodejs/eks/cluster/cluster.ts, v4.x). That grant is invisible,
-    cannot be changed after creation and outlives whoever ran the first deploy, so this
-    transform turns it off on the component's `aws:eks/cluster:Cluster` child; admins come
-    only from explicit access entries.
-
-    pulumi-eks wants the grant only because it may deploy in-cluster objects itself; safe only
-    while none of `PULUMI_EKS_IN_CLUSTER_OPTIONS` is used (every in-cluster object here goes
-    through `EksCluster.kubernetes_provider`, as an admin role from access entries)."""
-    if args.type_ != "aws:eks/cluster:Cluster":
-        return None
-    props = dict(args.props)
-    access_config = dict(props.get("accessConfig") or {})
-    access_config["bootstrapClusterCreatorAdminPermissions"] = False
-    props["accessConfig"] = access_config
-    return pulumi.ResourceTransformResult(props=props, opts=args.opts)
-
-
-def access_entry_name(arn: str) -> str:
-    """A resource name that depends on the principal alone: `access-<name>-<hash>`, the hash over
-    `principal_key` (so two accounts' roles of one name differ), whatever the principal's policy.
-    Reordering `adminRoleArns` or `previewRoleArns`, the deployer becoming an admin role, or a
-    viewer becoming an admin, leaves every principal under the same resource, so no update
-    creates a second entry for a principal before deleting the first (EKS refuses it:
-    ResourceInUseException)."""
-    key = principal_key(arn)
-    name = key.rsplit("/", 1)[1][:32]
-    return f"access-{name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-
-
-def admin_entries(admin_role_arns: Sequence[str], deployer_principal_arn: str | None) -> dict[str, str]:
-    """Access entry name (`access_entry_name`) -> principal ARN, one per principal: every admin
-    role and the identity running `pulumi up`. An IAM principal can be in one access entry only
-    (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html), so ARNs of
-    one principal (`principal_key`) make one entry; its ARN is the one with a path when one has it
-    (the deployer's is the STS issuer ARN, the role's full ARN, which EKS matches the caller to),
-    the deployer's on a tie. Sorted by name, so the order of `adminRoleArns` changes nothing."""
-    chosen: dict[str, str] = {}
-    candidates = [*admin_role_arns, *([deployer_principal_arn] if deployer_principal_arn else [])]
-    for arn in candidates:
-        key = principal_key(arn)
-        held = chosen.get(key)
-        if held is None or arn.count("/") >= held.count("/"):
-            chosen[key] = arn
-    return dict(sorted((access_entry_name(arn), arn) for arn in chosen.values()))
-
-
-def viewer_entries(viewer_role_arns: Sequence[str], admins: Mapping[str, str]) -> dict[str, str]:
-    """Access entry name -> principal ARN for the read-only roles, one per principal, leaving
-    out any principal `admins` (from `admin_entries`) already holds: the config refuses a role
-    both admin and viewer, but an unpinned deployer previewing as a viewer role is one, and
-    its admin entry must be the only one."""
-    held = {principal_key(arn) for arn in admins.values()}
-    chosen: dict[str, str] = {}
-    for arn in viewer_role_arns:
-        key = principal_key(arn)
-        if key not in held and (key not in chosen or arn.count("/") > chosen[key].count("/")):
-            chosen[key] = arn
-    return dict(sorted((access_entry_name(arn), arn) for arn in chosen.values()))
-
-
-def cluster_trust_policy() -> dict:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "eks.amazonaws.com"},
-                "Action": ["sts:AssumeRole", "sts:TagSession"],
-            }
-        ],
-    }
-
-
-def secrets_key_policy(account_id: str) -> dict:
-    """The account administers the key through IAM; the cluster role's use of it is granted
-    by `secrets_key_use_policy` on the role."""
-    return account_administered_key_policy(account_id)
-
-
-def secrets_key_use_policy(key_arn: str) -> dict:
-    """What the EKS control plane needs to envelope-encrypt Secrets with one key."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "EnvelopeEncryption",
-                "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:ListGrants"],
-                "Resource": key_arn,
-            },
-            {
-                "Sid": "GrantsForEksOnly",
-                "Effect": "Allow",
-                "Action": "kms:CreateGrant",
-                "Resource": key_arn,
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            },
-        ],
-    }
-
-
-def system_addon_placement() -> dict:
-    """nodeSelector and tolerations in the shape EKS add-on configuration schemas take."""
-    return {"nodeSelector": {POOL_LABEL: SYSTEM_POOL}, "tolerations": [toleration_for(SYSTEM_TAINT)]}
-
-
-def vpc_cni_configuration() -> dict:
-    """The VPC CNI's network policy agent on: without it NetworkPolicy objects are accepted and
-    never enforced. The add-on's configuration schema takes the flag as the string "true"
-    (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html)."""
-    return {"enableNetworkPolicy": "true"}
-
-
-def coredns_configuration() -> dict:
-    return {**system_addon_placement(), "replicaCount": 2}
-
-
-def ebs_csi_configuration() -> dict:
-    """The controller on the system pool; the node plugin on every node, whatever its taints,
-    so a volume can attach wherever its pod lands."""
-    return {"controller": system_addon_placement(), "node": {"tolerateAllTaints": True}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -585,3 +432,4 @@ class EksCluster(pulumi.ComponentResource):
             resolve_conflicts_on_update="OVERWRITE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
+

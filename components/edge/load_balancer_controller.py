@@ -13,9 +13,9 @@ import pulumi_kubernetes as k8s
 from components.capacity.placement import system_pod_placement
 from components.cluster.addon_compatibility import KubernetesSupport
 from components.cluster.addon_security import container_security_context, pod_security_context
+from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 from components.edge.load_balancer_controller_policy import controller_policy
-from components.services.ml_service_manifests import READINESS_GATE_INJECT_LABEL
-from components.services.workload_role import WorkloadRole, WorkloadRoleArgs
+from components.services.service_spec import READINESS_GATE_INJECT_LABEL
 
 CHART = "aws-load-balancer-controller"
 CHART_REPOSITORY = "https://aws.github.io/eks-charts"

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 from components.interruption.drain_budget import DrainBudget
 from components.interruption.interruption_events import (
     QUEUE_RETENTION_SECONDS,
@@ -34,7 +35,6 @@ from components.interruption.termination_handler import (
     handler_policy,
     handler_values,
 )
-from components.services.workload_role import WorkloadRole, WorkloadRoleArgs
 
 __all__ = [
     "MANAGED_INSTANCE_TAGS",

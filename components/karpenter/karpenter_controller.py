@@ -26,8 +26,8 @@ import pulumi_kubernetes as k8s
 
 from components.capacity.node_role import NodeRole
 from components.capacity.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
+from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 from components.karpenter.karpenter_controller_policy import controller_policy
-from components.services.workload_role import WorkloadRole, WorkloadRoleArgs
 
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
 CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"

@@ -12,9 +12,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 from components.services.ml_service_access import policy_document
-from components.services.ml_service_manifests import ServiceSpec, service_manifests
-from components.services.workload_role import WorkloadRole, WorkloadRoleArgs
+from components.services.ml_service_manifests import service_manifests
+from components.services.service_spec import ServiceSpec
 
 RELEASE_TAG_PREFIX = "release-"
 """Images tagged with this prefix are what stacks pin: the lifecycle policy never expires them.

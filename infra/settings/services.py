@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.services.ml_service_manifests import DEREGISTRATION_PROPAGATION_SECONDS
+from components.services.service_spec import DEREGISTRATION_PROPAGATION_SECONDS
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
 

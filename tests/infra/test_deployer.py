@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.cluster.eks_cluster import access_entry_name
+from components.cluster.access_entries import access_entry_name
 from infra.deployer import DEPLOYER_KEY, UnusableDeployer, deployer_principal
 from infra.settings import ConfigError
 from mlp.mock_state import ACCOUNT_ID, DEPLOYER_ROLE

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from components.edge.load_balancer_controller import ingress_class_params_spec
-from components.services.ml_service_manifests import READINESS_GATE_INJECT_LABEL
+from components.services.service_spec import READINESS_GATE_INJECT_LABEL
 from mlp.plan import PROJECT_DIR
 
 CRD_SCHEMA = json.loads((PROJECT_DIR / "tests" / "data" / "ingressclassparams-crd-3.5.0.json").read_text())

@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from components.capacity.placement import service_pod_placement
-from components.services.ml_service_manifests import ServiceSpec, Variant, deployment_manifest
+from components.services.service_spec import ServiceSpec, Variant
+from components.services.workload_manifests import deployment_manifest
 from mlp.cost.estimate import estimate
 from mlp.cost.stack import estimate_resources, stack_settings
 from mlp.footprint import capacity_fit, footprint, render, zone_spread

@@ -12,18 +12,15 @@ import pytest
 
 from components.capacity.node_role import NODE_MANAGED_POLICIES
 from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL
-from components.cluster.eks_cluster import (
+from components.cluster.access_entries import (
     CLUSTER_ADMIN_POLICY,
-    CNI_POLICY,
-    EBS_CSI_POLICY,
-    AddonVersions,
-    EksCluster,
-    EksClusterArgs,
     access_entry_name,
     admin_entries,
     disable_creator_admin,
     viewer_entries,
 )
+from components.cluster.eks_cluster import CNI_POLICY, EBS_CSI_POLICY, EksCluster, EksClusterArgs
+from components.cluster.managed_addons import AddonVersions
 
 VERSIONS = AddonVersions(
     vpc_cni="v1.22.3-eksbuild.1", coredns="v1.13.2-eksbuild.21", kube_proxy="v1.35.3-eksbuild.18", ebs_csi_driver="v1.58.0-eksbuild.1"
@@ -250,7 +247,7 @@ def test_pulumi_eks_default_groups_would_tag_a_second_group(declare):
 def test_pulumi_eks_deploys_nothing_into_the_cluster_itself(cluster_run):
     """The creator-admin grant is removed; pulumi-eks needs it only for objects it would deploy
     into the cluster itself, so none of the options that make it do so may be set."""
-    from components.cluster.eks_cluster import PULUMI_EKS_IN_CLUSTER_OPTIONS
+    from components.cluster.access_entries import PULUMI_EKS_IN_CLUSTER_OPTIONS
 
     inventory, _ = cluster_run
     (component,) = inventory.of_type("eks:index:Cluster")

@@ -1,7 +1,7 @@
 import pytest
 
 from components.alerting.alerting import PUBLISHING_SERVICES, alert_key_policy
-from components.cluster.eks_cluster import secrets_key_policy
+from components.cluster.control_plane_policies import secrets_key_policy
 from components.cluster.key_policy import account_administered_key_policy
 from components.search.search_domain import search_key_policy
 

@@ -21,7 +21,7 @@ from components.services.ml_service import (
     repository_lifecycle_policy,
 )
 from components.services.ml_service_access import model_read_statement, search_read_statement
-from components.services.ml_service_manifests import ServiceSpec, Variant
+from components.services.service_spec import ServiceSpec, Variant
 from tests.kubernetes_checks import DEFAULT_KUBERNETES_VERSION, KUBECONFIG, schema_problems
 
 OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"

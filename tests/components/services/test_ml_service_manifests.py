@@ -8,15 +8,15 @@ import math
 
 import pytest
 
-from components.services.ml_service_manifests import (
-    ALB_ACTION_PREFIX,
+from components.services.ingress_manifests import ALB_ACTION_PREFIX
+from components.services.ml_service_manifests import service_manifests
+from components.services.network_policies import network_policy_manifests
+from components.services.service_spec import (
     DEREGISTRATION_PROPAGATION_SECONDS,
     ServiceSpec,
     Variant,
-    disruption_floor,
-    network_policy_manifests,
-    service_manifests,
 )
+from components.services.workload_manifests import disruption_floor
 from tests.kubernetes_checks import DEFAULT_KUBERNETES_VERSION, schema_problems
 
 DIGEST_A = "sha256:" + "a" * 64

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from components.services.workload_role import WorkloadRole, WorkloadRoleArgs, irsa_trust_policy
+from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs, irsa_trust_policy
 
 PROVIDER = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
 
