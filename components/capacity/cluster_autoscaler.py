@@ -11,10 +11,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components.capacity.placement import system_pod_placement
 from components.cluster.addon_compatibility import KubernetesSupport
 from components.cluster.addon_security import container_security_context, pod_security_context
 from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
+from components.nodes.placement import system_pod_placement
 
 CHART = "cluster-autoscaler"
 CHART_REPOSITORY = "https://kubernetes.github.io/autoscaler"
@@ -233,7 +233,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 f"no cluster-autoscaler chart pinned for Kubernetes {args.kubernetes_version}; "
                 f"known: {', '.join(sorted(CHART_FOR_KUBERNETES))}"
             )
-        super().__init__("mlplatform:autoscaling:ClusterAutoscaler", name, None, opts)
+        super().__init__("mlplatform:capacity:ClusterAutoscaler", name, None, opts)
         chart_version, image_tag = CHART_FOR_KUBERNETES[args.kubernetes_version]
         role = WorkloadRole(
             f"{name}-irsa",

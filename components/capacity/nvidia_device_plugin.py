@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.capacity.placement import GPU_TAINT, POOL_LABEL, SPOT_TAINT, toleration_for
 from components.cluster.addon_compatibility import KubernetesSupport
 from components.cluster.addon_security import container_security_context, pod_security_context
+from components.nodes.placement import GPU_TAINT, POOL_LABEL, SPOT_TAINT, toleration_for
 
 CHART = "nvidia-device-plugin"
 CHART_REPOSITORY = "https://nvidia.github.io/k8s-device-plugin"
@@ -87,7 +87,7 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
     release_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: NvidiaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:compute:NvidiaDevicePlugin", name, None, opts)
+        super().__init__("mlplatform:capacity:NvidiaDevicePlugin", name, None, opts)
         release = k8s.helm.v3.Release(
             f"{name}-release",
             name="nvidia-device-plugin",

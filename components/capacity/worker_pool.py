@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.capacity.instance_catalog import pool_type_problems
-from components.capacity.node_launch import (
+from components.nodes.instance_catalog import pool_type_problems
+from components.nodes.node_launch import (
     encrypted_gp3_root,
     imdsv2_metadata_options,
     launch_tag_specifications,
 )
-from components.capacity.node_role import NodeRole
-from components.capacity.node_user_data import encode_user_data, node_user_data
-from components.capacity.placement import (
+from components.nodes.node_role import NodeRole
+from components.nodes.node_user_data import encode_user_data, node_user_data
+from components.nodes.placement import (
     CAPACITY_LABEL,
     GPU_TAINT,
     POOL_LABEL,
@@ -305,7 +305,7 @@ class WorkerPool(pulumi.ComponentResource):
         problems = args.problems()
         if problems:
             raise ValueError(f"worker pool {args.pool_name!r}: " + "; ".join(problems))
-        super().__init__("mlplatform:compute:WorkerPool", name, None, opts)
+        super().__init__("mlplatform:capacity:WorkerPool", name, None, opts)
         self.pool_name = args.pool_name
         self.carries_spot = carries_spot(args.on_demand_percentage_above_base_capacity)
         self.capacity_rebalance = args.capacity_rebalance

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.capacity.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
+from components.nodes.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.capacity.placement import system_pod_placement
 from components.cluster.addon_compatibility import KubernetesSupport
 from components.cluster.addon_security import container_security_context, pod_security_context
+from components.nodes.placement import system_pod_placement
 
 CHART = "metrics-server"
 CHART_REPOSITORY = "https://kubernetes-sigs.github.io/metrics-server/"
@@ -69,7 +69,7 @@ class MetricsServer(pulumi.ComponentResource):
     Kubernetes provider in `opts.providers`."""
 
     def __init__(self, name: str, args: MetricsServerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:autoscaling:MetricsServer", name, None, opts)
+        super().__init__("mlplatform:cluster:MetricsServer", name, None, opts)
         k8s.helm.v3.Release(
             f"{name}-release",
             name="metrics-server",

@@ -55,7 +55,7 @@ class PriorityClasses(pulumi.ComponentResource):
     names: list[str]
 
     def __init__(self, name: str, args: PriorityClassesArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:scheduling:PriorityClasses", name, None, opts)
+        super().__init__("mlplatform:cluster:PriorityClasses", name, None, opts)
         for manifest in priority_class_manifests():
             k8s.scheduling.v1.PriorityClass(
                 f"{name}-{manifest['metadata']['name']}",

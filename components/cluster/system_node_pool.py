@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.capacity.instance_catalog import pool_type_problems
-from components.capacity.node_launch import (
+from components.nodes.instance_catalog import pool_type_problems
+from components.nodes.node_launch import (
     encrypted_gp3_root,
     imdsv2_metadata_options,
     launch_tag_specifications,
 )
-from components.capacity.node_role import NodeRole
-from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT
+from components.nodes.node_role import NodeRole
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT
 
 # Kubernetes spells taint effects `NoSchedule`; the EKS node group API `NO_SCHEDULE`.
 _EKS_TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -76,7 +76,7 @@ class SystemNodePool(pulumi.ComponentResource):
             problems.append(f"sizes must satisfy 1 <= min_size <= max_size (got {args.min_size}..{args.max_size})")
         if problems:
             raise ValueError("system pool: " + "; ".join(problems))
-        super().__init__("mlplatform:compute:SystemNodePool", name, None, opts)
+        super().__init__("mlplatform:cluster:SystemNodePool", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         node_role = NodeRole(f"{name}-node", instance_profile=False, opts=child)
         template = aws.ec2.LaunchTemplate(

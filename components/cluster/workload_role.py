@@ -67,7 +67,7 @@ class WorkloadRole(pulumi.ComponentResource):
     role_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: WorkloadRoleArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:iam:WorkloadRole", name, None, opts)
+        super().__init__("mlplatform:cluster:WorkloadRole", name, None, opts)
         trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
             lambda values: json.dumps(irsa_trust_policy(values[0], values[1], args.namespace, args.service_account))
         )

@@ -76,7 +76,7 @@ class CostControls(pulumi.ComponentResource):
     budget_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: CostControlsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:cost_controls:CostControls", name, None, opts)
+        super().__init__("mlplatform:cost:CostControls", name, None, opts)
         if args.monthly_budget_usd <= 0:
             raise ValueError("monthly_budget_usd must be positive")
         for key in args.cost_allocation_tag_keys:

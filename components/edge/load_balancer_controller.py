@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.capacity.placement import system_pod_placement
 from components.cluster.addon_compatibility import KubernetesSupport
 from components.cluster.addon_security import container_security_context, pod_security_context
 from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 from components.edge.load_balancer_controller_policy import controller_policy
+from components.nodes.placement import system_pod_placement
 from components.services.service_spec import READINESS_GATE_INJECT_LABEL
 
 CHART = "aws-load-balancer-controller"
@@ -191,7 +191,7 @@ class LoadBalancerController(pulumi.ComponentResource):
     ingress_class: str
 
     def __init__(self, name: str, args: LoadBalancerControllerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:services:LoadBalancerController", name, None, opts)
+        super().__init__("mlplatform:edge:LoadBalancerController", name, None, opts)
         if args.replicas < 2:
             raise ValueError("the controller serves admission webhooks; run at least 2 replicas")
         role = WorkloadRole(

@@ -118,7 +118,7 @@ class LoadBalancerLogs(pulumi.ComponentResource):
     prefix: str
 
     def __init__(self, name: str, args: LoadBalancerLogsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:services:LoadBalancerLogs", name, None, opts)
+        super().__init__("mlplatform:edge:LoadBalancerLogs", name, None, opts)
         if len(args.bucket_prefix) > 37:
             raise ValueError(f"bucket prefix {args.bucket_prefix!r} is longer than 37 characters")
         child = pulumi.ResourceOptions(parent=self)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from components.capacity.placement import system_pod_placement
 from components.cluster.addon_compatibility import KubernetesSupport
 from components.cluster.addon_security import container_security_context, pod_security_context
 from components.interruption.drain_budget import DrainBudget
+from components.nodes.placement import system_pod_placement
 
 CHART = "oci://public.ecr.aws/aws-ec2/helm/aws-node-termination-handler"
 """The official chart; aws/eks-charts dropped its copy in favour of this one (eks-charts #1155)."""

@@ -24,10 +24,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.capacity.node_role import NodeRole
-from components.capacity.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
 from components.cluster.workload_role import WorkloadRole, WorkloadRoleArgs
 from components.karpenter.karpenter_controller_policy import controller_policy
+from components.nodes.node_role import NodeRole
+from components.nodes.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT, toleration_for
 
 CHART = "oci://public.ecr.aws/karpenter/karpenter"
 CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd"
@@ -194,7 +194,7 @@ class KarpenterController(pulumi.ComponentResource):
         problems = args.problems()
         if problems:
             raise ValueError(f"{name}: " + "; ".join(problems))
-        super().__init__("mlplatform:capacity:KarpenterController", name, None, opts)
+        super().__init__("mlplatform:karpenter:KarpenterController", name, None, opts)
         queue_arn = args.interruption_queue_arn
         node_role = NodeRole(
             f"{name}-node", instance_profile=False, opts=pulumi.ResourceOptions(parent=self)

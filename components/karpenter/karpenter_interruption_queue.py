@@ -90,7 +90,7 @@ class KarpenterInterruptionQueue(pulumi.ComponentResource):
         problems = args.problems()
         if problems:
             raise ValueError(f"{name}: " + "; ".join(problems))
-        super().__init__("mlplatform:interruption:KarpenterInterruptionQueue", name, None, opts)
+        super().__init__("mlplatform:karpenter:KarpenterInterruptionQueue", name, None, opts)
         queue = declare_queue(name, self)
         rules = {}
         for kind, pattern in KARPENTER_PATTERNS.items():

@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from components.capacity.instance_catalog import (
+from components.nodes.instance_catalog import (
     MIN_SPOT_GPU_INSTANCE_TYPES,
     MIN_SPOT_INSTANCE_TYPES,
     instance_catalog,
 )
-from components.capacity.node_launch import IMDS_HOP_LIMIT, ROOT_DEVICE
-from components.capacity.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
+from components.nodes.node_launch import IMDS_HOP_LIMIT, ROOT_DEVICE
+from components.nodes.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
 
 NODEPOOL_API = "karpenter.sh/v1"
 NODECLASS_API = "karpenter.k8s.aws/v1"

@@ -75,7 +75,7 @@ class KarpenterNodePools(pulumi.ComponentResource):
         problems = args.problems()
         if problems:
             raise ValueError(f"{name}: " + "; ".join(problems))
-        super().__init__("mlplatform:capacity:KarpenterNodePools", name, None, opts)
+        super().__init__("mlplatform:karpenter:KarpenterNodePools", name, None, opts)
         security_group_tag = aws.ec2.Tag(
             f"{name}-sg-discovery",
             resource_id=args.cluster_security_group_id,

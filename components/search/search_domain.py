@@ -244,7 +244,7 @@ class SearchDomain(pulumi.ComponentResource):
     replica_count: int
 
     def __init__(self, name: str, args: SearchDomainArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:search_domain:SearchDomain", name, None, opts)
+        super().__init__("mlplatform:search:SearchDomain", name, None, opts)
         self._check(args)
         sizing = args.sizing
         domain_arn = search_domain_arn(args.region, args.account_id, args.domain_name)

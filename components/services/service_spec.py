@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from components.capacity.placement import ServiceCapacity
+from components.nodes.placement import ServiceCapacity
 
 PART_OF = "ml-platform"
 NAME_LABEL = "app.kubernetes.io/name"

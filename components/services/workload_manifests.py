@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from components.capacity.placement import service_pod_placement
+from components.nodes.placement import service_pod_placement
 from components.services.service_spec import (
     NAME_LABEL,
     PORT_NAME,

@@ -9,10 +9,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.capacity.cluster_autoscaler import CHART_FOR_KUBERNETES
-from components.capacity.instance_catalog import pool_type_problems
 from components.capacity.worker_pool import carries_spot
 from components.cluster.eks_versions import END_OF_STANDARD_SUPPORT, known_versions
 from components.cluster.principals import principal_key
+from components.nodes.instance_catalog import pool_type_problems
 from infra.settings.base import Section
 from infra.settings.karpenter import KarpenterSettings
 from infra.settings.rules import KeyRuleError, refuse_repeats

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from components.capacity.instance_catalog import pool_type_problems
 from components.capacity.worker_pool import carries_spot
+from components.nodes.instance_catalog import pool_type_problems
 from infra.settings.base import Section
 from infra.settings.rules import KeyRuleError
 

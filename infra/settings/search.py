@@ -254,7 +254,7 @@ class SearchSettings(Section):
                 "accepted sizes are medium (e.g. m7g.medium.search, t3.medium.search)"
             )
         if value not in known_search_types():
-            # Like an unknown EC2 type (components/capacity/instance_catalog.py): a type the price table
+            # Like an unknown EC2 type (components/nodes/instance_catalog.py): a type the price table
             # lacks could be neither sized nor priced, and would drop out of the estimate.
             raise ValueError(
                 f"unknown OpenSearch instance type: not in data/pricing/{PRICE_TABLE.name} (known: "

@@ -25,12 +25,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from components.capacity.instance_catalog import (
+from components.nodes.instance_catalog import (
     MIN_SPOT_GPU_INSTANCE_TYPES,
     MIN_SPOT_INSTANCE_TYPES,
     instance_catalog,
 )
-from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.pools import NodePool, PodGroup, pack, pool_cost, term_holds
 from mlp.cost.prices import UnpricedError

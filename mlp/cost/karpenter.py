@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from components.capacity.placement import POOL_LABEL, SPOT_TAINT
+from components.nodes.placement import POOL_LABEL, SPOT_TAINT
 from mlp.cost.model import PricingContext, Resource, lookup
 from mlp.cost.pools import NodePool, Volume, place, pod_groups
 from mlp.cost.quantity import parse_quantity

@@ -34,7 +34,7 @@ import copy
 from collections.abc import Sequence
 from dataclasses import replace
 
-from components.capacity.placement import CAPACITY_LABEL
+from components.nodes.placement import CAPACITY_LABEL
 from infra.settings.cost import CostSettings
 from mlp.cost.model import Resource
 from mlp.cost.pools import ASG, DEPLOYMENT, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from statistics import mean
 from typing import Any
 
-from components.capacity.placement import (
+from components.nodes.placement import (
     CAPACITY_LABEL,
     POOL_LABEL,
     SPOT_TAINT,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from components.capacity.instance_catalog import (
+from components.nodes.instance_catalog import (
     MIN_SPOT_GPU_INSTANCE_TYPES,
     MIN_SPOT_INSTANCE_TYPES,
     instance_catalog,
@@ -204,7 +204,7 @@ def check_spot_diversification(resource: PlannedResource, context: StackContext)
     if any(is_mapping(o) and o.get("instanceRequirements") for o in overrides):
         return []  # attribute-based selection lets EC2 pick from every matching type
     types = {str(o.get("instanceType")) for o in overrides if is_mapping(o) and o.get("instanceType")}
-    # The same floor config validation applies (components/capacity/instance_catalog.py): 4 types, or 3
+    # The same floor config validation applies (components/nodes/instance_catalog.py): 4 types, or 3
     # for single-GPU shapes, of which the price table has exactly three.
     catalog = instance_catalog()
     gpu = bool(types) and all(name in catalog and catalog[name].gpu_count > 0 for name in types)

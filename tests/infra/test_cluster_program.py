@@ -12,8 +12,8 @@ import re
 import pytest
 import yaml
 
-from components.capacity.instance_catalog import MIN_SPOT_INSTANCE_TYPES, instance_catalog
-from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
+from components.nodes.instance_catalog import MIN_SPOT_INSTANCE_TYPES, instance_catalog
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
 from infra.settings import load_settings
 from mlp.plan import build_inventory
 

@@ -29,12 +29,12 @@ from tests.kubernetes_checks import (
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 CAPACITY_COMPONENTS = (
-    "mlplatform:compute:WorkerPool",
-    "mlplatform:autoscaling:ClusterAutoscaler",
+    "mlplatform:capacity:WorkerPool",
+    "mlplatform:capacity:ClusterAutoscaler",
     "mlplatform:interruption:InterruptionHandling",
-    "mlplatform:capacity:KarpenterController",
-    "mlplatform:capacity:KarpenterNodePools",
-    "mlplatform:interruption:KarpenterInterruptionQueue",
+    "mlplatform:karpenter:KarpenterController",
+    "mlplatform:karpenter:KarpenterNodePools",
+    "mlplatform:karpenter:KarpenterInterruptionQueue",
 )
 """The components the switch creates or removes, whole."""
 
@@ -59,8 +59,8 @@ def test_no_autoscaler_groups_handler_or_hooks(karpenter_inventory):
     for kind in (
         "aws:autoscaling/group:Group",
         "aws:autoscaling/lifecycleHook:LifecycleHook",
-        "mlplatform:compute:WorkerPool",
-        "mlplatform:autoscaling:ClusterAutoscaler",
+        "mlplatform:capacity:WorkerPool",
+        "mlplatform:capacity:ClusterAutoscaler",
         "mlplatform:interruption:InterruptionHandling",
     ):
         assert not inventory.of_type(kind), f"{inventory.stack}: a Karpenter stack declares {kind}"
@@ -309,8 +309,8 @@ def test_the_gpu_pool_becomes_a_tainted_gpu_node_pool(stack_document, scratch_pr
     NodePool (spot floor 3 types, GPU and spot taints, GPUs limited) and the device plugin."""
     import yaml
 
-    from components.capacity.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES
-    from components.capacity.placement import GPU_TAINT, SPOT_TAINT
+    from components.nodes.instance_catalog import MIN_SPOT_GPU_INSTANCE_TYPES
+    from components.nodes.placement import GPU_TAINT, SPOT_TAINT
     from mlp.plan import build_inventory
 
     document = karpenter_variant(stack_document("dev"))

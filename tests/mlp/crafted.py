@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.capacity.placement import POOL_LABEL, SPOT_TAINT, SYSTEM_TAINT, toleration_for
+from components.nodes.placement import POOL_LABEL, SPOT_TAINT, SYSTEM_TAINT, toleration_for
 from infra.tags import REQUIRED_TAG_KEYS
 from mlp.mocks import DeclaredResource
 

@@ -13,7 +13,7 @@ from statistics import mean
 import pytest
 import yaml
 
-from components.capacity.instance_catalog import instance_catalog
+from components.nodes.instance_catalog import instance_catalog
 from mlp.cost.floor import cheapest_types
 from mlp.cost.model import PricingContext
 from mlp.cost.prices import PriceTable
@@ -119,7 +119,7 @@ def test_dedicated_masters_cost_more_than_the_search_floor_and_say_so(scratch_pr
 def test_a_workload_that_refuses_spot_is_floored_on_demand(plan):
     """experiments switched to `capacity: on-demand` moves to the on-demand pool; its floor stays
     on-demand (the cheapest type of the shape), because the workload does not accept spot."""
-    from components.capacity.placement import service_pod_placement
+    from components.nodes.placement import service_pod_placement
 
     resources = []
     for resource in plan("prod", images="pinned").resources:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL, service_pod_placement
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, service_pod_placement
 from infra.settings.cost import CostSettings
 from mlp.cost.model import PricingContext
 from mlp.cost.pools import _expression_holds, fits_pool, node_pools, place, pod_groups

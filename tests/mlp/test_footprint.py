@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from components.capacity.placement import service_pod_placement
+from components.nodes.placement import service_pod_placement
 from components.services.service_spec import ServiceSpec, Variant
 from components.services.workload_manifests import deployment_manifest
 from mlp.cost.estimate import estimate

@@ -107,7 +107,7 @@ SPOT_TYPES = ["m6a.large", "m7a.large", "m6i.large", "m5a.large"]
 
 def spot_deployment(replicas: float) -> dict[str, Any]:
     """A Deployment that may run on spot only (`capacity: spot`), 1 vCPU a pod."""
-    from components.capacity.placement import service_pod_placement
+    from components.nodes.placement import service_pod_placement
 
     pod = {"containers": [{"name": "app", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}], **service_pod_placement("spot")}
     return {"kind": "Deployment", "metadata": {"name": "ranker", "namespace": "ml"},

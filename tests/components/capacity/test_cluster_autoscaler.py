@@ -14,7 +14,7 @@ from components.capacity.cluster_autoscaler import (
     expander_priorities,
     priority_config_map_data,
 )
-from components.capacity.placement import system_pod_placement
+from components.nodes.placement import system_pod_placement
 
 SPOT = PoolPreference("mlp-prod-spot", 0, 0)
 MIXED = PoolPreference("mlp-prod-mixed", 1, 30)

@@ -6,7 +6,7 @@ from components.capacity.nvidia_device_plugin import (
     NvidiaDevicePlugin,
     NvidiaDevicePluginArgs,
 )
-from components.capacity.placement import GPU_TAINT, POOL_LABEL, SPOT_TAINT, toleration_for
+from components.nodes.placement import GPU_TAINT, POOL_LABEL, SPOT_TAINT, toleration_for
 
 
 def test_release_is_the_pinned_official_chart_on_the_gpu_pool(declare):

@@ -7,8 +7,6 @@ import json
 import pytest
 import yaml
 
-from components.capacity.node_role import NODE_MANAGED_POLICIES
-from components.capacity.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
 from components.capacity.worker_pool import (
     WorkerPool,
     WorkerPoolArgs,
@@ -17,6 +15,8 @@ from components.capacity.worker_pool import (
     replacement_problem,
     zone_sizes,
 )
+from components.nodes.node_role import NODE_MANAGED_POLICIES
+from components.nodes.placement import CAPACITY_LABEL, GPU_TAINT, POOL_LABEL, SPOT_TAINT
 
 SIX_XLARGE = ["m6i.xlarge", "m6a.xlarge", "m7a.xlarge", "m5a.xlarge", "m5.xlarge", "m7i.xlarge"]
 COST_TAGS = {"project": "ml-platform", "environment": "unit", "cost-center": "ml-unit"}

@@ -10,8 +10,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.capacity.node_role import NODE_MANAGED_POLICIES
-from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL
 from components.cluster.access_entries import (
     CLUSTER_ADMIN_POLICY,
     access_entry_name,
@@ -21,6 +19,8 @@ from components.cluster.access_entries import (
 )
 from components.cluster.eks_cluster import CNI_POLICY, EBS_CSI_POLICY, EksCluster, EksClusterArgs
 from components.cluster.managed_addons import AddonVersions
+from components.nodes.node_role import NODE_MANAGED_POLICIES
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL
 
 VERSIONS = AddonVersions(
     vpc_cni="v1.22.3-eksbuild.1", coredns="v1.13.2-eksbuild.21", kube_proxy="v1.35.3-eksbuild.18", ebs_csi_driver="v1.58.0-eksbuild.1"

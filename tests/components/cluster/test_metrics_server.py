@@ -1,12 +1,12 @@
 """metrics-server: pinned chart on the system pool."""
 
-from components.capacity.placement import system_pod_placement
 from components.cluster.metrics_server import (
     CHART_VERSION,
     MetricsServer,
     MetricsServerArgs,
     metrics_server_values,
 )
+from components.nodes.placement import system_pod_placement
 
 
 def test_values_place_it_on_the_system_pool_with_a_drainable_pdb():

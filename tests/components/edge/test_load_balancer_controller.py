@@ -11,7 +11,6 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.capacity.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT
 from components.edge.load_balancer_controller import (
     CHART_VERSION,
     SERVICE_ACCOUNT,
@@ -24,6 +23,7 @@ from components.edge.load_balancer_controller_policy import (
     READ_ONLY_ACTIONS,
     controller_policy,
 )
+from components.nodes.placement import POOL_LABEL, SYSTEM_POOL, SYSTEM_TAINT
 from tests.iam_lint import known_to_be_newer
 from tests.kubernetes_checks import KUBECONFIG
 

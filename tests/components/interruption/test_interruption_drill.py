@@ -295,7 +295,7 @@ def test_without_capacity_rebalance_ec2_warnings_come_first(interruption_example
 def test_drill_against_each_karpenter_stack(karpenter_inventory):
     """Karpenter's queue gets AWS's sample of every kind it acts on exactly once, and nothing
     else, through the rules the Karpenter variant of the stack declares."""
-    assert karpenter_inventory.of_type("mlplatform:interruption:KarpenterInterruptionQueue")
+    assert karpenter_inventory.of_type("mlplatform:karpenter:KarpenterInterruptionQueue")
     assert not karpenter_inventory.of_type("mlplatform:interruption:InterruptionHandling")
     failures = run_drill(karpenter_inventory, worker_groups=False, lands=KARPENTER_LANDS)
     assert not failures, "\n".join(failures)

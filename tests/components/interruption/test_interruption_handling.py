@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from components.capacity.placement import POOL_LABEL, SYSTEM_POOL
 from components.interruption.drain_budget import (
     DETECTION_MARGIN_SECONDS,
     SPOT_NOTICE_SECONDS,
@@ -14,6 +13,7 @@ from components.interruption.drain_budget import (
 )
 from components.interruption.interruption_events import QUEUE_RETENTION_SECONDS, QUEUE_SENDERS
 from components.interruption.termination_handler import CHART_VERSION, NTH_MANAGED_TAG
+from components.nodes.placement import POOL_LABEL, SYSTEM_POOL
 
 HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
 RULE = "aws:cloudwatch/eventRule:EventRule"

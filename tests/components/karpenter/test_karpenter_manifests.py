@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from components.capacity.instance_catalog import MIN_SPOT_INSTANCE_TYPES, instance_catalog
-from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
 from components.karpenter.karpenter_manifests import (
     DISCOVERY_TAG,
     KarpenterNodeSettings,
@@ -16,6 +14,8 @@ from components.karpenter.karpenter_manifests import (
     pool_limits,
     pool_manifests,
 )
+from components.nodes.instance_catalog import MIN_SPOT_INSTANCE_TYPES, instance_catalog
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
 from tests.karpenter_crds import cel_problems, crd_problems, transition_rules
 
 SHARED = KarpenterNodeSettings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.capacity.placement import (
+from components.nodes.placement import (
     CAPACITY_LABEL,
     POOL_LABEL,
     SPOT_TAINT,

@@ -44,7 +44,7 @@ class NodeRole(pulumi.ComponentResource):
     instance_profile_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, instance_profile: bool, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("mlplatform:iam:NodeRole", name, None, opts)
+        super().__init__("mlplatform:nodes:NodeRole", name, None, opts)
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=json.dumps(node_trust_policy()),

@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from components.capacity.instance_catalog import (
+from components.nodes.instance_catalog import (
     GPU_TABLE,
     MIN_SPOT_INSTANCE_TYPES,
     ONDEMAND_TABLE,

@@ -1,7 +1,7 @@
 """The nodeadm user data of self-managed nodes, pinned by a golden file.
 
 Regenerate the golden after an intended change with:
-    UPDATE_GOLDENS=1 uv run pytest tests/components/capacity/test_node_user_data.py
+    UPDATE_GOLDENS=1 uv run pytest tests/components/nodes/test_node_user_data.py
 """
 
 import base64
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import yaml
 
-from components.capacity.node_user_data import (
+from components.nodes.node_user_data import (
     NODEADM_CONTENT_TYPE,
     encode_user_data,
     node_user_data,
 )
-from components.capacity.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
+from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
 
 GOLDEN = Path(__file__).parent / "golden" / "worker_user_data.txt"
 
