@@ -321,3 +321,19 @@ def test_cost_figures_are_what_mlp_cost_prints(stack, plan, scratch_project, sta
     assert f"{total:,.2f}" in readme and f"{naive_total:,.2f}" in readme, (
         f"README.md does not quote {stack}'s posture {total:,.2f} and baseline {naive_total:,.2f}"
     )
+
+
+def test_readme_layout_names_every_component_package():
+    """The tree and the README show the same architecture: the layout tour names each
+    subpackage of components/, and names none that is gone."""
+    readme = README.read_text()
+    start = readme.index("## Layout")
+    layout = readme[start : readme.index("\n## ", start + 1)]
+    packages = {
+        path.parent.name for path in (PROJECT_DIR / "components").glob("*/__init__.py")
+    }
+    named = set(re.findall(r"`components/(\w+)/`", layout))
+    assert packages - named == set(), f"README layout misses components/{sorted(packages - named)}"
+    assert named - packages == set(), (
+        f"README layout names components/{sorted(named - packages)}, which do not exist"
+    )
