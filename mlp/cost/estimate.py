@@ -9,9 +9,14 @@ from infra.settings.cost import CostSettings
 from mlp.cost.floor import FloorLine, SearchFloor, pool_floor, search_floor_line
 from mlp.cost.ingresses import alb_groups, public_zone_count
 from mlp.cost.model import CostItem, Estimate, PoolUsage, PricingContext, Resource, top_component
-from mlp.cost.pools import node_pools, pack, place, pod_groups, pool_cost, spill, worker_spot_share
+from mlp.cost.node_pool import pool_cost, worker_spot_share
+from mlp.cost.packing import pack, spill
+from mlp.cost.placement import place
+from mlp.cost.pools import node_pools
 from mlp.cost.prices import PriceTable, UnpricedError
 from mlp.cost.rules import RULES, Priced, alb_monthly, usd
+from mlp.cost.workloads import pod_groups
+from mlp.wording import plural
 
 
 def estimate(
@@ -30,7 +35,7 @@ def estimate(
 
     `at_peak` sizes workloads at their HPA's `maxReplicas` (the naive posture's fixed size; a
     hand-sized pool is not capped by `maxSize`). Otherwise each pool is capped at its `maxSize`
-    and the pods beyond it are priced on the pool that takes them (`mlp.cost.pools.spill`).
+    and the pods beyond it are priced on the pool that takes them (`mlp.cost.packing.spill`).
     """
     prices = prices or PriceTable.load()
     ctx = PricingContext(prices=prices, usage=usage, as_of=as_of or date.today(), resources=resources, region=region)
@@ -54,7 +59,7 @@ def estimate(
     for group in alb_groups(ctx):
         lead = group.ingresses[0]
         ungrouped = group.key.startswith("ingress:")
-        label = "its own ALB (no group)" if ungrouped else f"one ALB for group {group.key} ({len(group.ingresses)} Ingresses)"
+        label = "its own ALB (no group)" if ungrouped else f"one ALB for group {group.key} ({plural(len(group.ingresses), 'Ingress', 'Ingresses')})"
         alb = alb_monthly(ctx, internet_facing=group.internet_facing, zones=zones)
         priced[lead.urn] = Priced(alb.monthly_usd, f"{label}: {alb.basis}")
         for other in group.ingresses[1:]:
@@ -88,7 +93,7 @@ def estimate(
             requested += share * node_month
             line = Priced(
                 share * node_month,
-                f"{group.replicas} pods ({group.replicas_note}) × {group.cpu:g} vCPU / {group.memory_gib:.2f} GiB "
+                f"{plural(group.replicas, 'pod')} ({group.replicas_note}) × {group.cpu:g} vCPU / {group.memory_gib:.2f} GiB "
                 f"requested on pool {pool.name} ({usd(node_month)} per average node-month of its mix): "
                 f"{share:.2f} node-equivalents",
             )
@@ -99,9 +104,9 @@ def estimate(
         basis = f"pool {pool.name}: {cost.basis}"
         moved = [m for m in spills if m.source == pool.name and m.target]
         if moved:
-            basis += "; capped at maxSize, " + ", ".join(f"{m.pods} pods of {m.workload} priced on pool {m.target}" for m in moved)
+            basis += "; capped at maxSize, " + ", ".join(f"{plural(m.pods, 'pod')} of {m.workload} priced on pool {m.target}" for m in moved)
         if needed > pool.desired:
-            basis += f"; requests need {needed} nodes, above desired {pool.desired}"
+            basis += f"; requests need {plural(needed, 'node')}, above desired {pool.desired}"
             if needed > pool.max_size:
                 basis += f" and maxSize {pool.max_size}"
         basis += f"; workloads request {usd(requested)} (charged to the workloads), idle {usd(cost.monthly_usd - requested)}"
@@ -199,6 +204,6 @@ def spot_share_problem(resources: Sequence[Resource], minimum: float, prices: Pr
     if total == 0 or spot / total >= minimum:
         return None
     return (
-        f"worker pools keep {spot} of {total} instances on spot ({spot / total:.0%}) at desired size; "
+        f"worker pools keep {spot} of {plural(total, 'instance')} on spot ({spot / total:.0%}) at desired size; "
         f"the stack requires at least {minimum:.0%} (ml-platform:cost.minSpotShare)"
     )

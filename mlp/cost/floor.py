@@ -15,13 +15,12 @@ Per line of the estimate:
 - everything else (control plane, NAT, endpoints, load balancers, keys, logs, queues,
   repositories): the fixed managed parts, at their estimate.
 
-A component above `RATIO_WITH_REASON` times its floor carries the configuration keys that cost
-more (`Reason`s), found by comparing the pool or domain with its floor.
+A component above `RATIO_WITH_REASON` (`mlp.cost.model`) times its floor carries the
+configuration keys that cost more (`Reason`s), found by comparing the pool or domain with its floor.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -31,12 +30,20 @@ from components.nodes.instance_catalog import (
     instance_catalog,
 )
 from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT, SYSTEM_POOL
-from mlp.cost.model import PricingContext, Resource, lookup
-from mlp.cost.pools import NodePool, PodGroup, pack, pool_cost, term_holds
+from mlp.cost.model import (
+    PricingContext,
+    Resource,
+    lookup,
+    ratio,  # noqa: F401 (mlp.diff reads it here; defined beside the estimate)
+)
+from mlp.cost.node_pool import NodePool, pool_cost
+from mlp.cost.packing import pack
+from mlp.cost.placement import term_holds
 from mlp.cost.prices import UnpricedError
 from mlp.cost.rules import Priced, opensearch_domain
+from mlp.cost.workloads import PodGroup
+from mlp.wording import plural
 
-RATIO_WITH_REASON = 1.3
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 
@@ -121,12 +128,12 @@ def _pool_reasons(
     key = pool_config_key(pool.name)
     reasons = []
     if nodes > floor_nodes:
-        reasons.append(f"{key}.minSize ({nodes} nodes, the workloads need {floor_nodes})")
+        reasons.append(f"{key}.minSize ({plural(nodes, 'node')}, the workloads need {floor_nodes})")
     on_demand, _ = pool.split(nodes)
     if spot and on_demand:
         reasons.append(
-            f"{key}.onDemandBaseCapacity / onDemandPercentageAboveBaseCapacity ({on_demand} on-demand "
-            "nodes for workloads that accept spot)"
+            f"{key}.onDemandBaseCapacity / onDemandPercentageAboveBaseCapacity "
+            f"({plural(on_demand, 'on-demand node')} for workloads that accept spot)"
         )
     # The same capacity type on both sides: does a node of the pool's types cost more?
     same_mix = replace(pool, on_demand_base=0, on_demand_percentage=floor.on_demand_percentage)
@@ -168,11 +175,5 @@ def search_floor_line(resource: Resource, floor: SearchFloor, ctx: PricingContex
     }
     inputs["ebsOptions"] = {**(inputs.get("ebsOptions") or {}), "volumeSize": floor.volume_size_gib, "iops": 3000, "throughput": 125}
     priced = opensearch_domain(replace(resource, inputs=inputs), ctx)  # a DeclaredResource
-    return FloorLine(priced.monthly_usd, f"smallest domain for the index in {floor.zones} zone(s): {priced.basis}", floor.reasons)
-
-
-def ratio(estimate_usd: float, floor_usd: float) -> float:
-    if floor_usd <= 0:
-        return 1.0 if estimate_usd <= 0.005 else math.inf
-    return estimate_usd / floor_usd
+    return FloorLine(priced.monthly_usd, f"smallest domain for the index in {plural(floor.zones, 'zone')}: {priced.basis}", floor.reasons)
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from infra.settings.cost import CostSettings
 from mlp.cost.prices import PriceTable
+
+RATIO_WITH_REASON = 1.3
+"""Above this many times its floor (`mlp.cost.floor`), a component names the keys that cost more."""
+
+
+def ratio(estimate_usd: float, floor_usd: float) -> float:
+    """Estimate over floor; 1 when both are nothing, infinite when only the floor is."""
+    if floor_usd <= 0:
+        return 1.0 if estimate_usd <= 0.005 else math.inf
+    return estimate_usd / floor_usd
 
 
 class Resource(Protocol):
@@ -78,6 +89,9 @@ class Estimate:
     pools: tuple[PoolUsage, ...] = ()
     price_source: str = "snapshot"
     as_of: date | None = None
+    posture: Literal["configured", "naive"] = "configured"
+    """What was priced: the stack as configured, or its naive posture (`mlp.cost.naive`: the
+    baseline it is measured against)."""
 
     @property
     def monthly_total(self) -> float:
@@ -96,8 +110,6 @@ class Estimate:
     def components(self) -> list[ComponentCost]:
         """Per component: estimate, floor, their ratio and, above `RATIO_WITH_REASON`, the keys
         that cost more; largest estimate first."""
-        from mlp.cost.floor import RATIO_WITH_REASON, ratio
-
         rows: dict[str, list] = {}
         for item in self.items:
             row = rows.setdefault(item.component, [0.0, 0.0, []])
@@ -115,12 +127,11 @@ class Estimate:
 
     def to_json(self) -> dict[str, Any]:
         """Exactly the documented shape of `mlp cost --json`."""
-        from mlp.cost.floor import ratio
-
         return {
             "stack": self.stack,
             "region": self.region,
             "currency": "USD",
+            "posture": self.posture,
             "monthly_total": round(self.monthly_total, 2),
             "floor_total": round(self.floor_total, 2),
             "ratio": round(ratio(self.monthly_total, self.floor_total), 3),

@@ -37,7 +37,8 @@ from dataclasses import replace
 from components.nodes.placement import CAPACITY_LABEL
 from infra.settings.cost import CostSettings
 from mlp.cost.model import Resource
-from mlp.cost.pools import ASG, DEPLOYMENT, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
+from mlp.cost.pools import ASG, LAUNCH_TEMPLATE, MANAGED_NODE_GROUPS
+from mlp.cost.workloads import DEPLOYMENT
 from mlp.mocks import DeclaredResource
 
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -55,8 +56,10 @@ PRODUCTION_SEARCH = {"instanceType": "r7g.large.search", "instanceCount": 3, "de
                      "dedicatedMasterCount": 3, "dedicatedMasterType": "m7g.large.search"}
 DEVELOPMENT_SEARCH = {"instanceType": "t3.medium.search", "instanceCount": 1, "dedicatedMasterEnabled": False}
 
+BASELINE = "the same services deployed the common default way"
+"""What the naive posture is, in the words every rendering of it uses."""
 BASELINE_HEADER = (
-    "baseline: the same services deployed the common default way - fixed replicas at each HPA's "
+    f"baseline: {BASELINE} - fixed replicas at each HPA's "
     "maxReplicas and each pool at what those pods pack to, at least minSize (no autoscaling, sized by hand for peak), on-demand only, one ALB per Ingress, a NAT "
     "gateway per zone and no interface endpoints, AWS's default search sizing (3 x r7g.large + 3 "
     "masters when zone-aware, else 1 x t3.medium; 100 GiB); assumptions and sources in mlp/cost/naive.py"

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from mlp.cost.floor import RATIO_WITH_REASON
-from mlp.cost.model import Estimate
+from mlp.cost.model import RATIO_WITH_REASON, Estimate
+from mlp.cost.naive import BASELINE
+from mlp.wording import plural
 
 
 def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _title(estimate: Estimate, stack: str) -> str:
+    """The stack (as `stack` shows it), and for the naive posture, that it is the baseline."""
+    if estimate.posture == "naive":
+        return f"{stack}, naive posture (the baseline: {BASELINE})"
+    return stack
+
+
 def _header(estimate: Estimate) -> str:
     return (
-        f"{estimate.stack}: monthly estimate in USD ({estimate.region}, prices: {estimate.price_source}, "
+        f"{_title(estimate, estimate.stack)}: monthly estimate in USD ({estimate.region}, prices: {estimate.price_source}, "
         f"month from {estimate.as_of})"
     )
 
@@ -68,7 +76,7 @@ def table(estimate: Estimate, budget: float | None = None, search_sizing: tuple[
         for pool in estimate.pools:
             idle_share = pool.idle_usd / pool.monthly_usd if pool.monthly_usd else 0
             lines.append(
-                f"  {pool.pool}: {pool.nodes} nodes (requests need {pool.nodes_needed}), {_money(pool.monthly_usd)} "
+                f"  {pool.pool}: {plural(pool.nodes, 'node')} (requests need {pool.nodes_needed}), {_money(pool.monthly_usd)} "
                 f"= requested {_money(pool.requested_usd)} + idle {_money(pool.idle_usd)} ({idle_share:.0%})"
             )
     if estimate.unpriced:
@@ -77,7 +85,7 @@ def table(estimate: Estimate, budget: float | None = None, search_sizing: tuple[
 
 
 def markdown(estimate: Estimate, budget: float | None = None, search_sizing: tuple[str, ...] = ()) -> str:
-    lines = [f"### Cost estimate: `{estimate.stack}`", ""]
+    lines = [f"### Cost estimate: {_title(estimate, f'`{estimate.stack}`')}", ""]
     lines.append(f"**{_money(estimate.monthly_total)} USD/month** {_budget_line(estimate, budget)}".rstrip())
     lines += [
         "",

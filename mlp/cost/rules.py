@@ -1,7 +1,7 @@
 """Pricing rules for resources priced on their own: one function per resource type, each
 returning the monthly USD and the arithmetic behind it. Node pools, workloads and load
-balancers built from Ingresses need the whole inventory and live in `pools.py` and
-`load_balancers.py`."""
+balancers built from Ingresses need the whole inventory and live in `node_pool.py` (with
+`pools.py`, `workloads.py`, `placement.py`, `packing.py`) and `ingresses.py`."""
 
 from __future__ import annotations
 

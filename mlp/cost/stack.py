@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from mlp.cost.naive import naive_posture
 from mlp.cost.pools import node_pools
 from mlp.cost.prices import PriceTable
 from mlp.stack_file import read_stack_config
+from mlp.wording import plural
 
 
 def stack_settings(project_dir: Path, stack: str) -> PlatformSettings:
@@ -46,7 +47,7 @@ def search_floor(settings: PlatformSettings) -> SearchFloor:
     plan, floor = search.domain_plan(), search.floor_plan()
     reasons = []
     if plan.dedicated_master_count:
-        reasons.append(f"search.dedicatedMasterCount ({plan.dedicated_master_count} dedicated masters)")
+        reasons.append(f"search.dedicatedMasterCount ({plural(plan.dedicated_master_count, 'dedicated master')})")
     if (plan.instance_type, plan.instance_count) != (floor.instance_type, floor.instance_count):
         pinned = [key for key, value in (("instanceType", search.instance_type), ("instanceCount", search.instance_count)) if value]
         reasons.append(
@@ -95,6 +96,8 @@ def estimate_resources(
         at_peak=naive,
         search_floor=search_floor(settings),
     )
+    if naive:
+        result = replace(result, posture="naive")
     return StackEstimate(
         estimate=result,
         budget_usd=settings.cost.monthly_budget_usd,

@@ -14,8 +14,9 @@ def test_cost_json_has_exactly_the_documented_shape(tmp_path, capsys):
     out = tmp_path / "cost.json"
     assert main(["cost", "prod", "--json", str(out)]) == 0
     document = json.loads(out.read_text())
-    assert set(document) == {"stack", "region", "currency", "monthly_total", "floor_total", "ratio", "components", "items"}
+    assert set(document) == {"stack", "region", "currency", "posture", "monthly_total", "floor_total", "ratio", "components", "items"}
     assert (document["stack"], document["region"], document["currency"]) == ("prod", "us-east-1", "USD")
+    assert document["posture"] == "configured"
     assert document["items"], "prod prices nothing"
     for item in document["items"]:
         assert set(item) == {"urn", "type", "name", "component", "monthly_usd", "basis", "floor_usd", "floor_basis"}
@@ -38,12 +39,22 @@ def test_cost_markdown_is_a_pull_request_comment(capsys):
     assert "| component | USD/month |" in printed
 
 
-def test_naive_comparison_prints_the_ratio(capsys):
-    assert main(["cost", "dev", "--naive"]) == 0
+def test_naive_comparison_prints_the_ratio(capsys, tmp_path):
+    out = tmp_path / "naive.json"
+    assert main(["cost", "dev", "--naive", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("baseline: the same services deployed the common default way"), "the header says what it is"
-    last = printed.strip().splitlines()[-1]
+    estimate_header = printed.split("\n\n")[1].splitlines()[0]
+    assert estimate_header.startswith("dev, naive posture (the baseline: the same services deployed the common default way): ")
+    last = printed.strip().splitlines()[-2]
     assert last.startswith("baseline (common default deployment)") and "baseline / posture =" in last
+    assert json.loads(out.read_text())["posture"] == "naive", "the JSON says which posture it prices"
+
+
+def test_naive_comparison_in_markdown_says_so_in_its_title(capsys):
+    assert main(["cost", "dev", "--naive", "--format", "markdown"]) == 0
+    printed = capsys.readouterr().out
+    assert "\n### Cost estimate: `dev`, naive posture (the baseline: " in printed
 
 
 def test_plan_warns_when_the_estimate_exceeds_the_budget(scratch_project, capsys):

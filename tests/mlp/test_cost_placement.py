@@ -10,8 +10,10 @@ import pytest
 from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, service_pod_placement
 from infra.settings.cost import CostSettings
 from mlp.cost.model import PricingContext
-from mlp.cost.pools import _expression_holds, fits_pool, node_pools, place, pod_groups
+from mlp.cost.placement import _expression_holds, fits_pool, place
+from mlp.cost.pools import node_pools
 from mlp.cost.prices import PriceTable
+from mlp.cost.workloads import pod_groups
 
 LABELS = {POOL_LABEL: "spot", CAPACITY_LABEL: "mixed"}
 

@@ -3,10 +3,12 @@ budget, nothing unpriced, and the spot floor kept."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
+from mlp.cost import render
 from mlp.cost.estimate import spot_share_problem
 from mlp.cost.stack import estimate_resources, stack_settings
 from mlp.plan import PROJECT_DIR
@@ -171,3 +173,15 @@ def test_the_baseline_gives_each_service_its_own_load_balancer_and_the_default_s
     expected = ("r7g.large.search", 3, True) if settings.search.availability_zone_count > 1 else ("t3.medium.search", 1, False)
     assert (cluster["instanceType"], cluster["instanceCount"], cluster["dedicatedMasterEnabled"]) == expected
     assert domain.inputs["ebsOptions"]["volumeSize"] == 100
+
+
+def test_counts_read_as_english(plan):
+    """dev runs one system node and one-replica services: "1 node", "1 pod", never "1 nodes".
+    (The search sizing lines, `search_sizing`, come from components/search/search_sizing.py.)"""
+    settings = stack_settings(PROJECT_DIR, "dev")
+    for naive in (False, True):
+        result = estimate_resources(plan("dev", images="pinned").resources, settings, "dev", naive=naive, as_of=date(2026, 11, 28))
+        text = render.table(result.estimate, result.budget_usd) + render.markdown(result.estimate, result.budget_usd)
+        assert re.search(r"\b1 node\b", text) and re.search(r"\b1 pod\b", text), "dev has a one-node pool and a one-pod service"
+        wrong = re.findall(r"\b1 (?:nodes|pods|Ingresses|instances|zones|dedicated masters|on-demand nodes)\b|\(s\)", text)
+        assert not wrong, f"dev (naive={naive}): {sorted(set(wrong))}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from mlp.cost.pools import NodePool, merge_zonal_groups
+from mlp.cost.node_pool import NodePool
+from mlp.cost.pools import merge_zonal_groups
 
 TYPES = ("m6a.large", "m7a.large", "m6i.large", "m5a.large")
 
