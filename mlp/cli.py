@@ -1,11 +1,13 @@
-"""`mlp`: the platform's offline tooling.
+"""`mlp`: the platform's offline tooling (`mlp --help`, `mlp COMMAND --help`).
 
-    mlp plan STACK [--json FILE] [--manifests DIR]   (the tree, the footprint, the prerequisites)
-    mlp cost STACK [--json FILE] [--format table|markdown] [--live-prices] [--naive] [--as-of DATE]
-                   [--engine cluster-autoscaler|karpenter]
-    mlp diff STACK --base REF [--json FILE] [--format table|markdown] [--as-of DATE]
+    mlp plan [STACK] [--json FILE] [--manifests DIR]   (the tree, the footprint, the prerequisites)
+    mlp cost [STACK] [--json FILE] [--format table|markdown] [--live-prices] [--naive] [--as-of DATE]
+                     [--engine cluster-autoscaler|karpenter]
+    mlp diff [STACK] --base REF [--json FILE] [--format table|markdown] [--as-of DATE]
     mlp config-reference [--write]
     mlp images
+
+STACK defaults to dev.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def _plan(args: argparse.Namespace) -> int:
     from mlp.prerequisites import prerequisites
     from mlp.prerequisites import render as render_prerequisites
     from mlp.report import component_tree
+    from mlp.wording import plural
 
     started = time.perf_counter()
     inventory = build_inventory(args.stack, Path(args.project_dir))
@@ -50,7 +53,7 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"inventory written to {args.json}")
     if args.manifests:
         written = write_manifests(inventory, Path(args.manifests))
-        print(f"{len(written)} Kubernetes manifests written to {args.manifests}")
+        print(f"{plural(len(written), 'Kubernetes manifest')} written to {args.manifests}")
     print(f"planned offline in {elapsed:.2f}s")
     _cost_guardrails(inventory, args, settings)
     return 0
@@ -166,6 +169,7 @@ def _live_prices(prices, resources, region: str):
 
     from mlp.cost.live import credentials_available, read_live_prices
     from mlp.cost.stack import pool_instance_types
+    from mlp.wording import plural
 
     session = boto3.Session()
     if not credentials_available(session):
@@ -173,7 +177,11 @@ def _live_prices(prices, resources, region: str):
         return prices
     types = pool_instance_types(resources, prices)
     on_demand, spot = read_live_prices(session, types, region)
-    print(f"live prices read for {len(on_demand)} on-demand and {len(spot)} spot instance types", file=sys.stderr)
+    print(
+        f"live prices read for {plural(len(on_demand), 'on-demand instance type')} and "
+        f"{plural(len(spot), 'spot instance type')}",
+        file=sys.stderr,
+    )
     return prices.with_live(on_demand, spot)
 
 
@@ -213,46 +221,119 @@ def _images(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="mlp", description="ml-platform offline tooling")
-    root.add_argument("--project-dir", default=str(Path(__file__).resolve().parent.parent), help=argparse.SUPPRESS)
-    commands = root.add_subparsers(dest="command", required=True)
+DEFAULT_STACK = "dev"
+"""The stack `plan`, `cost` and `diff` take when none is named (the README's first command)."""
 
-    plan = commands.add_parser("plan", help="plan a stack offline under Pulumi's mocks")
-    plan.add_argument("stack", nargs="?", default="dev", help="stack name (default: dev)")
-    plan.add_argument("--json", metavar="FILE", help="write the inventory as JSON")
-    plan.add_argument("--manifests", metavar="DIR", help="write every Kubernetes object as YAML")
+HELP_WIDTH = 100
+HELP_COLUMN = 24
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """One line per option: every help text starts in one column (`HELP_COLUMN`) and is short
+    enough to end before `HELP_WIDTH`, whatever the terminal; the examples in the epilog as
+    written."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=HELP_COLUMN, width=HELP_WIDTH)
+        # argparse measures subcommand names one indent short ("config-reference" would wrap);
+        # starting from the column makes the help position exactly `HELP_COLUMN`.
+        self._action_max_length = HELP_COLUMN
+
+
+def _examples(*lines: tuple[str, str]) -> str:
+    width = max(len(command) for command, _ in lines) + 2
+    return "examples:\n" + "\n".join(f"  {command:<{width}}{what}" for command, what in lines)
+
+
+def _command(commands, name: str, summary: str, *examples: tuple[str, str]) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name, help=summary, description=summary, epilog=_examples(*examples), formatter_class=_HelpFormatter
+    )
+
+
+def _stack_argument(command: argparse.ArgumentParser, verb: str) -> None:
+    command.add_argument(
+        "stack", nargs="?", default=DEFAULT_STACK, metavar="STACK",
+        help=f"stack to {verb}: Pulumi.STACK.yaml (default: {DEFAULT_STACK})",
+    )
+
+
+def _month_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--as-of", metavar="DATE", help="first day of the month priced, YYYY-MM-DD (default: today)")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="mlp",
+        description="ml-platform offline tooling: plan, price and diff a stack without AWS or Pulumi.",
+        epilog=_examples(
+            ("mlp plan", "plan dev: its resources, footprint, prerequisites"),
+            ("mlp cost prod", "prod's monthly estimate"),
+            ("mlp diff dev --base origin/main", "what this change does to dev, and what it costs"),
+            ("mlp COMMAND --help", "one command's options"),
+        ),
+        formatter_class=_HelpFormatter,
+    )
+    root.add_argument("--project-dir", default=str(Path(__file__).resolve().parent.parent), help=argparse.SUPPRESS)
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    plan = _command(
+        commands, "plan", "plan a stack offline under Pulumi's mocks",
+        ("mlp plan", "plan dev"),
+        ("mlp plan prod --json out/prod.json", "also write the inventory"),
+        ("mlp plan dev --manifests out/manifests", "also write the Kubernetes objects"),
+    )
+    _stack_argument(plan, "plan")
+    plan.add_argument("--json", metavar="FILE", help="also write the inventory as JSON")
+    plan.add_argument("--manifests", metavar="DIR", help="also write every Kubernetes object as YAML")
     plan.set_defaults(handler=_plan)
 
-    cost = commands.add_parser("cost", help="estimate a stack's monthly cost offline")
-    cost.add_argument("stack", help="stack name")
-    cost.add_argument("--json", metavar="FILE", help="write the estimate as JSON")
-    cost.add_argument("--format", choices=("table", "markdown"), default="table")
-    cost.add_argument("--live-prices", action="store_true", help="read current EC2 prices with AWS credentials")
-    cost.add_argument("--naive", action="store_true", help="price the baseline: the same services deployed the common default way (see README)")
-    cost.add_argument("--as-of", metavar="DATE", help="first day of the estimated month (default today)")
+    cost = _command(
+        commands, "cost", "estimate a stack's monthly cost offline",
+        ("mlp cost", "dev's estimate as a table"),
+        ("mlp cost prod --format markdown", "prod's, as Markdown"),
+        ("mlp cost prod --naive", "the common default deployment, for comparison"),
+        ("mlp cost prod --engine karpenter", "beside the same workloads under Karpenter"),
+    )
+    _stack_argument(cost, "price")
+    cost.add_argument("--json", metavar="FILE", help="also write the estimate as JSON")
+    cost.add_argument("--format", choices=("table", "markdown"), default="table", metavar="FORMAT", help="table or markdown (default: table)")
+    cost.add_argument("--live-prices", action="store_true", help="read current EC2 prices (needs AWS credentials)")
+    cost.add_argument("--naive", action="store_true", help="price the common default deployment instead")
+    _month_argument(cost)
     cost.add_argument(
-        "--engine",
-        choices=("cluster-autoscaler", "karpenter"),
-        help="also price the same workloads under this capacity engine, side by side with the "
-        "monthly delta",
+        "--engine", choices=("cluster-autoscaler", "karpenter"), metavar="ENGINE",
+        help="also price under ENGINE (cluster-autoscaler or karpenter)",
     )
     cost.set_defaults(handler=_cost)
 
-    diff = commands.add_parser("diff", help="resources and monthly cost changed since a git ref")
-    diff.add_argument("stack", help="stack name")
-    diff.add_argument("--base", required=True, metavar="REF", help="git ref to compare with")
-    diff.add_argument("--json", metavar="FILE", help="write the diff as JSON")
-    diff.add_argument("--format", choices=("table", "markdown"), default="table")
-    diff.add_argument("--as-of", metavar="DATE", help="first day of the estimated month (default today)")
+    diff = _command(
+        commands, "diff", "resources and monthly cost changed since a git ref",
+        ("mlp diff --base origin/main", "dev against the main branch"),
+        ("mlp diff prod --base HEAD~1 --format markdown", "prod against the last commit"),
+    )
+    _stack_argument(diff, "compare")
+    # Required: the base is the branch a change goes to, and the pull-request workflow passes
+    # it (`--base "origin/$BASE_REF"`, .github/workflows/pull_request.yml); no default fits all.
+    diff.add_argument("--base", required=True, metavar="REF", help="git ref to compare with, e.g. origin/main (required, no default)")
+    diff.add_argument("--json", metavar="FILE", help="also write the diff as JSON")
+    diff.add_argument("--format", choices=("table", "markdown"), default="table", metavar="FORMAT", help="table or markdown (default: table)")
+    _month_argument(diff)
     diff.set_defaults(handler=_diff)
 
-    reference = commands.add_parser("config-reference", help="print the configuration reference")
-    reference.add_argument("--write", action="store_true", help="rewrite the block in docs/configuration.md")
+    reference = _command(
+        commands, "config-reference", "print the configuration reference",
+        ("mlp config-reference", "print it"),
+        ("mlp config-reference --write", "rewrite the block in docs/configuration.md"),
+    )
+    reference.add_argument(
+        "--write", action="store_true", help="rewrite the block in docs/configuration.md"
+    )
     reference.set_defaults(handler=_config_reference)
 
-    images = commands.add_parser(
-        "images", help="the service images to build and the stack repositories they go to (JSON, for images.yml)"
+    images = _command(
+        commands, "images", "the service images to build and where they go (JSON, for images.yml)",
+        ("mlp images", "the build matrix"),
     )
     images.set_defaults(handler=_images)
     return root

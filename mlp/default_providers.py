@@ -26,6 +26,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mlp.wording import plural
+
 CONFIG_KEY = "pulumi:disable-default-providers"
 ALWAYS_ALLOWED = "pulumi"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
@@ -90,6 +92,6 @@ class DefaultProviderDenied(Exception):
 
     def __init__(self, refusals: list[str]):
         self.refusals = refusals
-        lines = [f"the engine would refuse {len(refusals)} registration(s) (pulumi:disable-default-providers):"]
+        lines = [f"the engine would refuse {plural(len(refusals), 'registration')} (pulumi:disable-default-providers):"]
         lines += [f"  - {refusal}" for refusal in refusals]
         super().__init__("\n".join(lines))

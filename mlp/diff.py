@@ -28,8 +28,9 @@ from mlp.cost.floor import ratio
 from mlp.cost.model import ComponentCost, Estimate
 from mlp.cost.prices import PriceTable
 from mlp.cost.stack import estimate_resources, stack_settings
-from mlp.mocks import DeclaredResource
+from mlp.declared import DeclaredResource
 from mlp.plan import build_inventory
+from mlp.property_paths import with_ignored_changes
 from mlp.stack_file import read_stack_config
 
 
@@ -102,6 +103,9 @@ def changed_keys(before: Any, after: Any, prefix: str = "") -> list[str]:
 
 
 def compare(before: Sequence[DeclaredResource], after: Sequence[DeclaredResource]) -> tuple[list[str], list[str], list[Change]]:
+    """Resources added, removed and changed from `before` to `after`. A change to a property the
+    new declaration's `ignoreChanges` covers is no change: the engine sets those paths back to
+    their old values before it diffs (`mlp.property_paths`), so `pulumi up` leaves them alone."""
     old = {r.urn: r for r in before}
     new = {r.urn: r for r in after}
     added = [urn for urn in new if urn not in old]
@@ -109,7 +113,8 @@ def compare(before: Sequence[DeclaredResource], after: Sequence[DeclaredResource
     changed = []
     for urn, resource in new.items():
         if urn in old:
-            keys = changed_keys(old[urn].inputs, resource.inputs)
+            inputs = with_ignored_changes(resource.inputs, old[urn].inputs, resource.ignore_changes)
+            keys = changed_keys(old[urn].inputs, inputs)
             if keys:
                 changed.append(Change(urn, tuple(keys)))
     return added, removed, changed

@@ -33,7 +33,8 @@ from mlp.cost.pools import (
     spill,
 )
 from mlp.cost.prices import PriceTable, UnpricedError
-from mlp.plan import Inventory
+from mlp.declared import Inventory
+from mlp.wording import plural
 
 SERVICE_COMPONENT = "mlplatform:services:MlService"
 AWS_PROVIDER = "pulumi:providers:aws"
@@ -218,13 +219,13 @@ def capacity_fit(result: Footprint) -> CapacityFit:
         if pool.stranded_nodes > pool.max_size:
             refusals.append(
                 f"pool {pool.pool}: the minimum footprint of {', '.join(sorted(pool.stranded))} needs "
-                f"{pool.stranded_nodes} nodes, above the pool's maxSize {pool.max_size} ({key}), and no other "
+                f"{plural(pool.stranded_nodes, 'node')}, above the pool's maxSize {pool.max_size} ({key}), and no other "
                 f"pool admits them: raise {key} or lower those services' replicas.min or requests"
             )
         else:
             warnings.append(
-                f"pool {pool.pool}: the minimum footprint of {', '.join(sorted(pool.workloads))} needs {pool.nodes} "
-                f"nodes, above the pool's maxSize {pool.max_size} ({key}); the rest goes to another pool that "
+                f"pool {pool.pool}: the minimum footprint of {', '.join(sorted(pool.workloads))} needs "
+                f"{plural(pool.nodes, 'node')}, above the pool's maxSize {pool.max_size} ({key}); the rest goes to another pool that "
                 f"admits it (at that pool's price)"
             )
     refused = {r.split(':', 1)[0] for r in refusals}
@@ -247,7 +248,7 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
     place(groups, pools)
     _, moves = spill([replace(g, shares=[]) for g in groups], pools, ctx)
     unplaceable = tuple(
-        f"pool {move.source}: {move.workload} need {move.pods} nodes at minimum scale even after every pod "
+        f"pool {move.source}: {move.workload} need {plural(move.pods, 'node')} at minimum scale even after every pod "
         f"that may run elsewhere moved to a pool with room under its own maxSize; the pool's maxSize is "
         f"{move.max_size} ({max_size_key(move.source)}): raise it or lower those services' replicas.min or requests"
         for move in moves
@@ -287,14 +288,14 @@ def footprint(inventory: Inventory, prices: PriceTable | None = None, usage: Cos
 
 def render(result: Footprint) -> str:
     headline = (
-        f"footprint at minimum scale ({result.stack}): {result.pods} pods for {result.services} services "
-        f"and {result.addons} add-ons, "
+        f"footprint at minimum scale ({result.stack}): {plural(result.pods, 'pod')} for "
+        f"{plural(result.services, 'service')} and {plural(result.addons, 'add-on')}, "
         f"requests {result.cpu_millicores / 1000:.2f} vCPU and {result.memory_mib / 1024:.2f} GiB"
     )
     lines = [headline]
     if result.without_workload:
         lines.append(
-            f"  {len(result.without_workload)} of {result.services} services have no workload yet "
+            f"  no workload yet for {len(result.without_workload)} of {plural(result.services, 'service')} "
             f"(no image pinned): {', '.join(result.without_workload)}"
         )
     for workload in sorted(result.workloads, key=lambda w: (w.namespace, w.name)):
@@ -311,7 +312,7 @@ def render(result: Footprint) -> str:
             why += f", {pool.zone_nodes} for the zone spread"
         types = ", ".join(pool.instance_types)
         lines.append(
-            f"  pool {pool.pool}: {pool.nodes} node{'' if pool.nodes == 1 else 's'} for {pool.pods} pods ({why}); types {types}; "
+            f"  pool {pool.pool}: {plural(pool.nodes, 'node')} for {plural(pool.pods, 'pod')} ({why}); types {types}; "
             f"sized on {pool.instance_types[0]} ({pool.vcpu:g} vCPU, {pool.memory_gib:g} GiB, "
             f"{pool.allocatable_fraction:.0%} allocatable): {pool.cpu_percent:.0f}% CPU, "
             f"{pool.memory_percent:.0f}% memory requested"

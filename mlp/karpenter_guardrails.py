@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mlp.wording import plural
+
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 BOUNDED_RESOURCES = ("cpu", "memory")
@@ -81,7 +83,7 @@ def narrow_spot_node_pool(resource: Any, floor: int) -> str | None:
             return None  # NotIn/Exists leave the rest of the catalogue
     if len(admitted) < floor:
         return (
-            f"spot NodePool admits {len(admitted)} instance type(s) "
+            f"spot NodePool admits {plural(len(admitted), 'instance type')} "
             f"({', '.join(sorted(admitted))}); "
             f"admit at least {floor} in its node.kubernetes.io/instance-type requirement"
         )

@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 
+from mlp.declared import DeclaredResource, Inventory, Recorder
 from mlp.mock_state import ACCOUNT_ID, PARTITION, MockContext
+from mlp.wire import resource_reference, wire_to_plain
 
 if TYPE_CHECKING:
     from pulumi.runtime.mocks import MockResourceArgs
-
-    from mlp.mocks import RecordingMonitor
-    from mlp.plan import Inventory
 
 SERVICE_CIDR = "172.20.0.0/16"
 """What EKS picks when the VPC is in 10.0.0.0/8 and no range is given."""
@@ -42,6 +41,19 @@ COMPONENT_TYPE = "eks:index:Cluster"
 CHILD_TYPE = "aws:eks/cluster:Cluster"
 SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup"
 CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
+
+
+class ChildRegistry(Protocol):
+    """What the hook needs of the mock monitor (`mlp.mocks.RecordingMonitor`, which imports this
+    module, so the hook names only the methods it calls)."""
+
+    recorder: Recorder
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str: ...
+
+    def register_synthetic(self, urn: str, resource_id: str, state: dict[str, Any]) -> None: ...
+
+    def component_provider(self, package: str) -> str | None: ...
 
 
 def eks_security_group_id(component_urn: str) -> str:
@@ -142,7 +154,7 @@ def _transformed(args: MockResourceArgs, child_name: str, props: dict[str, Any])
 
 
 def _default_security_groups(
-    monitor: RecordingMonitor, ctx: MockContext, name: str, cluster_name: str
+    monitor: ChildRegistry, ctx: MockContext, name: str, cluster_name: str
 ) -> tuple[str, str] | None:
     """pulumi-eks's own cluster and node security groups, recorded as its children, unless
     `skipDefaultSecurityGroups` is set; their ids (cluster, node)."""
@@ -174,7 +186,7 @@ def _default_security_groups(
 
 
 def _record_child(
-    monitor: RecordingMonitor,
+    monitor: ChildRegistry,
     ctx: MockContext,
     urn: str,
     type_: str,
@@ -183,8 +195,6 @@ def _record_child(
     inputs: dict[str, Any],
     state: dict[str, Any],
 ) -> None:
-    from mlp.mocks import DeclaredResource, wire_to_plain
-
     monitor.register_synthetic(urn, resource_id, state)
     monitor.recorder.resources.append(
         DeclaredResource(
@@ -199,9 +209,7 @@ def _record_child(
     )
 
 
-def eks_cluster_hook(monitor: RecordingMonitor, ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
-    from mlp.mocks import resource_reference
-
+def eks_cluster_hook(monitor: ChildRegistry, ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
     cluster_name = ctx.inputs.get("name") or ctx.physical_name()
     region = ctx.region
     eks_group_id = eks_security_group_id(ctx.urn)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mlp.wire import secret_wire_value
+
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
@@ -29,7 +31,7 @@ class MockContext:
         return hashlib.sha256(f"{self.urn}{salt}".encode()).hexdigest()[:length]
 
     def uuid(self) -> str:
-        return str(uuid.UUID(hashlib.md5(self.urn.encode()).hexdigest()))  # noqa: S324 - not security
+        return str(uuid.UUID(hashlib.md5(self.urn.encode()).hexdigest()))
 
     def physical_name(self) -> str:
         """Pulumi's auto-naming: the logical name plus a random-looking suffix, unless set."""
@@ -412,13 +414,6 @@ def _partition(_region: str, _args: dict[str, Any]) -> dict[str, Any]:
 
 def _region(region: str, _args: dict[str, Any]) -> dict[str, Any]:
     return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com"}
-
-
-def secret_wire_value(value: Any) -> dict[str, Any]:
-    """`value` as a secret in the Pulumi wire format, as a provider returns a sensitive field."""
-    from mlp.mocks import _SECRET_SIG, _SPECIAL_SIG
-
-    return {_SPECIAL_SIG: _SECRET_SIG, "value": value}
 
 
 def _ssm_parameter(_region: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -1,15 +1,20 @@
-"""Pulumi mocks that stand in for the engine and the providers, and record what is declared."""
+"""Pulumi mocks that stand in for the engine and the providers, and record what is declared.
+
+The harness imports in one direction (tests/test_imports.py keeps it so): `mlp.wire` (the wire
+format) and `mlp.declared` (what is recorded) at the bottom, then `mlp.mock_state` (what AWS
+answers), `mlp.mock_eks` (the pulumi-eks remote component), this module, and `mlp.plan` on top.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
+from mlp.declared import DeclaredResource, Recorder
 from mlp.default_providers import (
     DefaultProviderPolicy,
     denied_message,
@@ -17,97 +22,18 @@ from mlp.default_providers import (
     needs_provider,
     package_of,
 )
+from mlp.mock_eks import eks_cluster_hook
 from mlp.mock_state import MockContext, invoke_result, resource_state
-from mlp.trees import replace_matching
-
-# Signatures the Pulumi wire format uses for special values (sdk/go/common/resource/sig).
-_SPECIAL_SIG = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
-_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET = "[secret]"
-
-
-def wire_to_plain(value: Any) -> Any:
-    """Inputs as the provider receives them, made JSON-safe: secrets hidden, resource references
-    as URNs, whole-number floats (the wire has only doubles) as integers."""
-    if isinstance(value, dict):
-        sig = value.get(_SPECIAL_SIG)
-        if sig == _SECRET_SIG:
-            return SECRET
-        if sig == _RESOURCE_REF_SIG:
-            return value.get("urn")
-        if sig == _OUTPUT_SIG:
-            return SECRET if value.get("secret") else wire_to_plain(value.get("value"))
-        if sig in (_ASSET_SIG, _ARCHIVE_SIG):
-            return {"asset": value.get("path") or value.get("uri") or "[inline]"}
-        return {key: wire_to_plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [wire_to_plain(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if value == _UNKNOWN:
-        return "[unknown]"
-    return value
-
-
-def _refs_as_urns(value: Any) -> tuple[Any, bool]:
-    """`value` with every resource reference replaced by its URN, and whether there was one."""
-    return replace_matching(
-        value,
-        lambda node: isinstance(node, dict) and node.get(_SPECIAL_SIG) == _RESOURCE_REF_SIG,
-        lambda reference: reference.get("urn", ""),
-    )
-
-
-def resource_reference(urn: str, resource_id: str) -> dict[str, Any]:
-    """A resource reference as the engine returns one in an output (rehydrated by the SDK
-    through `getResource`, which the mock monitor answers from registered resources)."""
-    return {_SPECIAL_SIG: _RESOURCE_REF_SIG, "urn": urn, "id": resource_id, "packageVersion": ""}
-
-
-@dataclass
-class DeclaredResource:
-    urn: str
-    type: str
-    name: str
-    parent: str | None
-    provider: str | None
-    custom: bool
-    inputs: dict[str, Any]
-    ignore_changes: list[str] = field(default_factory=list)
-    """Properties the engine would leave alone on update (resource option `ignoreChanges`)."""
-    dependencies: list[str] = field(default_factory=list)
-    """URNs the resource waits for (`dependsOn`, and what its inputs come from)."""
-    retain_on_delete: bool = False
-    """The engine drops it from state on delete instead of deleting it (`retainOnDelete`)."""
-    providers: dict[str, str] = field(default_factory=dict)
-    """The `providers` map the registration sent (package -> provider URN), which the engine and a
-    remote component's provider hand on to its children."""
-    delete_before_replace: bool = False
-    """Resource option `deleteBeforeReplace`: on replacement the old one is deleted first."""
-
-
-@dataclass
-class Recorder:
-    """Everything the program declared, in registration order, and the stack's outputs."""
-
-    resources: list[DeclaredResource] = field(default_factory=list)
-    stack_outputs: dict[str, Any] = field(default_factory=dict)
-    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    """Data sources read, in call order: (token, arguments)."""
-    refusals: list[str] = field(default_factory=list)
-    """Registrations and invokes the engine would refuse (`mlp.default_providers`)."""
-
+from mlp.wire import refs_as_urns, wire_to_plain
 
 # A hook answers a resource type that needs more than echoed inputs, e.g. a remote component
 # whose resource-reference outputs must point at registered (synthetic) children. It receives
 # the monitor so it can register those children, and returns (id, outputs).
 ResourceHook = Callable[["RecordingMonitor", MockContext, MockResourceArgs], tuple[str, dict[str, Any]]]
-RESOURCE_HOOKS: dict[str, ResourceHook] = {}
+RESOURCE_HOOKS: dict[str, ResourceHook] = {
+    # Remote components answered with synthetic children (see each hook's module).
+    "eks:index:Cluster": eks_cluster_hook,
+}
 
 
 class PlatformMocks(Mocks):
@@ -184,7 +110,7 @@ class RecordingMonitor(MockMonitor):
     def _refuse(self, package: str, subject: str, what: str) -> None:
         self.recorder.refusals.append(f"{what}: {denied_message(package, subject)}")
 
-    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request):
         urn = self.make_urn(request.parent, request.type, request.name)
         custom, remote = bool(request.custom), bool(request.remote)
         providers = dict(request.providers)
@@ -211,7 +137,7 @@ class RecordingMonitor(MockMonitor):
         # reference there is rehydrated on that thread's event loop, which the program's loop
         # then awaits ("attached to a different loop", intermittently). The mocks never need
         # the rehydrated object, so references reach them as URNs.
-        plain_inputs, had_refs = _refs_as_urns(json_format.MessageToDict(request.object))
+        plain_inputs, had_refs = refs_as_urns(json_format.MessageToDict(request.object))
         if had_refs:
             replaced = struct_pb2.Struct()
             replaced.update(plain_inputs)
@@ -238,20 +164,20 @@ class RecordingMonitor(MockMonitor):
         )
         return super().RegisterResource(request)
 
-    def Invoke(self, request):  # noqa: N802 - gRPC method name
+    def Invoke(self, request):
         package = package_of(request.tok)
         parent = getattr(request, "parent", "")
         if not self._resolve_provider(request.provider, {}, parent, package) and self.policy.denies(package):
             self._refuse(package, request.tok, "invoke")
         return super().Invoke(request)
 
-    def ReadResource(self, request):  # noqa: N802 - gRPC method name
+    def ReadResource(self, request):
         package = package_of(request.type)
         if not is_provider_type(request.type) and not request.provider and self.policy.denies(package):
             self._refuse(package, request.type, f"read of {request.name!r}")
         return super().ReadResource(request)
 
-    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+    def RegisterResourceOutputs(self, request):
         if request.urn == self.stack_urn:
             self.recorder.stack_outputs = wire_to_plain(json_format.MessageToDict(request.outputs))
         return super().RegisterResourceOutputs(request)
@@ -261,8 +187,3 @@ class RecordingMonitor(MockMonitor):
         resource reference to it can be rehydrated by `getResource`."""
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, resource_id, state)
 
-
-# Remote components answered with synthetic children (see each hook's module).
-from mlp.mock_eks import eks_cluster_hook  # needs the names above (circular import)
-
-RESOURCE_HOOKS["eks:index:Cluster"] = eks_cluster_hook

@@ -5,86 +5,24 @@ from __future__ import annotations
 
 import runpy
 import sys
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 import pulumi
 import yaml
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import set_mocks
-from pulumi.runtime.stack import run_pulumi_func, massage
+from pulumi.runtime.stack import massage, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.settings import NAMESPACE
+from mlp.declared import Inventory, Recorder
 from mlp.default_providers import DefaultProviderDenied, DefaultProviderPolicy
-from mlp.mocks import SECRET, DeclaredResource, PlatformMocks, Recorder, RecordingMonitor, wire_to_plain
+from mlp.mocks import PlatformMocks, RecordingMonitor
 from mlp.stack_file import read_stack_config
+from mlp.wire import SECRET, wire_to_plain
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
-# What the harness records for its own checks and the engine does not show in an inventory.
-_ENGINE_ONLY_FIELDS = ("custom", "ignore_changes", "dependencies", "retain_on_delete", "providers", "delete_before_replace")
-
-
-@dataclass
-class Inventory:
-    """What a stack declares, as the engine would see it."""
-
-    project: str
-    stack: str
-    resources: list[DeclaredResource]
-    outputs: dict[str, Any]
-    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    """Data sources the program read (token, arguments), in call order."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "stack": self.stack,
-            "resources": [
-                {key: value for key, value in asdict(resource).items() if key not in _ENGINE_ONLY_FIELDS}
-                for resource in self.resources
-            ],
-            "outputs": self.outputs,
-        }
-
-    def of_type(self, type_: str) -> list[DeclaredResource]:
-        return [resource for resource in self.resources if resource.type == type_]
-
-    def named(self, name: str) -> DeclaredResource:
-        matches = [resource for resource in self.resources if resource.name == name]
-        if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources named {name!r} in stack {self.stack}")
-        return matches[0]
-
-    def by_urn(self, urn: str) -> DeclaredResource:
-        for resource in self.resources:
-            if resource.urn == urn:
-                return resource
-        raise KeyError(urn)
-
-    def children_of(self, urn: str) -> list[DeclaredResource]:
-        """Every resource below `urn`, at any depth."""
-        found, frontier = [], {urn}
-        for resource in self.resources:
-            if resource.parent in frontier:
-                found.append(resource)
-                frontier.add(resource.urn)
-        return found
-
-    def kubernetes_objects(self) -> list[DeclaredResource]:
-        """Kubernetes objects the program declares directly (Helm releases are not objects)."""
-        return [
-            resource
-            for resource in self.resources
-            if resource.type.startswith("kubernetes:")
-            and not resource.type.startswith("kubernetes:helm.sh")
-            and not resource.type.startswith("pulumi:providers")
-            and "kind" in resource.inputs
-        ]
 
 
 def project_name(project_dir: Path) -> str:

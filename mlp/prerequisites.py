@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from components.capacity.worker_pool import carries_spot
 from infra.settings import NAMESPACE, PlatformSettings
+from mlp.wording import plural
 
 
 @dataclass(frozen=True)
@@ -429,7 +430,7 @@ def prerequisites(settings: PlatformSettings) -> list[Prerequisite]:
 
 def render(items: list[Prerequisite]) -> str:
     placeholders = sum(item.placeholder for item in items)
-    lines = [f"prerequisites outside the stack ({len(items)}, {placeholders} placeholder(s) to replace):"]
+    lines = [f"prerequisites outside the stack ({len(items)}, {plural(placeholders, 'placeholder')} to replace):"]
     for item in items:
         marker = "  [PLACEHOLDER: replace]" if item.placeholder else ""
         lines.append(f"  - {item.kind}: {item.value}{marker}")

@@ -1,5 +1,5 @@
 """The shape of the house: components grouped by concern, layered without cycles, one component
-per file named after its class.
+per file named after its class, and no module too long to read.
 
 These are the rules `../shared/STYLE.md`-style reviews kept asking for by hand; here they fail the
 suite instead, naming the file that breaks them.
@@ -11,8 +11,12 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = ROOT / "components"
+PROJECT_PACKAGES = ("components", "infra", "mlp", "policy", "tools", "services", "tests")
+MAX_MODULE_LINES = 500
 
 PACKAGES = sorted(p.name for p in COMPONENTS.iterdir() if (p / "__init__.py").is_file())
 
@@ -119,3 +123,13 @@ def test_one_component_per_file_named_after_its_class_and_typed_by_its_package()
 def test_the_tests_mirror_the_components():
     tested = sorted(p.name for p in (ROOT / "tests" / "components").iterdir() if (p / "__init__.py").is_file())
     assert tested == PACKAGES, f"tests/components/ subpackages {tested} differ from components/ {PACKAGES}"
+
+
+@pytest.mark.parametrize("package", PROJECT_PACKAGES)
+def test_no_module_is_too_long_to_read(package):
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in (ROOT / package).rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them along their seams): {long}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from mlp.wording import plural
 from mlplatform_policy.resources import PlannedResource, StackContext, stack_of
 from mlplatform_policy.rules import RULES, Rule
 
@@ -92,15 +93,33 @@ def evaluate(
     return findings
 
 
+def report(findings: Sequence[Finding], resources: Sequence[PlannedResource], stack: str, rules: Sequence[Rule] = RULES) -> str:
+    """What was checked (resources, stack, each rule by level) and how it came out: every
+    finding, then which rules failed, or that all passed."""
+    by_level = {level: [rule.name for rule in rules if rule.enforcement == level] for level in ("mandatory", "advisory")}
+    lines = [f"checked {plural(len(resources), 'resource')} of stack {stack} against {plural(len(rules), 'rule')}:"]
+    lines += [f"  {level} ({len(names)}): {', '.join(names)}" for level, names in by_level.items() if names]
+    lines += [str(finding) for finding in findings]
+    failed = {level: sorted({f.rule for f in findings if f.enforcement == level}) for level in by_level}
+    if not findings:
+        lines.append(f"all {plural(len(rules), 'rule')} passed")
+    else:
+        lines += [f"{level} rules with findings: {', '.join(names)}" for level, names in failed.items() if names]
+        passed = len(rules) - sum(len(names) for names in failed.values())
+        lines.append(f"{plural(len(findings), 'finding')}; {passed} of {plural(len(rules), 'rule')} passed")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m mlplatform_policy.evaluate INVENTORY.json", file=sys.stderr)
         return 2
     with open(argv[0], encoding="utf-8") as handle:
         inventory = json.load(handle)
-    findings = evaluate(from_inventory(inventory["resources"]), stack=inventory.get("stack"))
-    for finding in findings:
-        print(finding)
+    resources = from_inventory(inventory["resources"])
+    stack = inventory.get("stack") or (stack_of(resources[0].urn) if resources else "unknown")
+    findings = evaluate(resources, stack=stack)
+    print(report(findings, resources, stack))
     return 1 if any(f.enforcement == "mandatory" for f in findings) else 0
 
 

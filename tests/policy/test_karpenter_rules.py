@@ -19,7 +19,7 @@ from components.karpenter.karpenter_manifests import (
 )
 from mlp import guardrails
 from tests.conftest import STACKS
-from tests.policy.test_rules import DEFAULT_TAGS, TODAY, findings_of, resource
+from tests.policy.crafted import DEFAULT_TAGS, TODAY, findings_of, resource
 
 NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODECLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"

@@ -87,7 +87,7 @@ def test_capacity_fit_reads_the_engines_view_of_a_plan(plan):
     from dataclasses import replace
 
     from mlplatform_policy.resources import StackContext
-    from mlplatform_policy.rules import check_capacity_fit
+    from mlplatform_policy.rules.capacity import check_capacity_fit
     from pulumi_policy.proxy import unknown_checking_proxy
 
     resources = from_inventory(plan("prod", images="pinned").to_json()["resources"])
