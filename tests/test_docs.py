@@ -337,3 +337,49 @@ def test_readme_layout_names_every_component_package():
     assert named - packages == set(), (
         f"README layout names components/{sorted(named - packages)}, which do not exist"
     )
+
+
+# A project path in a source comment or docstring: our own folders, and docs/ pages (one level;
+# the nested `docs/deploy/...` paths cited in the code are upstream projects' documentation).
+_SOURCE_PATH = re.compile(
+    r"(?<![\w./-])((?:components|infra|mlp|policy|tests|tools)/[\w./-]*\w\.(?:py|md|yaml|yml|json|txt|csv)"
+    r"|docs/[\w-]+\.md)"
+)
+
+
+def stale_source_paths(text: str, root: Path = PROJECT_DIR) -> list[str]:
+    """Each project path `text` names that does not exist (placeholders like `<name>` never match)."""
+    return [m[1] for m in _SOURCE_PATH.finditer(text) if not (root / m[1]).exists()]
+
+
+def _tracked_source_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+    ).stdout.split()
+    skip = {"uv.lock", "tests/test_docs.py"}  # the checks' own examples name missing paths on purpose
+    return [
+        PROJECT_DIR / name
+        for name in listed
+        if name not in skip and not name.endswith(".md") and (PROJECT_DIR / name).is_file()
+        and Path(name).suffix in {".py", ".yaml", ".yml", ".toml", ".json", ".txt", ".mjs", ""}
+    ]
+
+
+def test_every_project_path_the_code_names_exists():
+    """Comments that point a reader at a module or a docs page go stale when files move."""
+    stale = {
+        str(path.relative_to(PROJECT_DIR)): found
+        for path in _tracked_source_files()
+        if (found := stale_source_paths(path.read_text(errors="replace")))
+    }
+    assert not stale, f"source files name project paths that do not exist: {stale}"
+
+
+def test_the_source_path_check_finds_a_moved_module(tmp_path: Path):
+    (tmp_path / "components" / "search").mkdir(parents=True)
+    (tmp_path / "components" / "search" / "search_sizing.py").write_text("")
+    text = (
+        "# see components/search_sizing.py and components/search/search_sizing.py, docs/cost.md,\n"
+        "# and the controller's docs/deploy/installation.md (upstream, nested: not ours)\n"
+    )
+    assert stale_source_paths(text, root=tmp_path) == ["components/search_sizing.py", "docs/cost.md"]
