@@ -52,7 +52,7 @@ aws_provider = declare_aws_provider(settings.region, tags)
 on_aws = pulumi.ResourceOptions(providers=[aws_provider])
 account = account_id(aws_provider)
 cluster_name = f"mlp-{stack}"
-# ml-platform:cluster.capacityEngine: what launches worker nodes (README "Capacity engines").
+# ml-platform:cluster.capacityEngine: what launches worker nodes (docs/karpenter.md).
 karpenter = settings.uses_karpenter
 # Who runs this update: it gets a cluster-admin access entry (an unusable caller stops here).
 deployer = resolve_deployer(aws_provider, stack, settings.cluster.deployer_role_arn)

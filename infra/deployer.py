@@ -51,7 +51,7 @@ def resolve_deployer(provider: aws.Provider, stack: str, pinned_role_arn: str | 
     With `ml-platform:cluster.deployerRoleArn` set, that role is the deployer whoever previews:
     `pulumi up` as anyone else stops here, before anything is declared, so an update never swaps
     the access entry to another identity (and locks the intended deployer out). A preview only
-    warns, because previews run with their own read-only role (see README "Delivery").
+    warns, because previews run with their own read-only role (see docs/delivery-and-policy.md).
 
     The same ambient credentials sign pulumi-eks's kubeconfig (`aws eks get-token`), so the
     principal found here is the one the API server sees. `get_session_context` reads the role's

@@ -202,10 +202,10 @@ def _diff(args: argparse.Namespace) -> int:
 def _config_reference(args: argparse.Namespace) -> int:
     from mlp import config_reference
 
-    readme = Path(args.project_dir) / "README.md"
+    page = Path(args.project_dir) / config_reference.PAGE
     if args.write:
-        changed = config_reference.write(readme)
-        print(f"{readme}: {'updated' if changed else 'already up to date'}")
+        changed = config_reference.write(page)
+        print(f"{page}: {'updated' if changed else 'already up to date'}")
     else:
         print(config_reference.render())
     return 0
@@ -324,9 +324,11 @@ def parser() -> argparse.ArgumentParser:
     reference = _command(
         commands, "config-reference", "print the configuration reference",
         ("mlp config-reference", "print it"),
-        ("mlp config-reference --write", "rewrite the block in README.md"),
+        ("mlp config-reference --write", "rewrite the block in docs/configuration.md"),
     )
-    reference.add_argument("--write", action="store_true", help="rewrite the block in README.md")
+    reference.add_argument(
+        "--write", action="store_true", help="rewrite the block in docs/configuration.md"
+    )
     reference.set_defaults(handler=_config_reference)
 
     images = _command(

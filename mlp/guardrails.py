@@ -4,7 +4,7 @@ included: `mlp.karpenter_guardrails`).
 
 One definition of each rule: pure functions over anything shaped like `ResourceView` (urn, type,
 parent URN, provider URN, inputs). The offline inventory's `DeclaredResource` is one; the policy
-pack (`policy/mlplatform_policy/rules.py`, rules `required-tags` and `bounded-growth`) hands its
+pack (`policy/mlplatform_policy/rules/`, rules `required-tags` and `bounded-growth`) hands its
 own view of the engine's resources to the very same functions. `tag_findings` and
 `growth_findings` return `(urn, message)` pairs; `missing_tags` and `unbounded_growth` the same
 as one line each, naming the resource.

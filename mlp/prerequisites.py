@@ -265,7 +265,7 @@ def preview_permissions(settings: PlatformSettings) -> list[Prerequisite]:
     return [
         Prerequisite(
             "preview role",
-            "(the IAM policy of each preview role, README \"Delivery\")",
+            "(the IAM policy of each preview role, docs/delivery-and-policy.md)",
             ", ".join(PREVIEW_READ_ACTIONS),
             "Allowed to the preview roles (the deployer has them too): the program's look-ups run in "
             "every preview, before anything is declared; add read access to the stack's state and "

@@ -10,7 +10,7 @@ shared, so a figure taken under load says so. `--services N` plans a copy of pro
 are N copies of `discovery` (the spot pool's ceiling raised so the minimum footprint fits), in a
 temporary project directory that runs this checkout's program.
 
-Not a test: timings depend on the machine. The README's "Benchmarks" figures come from here.
+Not a test: timings depend on the machine. The figures in docs/offline-plan.md, "Benchmarks", come from here.
 """
 
 from __future__ import annotations

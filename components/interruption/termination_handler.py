@@ -3,7 +3,7 @@
 Queue-processor mode: one Deployment on the system pool reads the interruption queue and
 cordons and drains the named node. Facts cited from the chart at
 https://github.com/aws/aws-node-termination-handler/tree/v1.25.6/config/helm/aws-node-termination-handler
-(values.yaml, templates/deployment.yaml, templates/pdb.yaml) and the project README.
+(values.yaml, templates/deployment.yaml, templates/pdb.yaml) and its README.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Read from the price tables shipped in `data/pricing/` (sources and dates in its SOURCES.md).
 Node pool validation uses the shapes (a mixed-instances group must be one shape, because the
-cluster autoscaler plans with the first type's vCPU and memory), the README and the cost report
+cluster autoscaler plans with the first type's vCPU and memory), docs/capacity-and-spot.md and the cost report
 use the prices.
 """
 

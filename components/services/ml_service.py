@@ -19,7 +19,7 @@ from components.services.service_spec import ServiceSpec
 
 RELEASE_TAG_PREFIX = "release-"
 """Images tagged with this prefix are what stacks pin: the lifecycle policy never expires them.
-A digest is promoted by adding the tag `release-<git sha>` to it (README "Services")."""
+A digest is promoted by adding the tag `release-<git sha>` to it (docs/services.md)."""
 CACHE_TAG = "buildcache"
 """The one tag that moves: BuildKit's registry cache (`image_build.yml`, `cache-to
 type=registry,ref=<repository>:buildcache`) is overwritten by every build. In an `IMMUTABLE`

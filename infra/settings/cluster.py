@@ -63,7 +63,7 @@ class EndpointSettings(Section):
         description="Also expose the API server on a public endpoint (the private endpoint is "
         "always on), to `publicAccessCidrs` only. Default `false`. The first deploy into a new "
         "account needs it (or `privateAccessCidrs` of a network already connected to the VPC), "
-        "since nothing inside the VPC exists yet: see README \"Deploying for real\".",
+        "since nothing inside the VPC exists yet: see docs/deploying.md.",
     )
     public_access_cidrs: tuple[str, ...] = Field(
         (), description="With `publicAccess`, the only source ranges admitted. Default none."
@@ -344,7 +344,7 @@ class ClusterSettings(Section):
         "Scaling group per pool and zone, the node termination handler and lifecycle hooks. "
         "`karpenter`: Karpenter's NodePools and EC2NodeClasses, with its own interruption "
         "handling; no worker groups, no autoscaler, no handler. The system pool stays either way. "
-        "See README \"Capacity engines\". Default `cluster-autoscaler`.",
+        "See docs/karpenter.md. Default `cluster-autoscaler`.",
     )
     karpenter: KarpenterSettings = Field(
         default_factory=KarpenterSettings, description="Karpenter, with `capacityEngine: karpenter`."

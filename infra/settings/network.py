@@ -145,7 +145,7 @@ class NetworkSettings(Section):
         "to a `cluster.endpoint.privateAccessCidrs` range outside `vpcCidr` go back through that "
         "connection instead of the NAT gateway. Declared in the route tables' own routes (a route "
         "added by hand is removed by the next update). The peer side needs its own return route to "
-        "`vpcCidr` and must resolve the endpoint's name (see README \"Deploying for real\"). "
+        "`vpcCidr` and must resolve the endpoint's name (see docs/deploying.md). "
         "Default none.",
     )
 

@@ -61,7 +61,7 @@ class PlatformSettings(Section):
     services: dict[str, ServiceSettings] = Field(
         default_factory=dict,
         description="ML services by name (namespace, Deployment, Service, HPA, PDB, network "
-        "policies, IAM role, ECR repository each). See README \"Services\". Default none.",
+        "policies, IAM role, ECR repository each). See docs/services.md. Default none.",
     )
     dns: DnsSettings | None = Field(
         None,

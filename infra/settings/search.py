@@ -136,7 +136,7 @@ class SearchSettings(Section):
     index: SearchIndexSettings = Field(
         default_factory=SearchIndexSettings,
         description="The index the domain serves; data node type and count, volume size, shards and "
-        "dedicated masters follow from it (README \"Search\", sizing).",
+        "dedicated masters follow from it (docs/search.md, sizing).",
     )
     instance_type: str | None = Field(
         None,

@@ -55,7 +55,7 @@ class ImageSettings(Section):
         description="Image digest `sha256:<64 hex>` (preferred: what was scanned is what runs). "
         "At most one of `digest` and `tag`; neither means no image has been pushed yet: the "
         "stack declares the repository, role and network policies but no workload, and `mlp "
-        "plan` says so (README \"Deploying for real\"). Default none.",
+        "plan` says so (docs/deploying.md). Default none.",
     )
     tag: str | None = Field(
         None,

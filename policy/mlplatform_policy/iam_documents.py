@@ -1,6 +1,6 @@
 """Where IAM documents live in resource inputs, and what makes a statement too broad.
 
-Decisions (README "Policy pack"):
+Decisions (docs/delivery-and-policy.md, "The policy pack"):
 - An Allow to Principal `*` is refused unless a condition pins the caller to a source or principal
   (`aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOwner`, `aws:PrincipalArn`,
   `aws:PrincipalAccount`, `aws:PrincipalOrgID`) with a value that is not itself `*`. A Deny to `*`

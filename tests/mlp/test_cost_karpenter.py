@@ -87,24 +87,25 @@ def test_the_other_way_round_from_a_karpenter_stack(scratch_project, capsys, sta
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_readme_engine_figures_are_what_mlp_cost_prints(stack, scratch_project, stack_document):
-    """The README's engine comparison quotes `mlp cost STACK --engine karpenter` for the month
-    it names; a change that moves either figure must update it."""
+def test_docs_engine_figures_are_what_mlp_cost_prints(stack, scratch_project, stack_document):
+    """docs/karpenter.md's engine comparison quotes `mlp cost STACK --engine karpenter` for the
+    month it names; a change that moves either figure must update it."""
     import datetime as dt
     import re
 
     from mlp.cost.karpenter import compare_engines
 
-    readme = (PROJECT_DIR / "README.md").read_text()
-    section = readme[readme.index("### Capacity engines") : readme.index("## Spot interruptions")]
+    page = (PROJECT_DIR / "docs" / "karpenter.md").read_text()
+    start = page.index("## What each engine costs")
+    section = page[start : page.index("\n## ", start + 1)]
     month = re.search(r"month of (\d{4})-(\d{2})\)", section)
-    assert month, "the README names no month for its figures"
+    assert month, "docs/karpenter.md names no month for its figures"
     row = re.search(rf"^\| {stack} \| ([\d,.]+) \| ([\d,.]+) \| ([\d,.+-]+) \|", section, re.M)
-    assert row, f"the README has no {stack} row"
+    assert row, f"docs/karpenter.md has no {stack} row"
     quoted = [float(value.replace(",", "")) for value in row.groups()]
     import yaml
 
-    # The README quotes the stacks with their images pinned (as shipped no workload runs yet).
+    # The page quotes the stacks with their images pinned (as shipped no workload runs yet).
     project = scratch_project(stack, yaml.safe_dump(stack_document(stack, images="pinned"), sort_keys=False))
     comparison = compare_engines(
         project, stack, "karpenter", as_of=dt.date(int(month[1]), int(month[2]), 1)

@@ -7,7 +7,7 @@ runs in `pulumi preview --policy-pack policy` (wrapped by `mlplatform_policy.pac
 tests (over each stack's offline plan and over crafted resources). `RULES` is the catalogue the
 pack is built from.
 
-Mandatory rules are what the platform promises (README "Policy pack"); advisory rules point at
+Mandatory rules are what the platform promises (docs/delivery-and-policy.md, "The policy pack"); advisory rules point at
 money being spent on purpose or by accident.
 """
 

@@ -28,7 +28,7 @@ def check_deployment_resources(resource: PlannedResource, context: StackContext)
     # Requests for CPU and memory (scheduling and bin packing depend on them) and a memory limit
     # (a leak must kill the container, not the node). A CPU limit is deliberately not required:
     # CFS quotas throttle a container even when the node's cores are idle, which shows up as
-    # tail latency; the services set one only where config asks (README "Services").
+    # tail latency; the services set one only where config asks (docs/services.md).
     required = {"requests": ("cpu", "memory"), "limits": ("memory",)}
     problems = []
     for container in items(_pod_spec(resource.props).get("containers")):

@@ -15,5 +15,5 @@ def test_newer_versions_leave_standard_support_later():
 
 
 def test_the_default_version_is_on_standard_support_in_the_documented_window():
-    # README and the config reference quote this date (awsdocs / endoflife.date, see the module).
+    # docs/cluster.md and the config reference quote this date (awsdocs / endoflife.date, see the module).
     assert END_OF_STANDARD_SUPPORT["1.35"] == date(2027, 3, 27)

@@ -68,7 +68,7 @@ def test_no_shipped_stack_activates_cost_allocation_tags_on_its_first_up(plan, s
     """Cost Explorer refuses a key billing has not seen yet (up to a day after the first tagged
     resource: hashicorp/terraform-provider-aws #29068, #31442) and any activation from an
     Organizations member account (#37636), so a first `up` that declares one fails. Activation is a later,
-    opt-in step (README "Deploying for real")."""
+    opt-in step (docs/deploying.md)."""
     for stack in ("dev", "prod"):
         assert stack_document(stack)["config"]["ml-platform:cost"]["activateCostAllocationTags"] is False, stack
         declared = [r.name for r in plan(stack).of_type("aws:costexplorer/costAllocationTag:CostAllocationTag")]
