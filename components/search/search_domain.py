@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from components.cluster.key_policy import account_administered_key_policy
 from components.search.search_alarms import NAMESPACE, search_alarm_specs
 from components.search.search_engine_support import parse_engine_version
+from components.search.search_volume_limits import no_limits_message, volume_limits
 
 # botocore's DomainName shape: 3-28 characters, lower-case letter first.
 DOMAIN_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9\-]{2,27}$")
@@ -24,7 +25,11 @@ OPENSEARCH_SERVICE_LINKED_ROLE = "AWSServiceRoleForAmazonOpenSearchService"
 ServiceLinkedRoleMode = Literal["create", "existing"]
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
 # gp3 limits (EBS volume types; also the OpenSearch console's limits): 3,000-16,000 IOPS,
-# 125-1,000 MiB/s, at most 0.25 MiB/s per provisioned IOPS and 500 IOPS per GiB.
+# 125-1,000 MiB/s, at most 0.25 MiB/s per provisioned IOPS and 500 IOPS per GiB. OpenSearch
+# Service raises the two caps by 16,000 IOPS and 1,000 MiB/s per further 3 TiB of volume a data
+# node ("Creating and managing domains", EBS storage, awsdocs/amazon-opensearch-service-developer-
+# guide doc_source/createupdatedomains.md @ c012b415); no type the project knows takes more than
+# 2 TiB (data/opensearch/ebs_volume_limits.csv), so the flat caps are the ones that apply.
 GP3_IOPS = (3000, 16000)
 GP3_THROUGHPUT_MIBPS = (125, 1000)
 GP3_MIBPS_PER_IOPS = 0.25
@@ -90,6 +95,13 @@ def sizing_problems(sizing: SearchSizing) -> dict[str, str]:
             "must be 0 (no dedicated masters), 3 or 5: masters elect by majority, so 1 is a single "
             "point of failure and an even count tolerates no more failures than the odd count below it"
         )
+    # Only data nodes carry an EBS volume (EBSOptions: "attached to data nodes"); dedicated masters
+    # have none, so `dedicated_master_type` needs no volume limits.
+    limits = volume_limits(sizing.instance_type)
+    if limits is None:
+        problems["instance_type"] = f"{sizing.instance_type} {no_limits_message()}"
+    elif (volume_problem := limits.problem(sizing.volume_size_gib)) is not None:
+        problems["volume_size_gib"] = volume_problem
     low, high = GP3_IOPS
     if not low <= sizing.volume_iops <= high:
         problems["volume_iops"] = f"gp3 IOPS must be between {low} and {high}"

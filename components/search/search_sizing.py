@@ -39,6 +39,12 @@ Rules, each with its source:
   https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-multiaz.html).
   The Region's zone count is an input (`region_zones`; us-east-1 has six, use1-az1 to use1-az6,
   https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html).
+- Volume: each data node's gp3 volume holds its share of the storage, within the bounds
+  OpenSearch Service sets per instance type ("EBS volume size quotas",
+  https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html#ebsresource;
+  recorded in data/opensearch/ebs_volume_limits.csv, read by search_volume_limits.py). A type
+  whose largest volume cannot hold a node's share needs more nodes or another type; a type with
+  no recorded limits is never chosen.
 - Zones: each zone holds the same number of data nodes, and zone awareness puts the copies of a
   shard in different zones, so a domain over Z zones needs at least Z - 1 replicas to keep a
   copy after losing a zone (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-multiaz.html).
@@ -53,6 +59,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from components.search.search_volume_limits import (
+    VolumeLimits,
+    no_limits_message,
+    volume_limits_table,
+)
+
 PRICING_DIR = Path(__file__).resolve().parents[2] / "data" / "pricing"
 PRICE_TABLE = PRICING_DIR / "services_us_east_1.csv"
 SHAPE_TABLE = PRICING_DIR / "opensearch_instances_us_east_1.csv"
@@ -63,8 +75,6 @@ INDEXING_OVERHEAD = 0.10
 SHARD_TARGET_GIB = 30  # the top of the 10-30 GiB range for search: the fewest shards
 SHARDS_PER_HEAP_GIB = 25
 HEAP_SHARE, HEAP_CAP_GIB = 0.5, 32
-MIN_VOLUME_GIB = 10  # the smallest EBS volume OpenSearch Service accepts
-MAX_VOLUME_GIB = 16384  # gp3's largest volume; an instance type's own EBS quota may be lower
 MAX_DATA_NODES = 80
 US_EAST_1_ZONES = 6  # use1-az1 to use1-az6 (module docstring, "Dedicated masters")
 GIB = 2**30
@@ -214,11 +224,13 @@ def plan_domain(
     dedicated_master_count: int | None = None,
     region_zones: int = US_EAST_1_ZONES,
     catalog: Mapping[str, SearchInstanceType] | None = None,
+    limits: Mapping[str, VolumeLimits] | None = None,
 ) -> DomainPlan:
     """The cheapest domain over `zones` zones that holds `index` (and, with `serve_queries`,
     serves its peak after losing a zone). Explicit arguments pin a choice; the plan then checks
     that the choice still holds the index and raises `SizingError` naming it otherwise."""
     catalog = catalog or search_instance_catalog()
+    limits = limits or volume_limits_table()
     if index.replicas < zones - 1:
         raise SizingError(
             "index.replicas",
@@ -241,8 +253,12 @@ def plan_domain(
     def fits(kind: SearchInstanceType, count: int) -> str | None:
         if count < copies:
             return f"{count} data nodes cannot hold {copies} copies of a shard on different nodes"
-        if storage / count > MAX_VOLUME_GIB:
-            return f"{storage / count:,.0f} GiB a node exceed gp3's {MAX_VOLUME_GIB:,} GiB"
+        volume = limits[kind.name]
+        if math.ceil(storage / count) > volume.maximum_gib:
+            return (
+                f"{math.ceil(storage / count):,} GiB a node exceed the {volume.maximum_gib:,} GiB "
+                f"gp3 volume OpenSearch Service attaches to {kind.name}"
+            )
         shards_per_node = math.ceil(shards * copies / count)
         if shards_per_node > SHARDS_PER_HEAP_GIB * kind.heap_gib:
             return f"{shards_per_node} shards a node exceed {SHARDS_PER_HEAP_GIB} per GiB of {kind.heap_gib:g} GiB heap"
@@ -257,7 +273,13 @@ def plan_domain(
 
     if instance_type is not None and instance_type not in catalog:
         raise SizingError("instanceType", f"unknown OpenSearch instance type {instance_type}")
-    kinds = [catalog[instance_type]] if instance_type else [k for k in catalog.values() if not k.burstable]
+    if instance_type is not None and instance_type not in limits:
+        raise SizingError("instanceType", f"{instance_type} {no_limits_message()}")
+    kinds = [catalog[instance_type]] if instance_type else [
+        k for k in catalog.values() if not k.burstable and k.name in limits
+    ]
+    if volume_size_gib is not None:
+        kinds = _kinds_taking(volume_size_gib, kinds, limits, pinned=instance_type is not None, known=catalog)
     counts = [instance_count] if instance_count else range(minimum_nodes, MAX_DATA_NODES + 1, zones)
     best: tuple[float, SearchInstanceType, int] | None = None
     last_problem = ""
@@ -278,7 +300,8 @@ def plan_domain(
             f"(the last one tried: {last_problem})",
         )
     _, kind, count = best
-    needed_volume = max(MIN_VOLUME_GIB, math.ceil(storage / count))
+    minimum_volume = limits[kind.name].minimum_gib
+    needed_volume = max(minimum_volume, math.ceil(storage / count))
     if volume_size_gib is not None and volume_size_gib < needed_volume:
         raise SizingError(
             "volumeSizeGib", f"{volume_size_gib} GiB a node cannot hold {storage:.2f} GiB over {count} nodes (needs {needed_volume})"
@@ -300,7 +323,8 @@ def plan_domain(
             f"shard-queries/s ≥ {index.queries_per_second:g} QPS × {shards} shards"
         )
     steps += [
-        f"volume max({MIN_VOLUME_GIB}, ⌈{storage:.2f} / {count}⌉) = {needed_volume} GiB a node"
+        f"volume max({minimum_volume}, ⌈{storage:.2f} / {count}⌉) = {needed_volume} GiB a node "
+        f"(≤ {limits[kind.name].maximum_gib:,} GiB on {kind.name})"
         + (f" (volumeSizeGib pins {volume})" if volume != needed_volume else ""),
         f"dedicated masters: {masters}"
         + (" (dedicatedMasterCount)" if dedicated_master_count is not None else f" (derived for {zones} zone(s))"),
@@ -315,6 +339,35 @@ def plan_domain(
         dedicated_master_count=masters,
         steps=tuple(steps),
         zone_loss=zone_loss_answer(zones, count, masters, index.replicas, region_zones),
+    )
+
+
+def _kinds_taking(
+    volume_gib: int,
+    kinds: Sequence[SearchInstanceType],
+    limits: Mapping[str, VolumeLimits],
+    *,
+    pinned: bool,
+    known: Mapping[str, SearchInstanceType],
+) -> list[SearchInstanceType]:
+    """The candidate types whose data nodes take a pinned `volume_gib` volume; raises
+    `SizingError` on `volumeSizeGib` when none does, saying what would."""
+    taking = [kind for kind in kinds if limits[kind.name].problem(volume_gib) is None]
+    if taking or not kinds:
+        return taking
+    if pinned:
+        (kind,) = kinds
+        others = sorted(name for name in known if name in limits and limits[name].problem(volume_gib) is None)
+        fix = f"pin at most {limits[kind.name].maximum_gib:,} GiB"
+        if others:
+            fix += f", or an instanceType that takes {volume_gib:,} GiB ({', '.join(others)})"
+        raise SizingError("volumeSizeGib", f"{limits[kind.name].problem(volume_gib)}; {fix}")
+    largest = max(kinds, key=lambda kind: limits[kind.name].maximum_gib)
+    raise SizingError(
+        "volumeSizeGib",
+        f"no known data node type takes a {volume_gib:,} GiB gp3 volume: the largest is "
+        f"{limits[largest.name].maximum_gib:,} GiB on {largest.name} "
+        "(data/opensearch/ebs_volume_limits.csv); pin a smaller volume and more nodes",
     )
 
 

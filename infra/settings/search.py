@@ -140,8 +140,8 @@ class SearchSettings(Section):
     )
     instance_type: str | None = Field(
         None,
-        description="Pins the data node type (`<family>.<size>.search`, one the price table knows). "
-        "Default: the cheapest non-burstable type that holds `index`. `t2.*` (no encryption at rest) "
+        description="Pins the data node type (`<family>.<size>.search`, one the price table knows and "
+        "whose EBS volume limits are recorded). Default: the cheapest non-burstable type that holds `index`. `t2.*` (no encryption at rest) "
         "and `t3.nano/micro/small` (support unconfirmed) are refused.",
     )
     instance_count: int | None = Field(
@@ -163,7 +163,12 @@ class SearchSettings(Section):
         "`m7g.large.search`.",
     )
     volume_size_gib: int | None = Field(
-        None, ge=10, le=16384, description="Pins the gp3 volume per data node, GiB. Default: derived from `index`."
+        None,
+        ge=10,
+        le=16384,
+        description="Pins the gp3 volume per data node, GiB, within what OpenSearch Service attaches to "
+        "the data node type (`data/opensearch/ebs_volume_limits.csv`: e.g. 10-768 on m7g.medium.search, "
+        "10-2048 on r6g.large.search). Default: derived from `index`, within the same bounds.",
     )
     volume_iops: int = Field(
         3000,

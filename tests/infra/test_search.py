@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date
 
 import pytest
 
+from components.search.search_sizing import STORAGE_FACTOR
 from infra.settings import ConfigError, load_settings
 from mlp.plan import PROJECT_DIR
 
@@ -169,6 +171,11 @@ def _problem(stack, document, engine_config):
     return problem
 
 
+# The most 1 MiB documents one m7g.medium.search data node holds (no replica): docs / 1024 GiB
+# × 1.45 ≤ 768 GiB, the largest volume AWS attaches to the type; one more needs a 769 GiB volume.
+_AT_M7G_MEDIUM = math.floor(768 * 1024 / STORAGE_FACTOR)
+_PAST_M7G_MEDIUM = _AT_M7G_MEDIUM + 1
+
 REFUSALS = {
     "more zones than the VPC": ("dev", {"availabilityZoneCount": 3, "instanceCount": 3}, "availabilityZoneCount", "network.azCount is 2"),
     "one master": ("prod", {"dedicatedMasterCount": 1}, "dedicatedMasterCount", "3 or 5"),
@@ -195,6 +202,10 @@ REFUSALS = {
     "pinned volume too small for the index": ("prod", {"index": {"documents": 50_000_000}, "volumeSizeGib": 10}, "volumeSizeGib", "cannot hold"),
     "pinned nodes cannot serve the peak": ("prod", {"instanceType": "m7g.medium.search", "instanceCount": 3, "index": {"queriesPerSecond": 5000}}, "instanceCount", "shard-queries/s"),
     "index typo": ("dev", {"index": {"docs": 5}}, "index.docs", "unknown key"),
+    # The data node type's EBS volume limits (data/opensearch/ebs_volume_limits.csv).
+    "pinned volume above the pinned type's limit": ("dev", {"instanceType": "m7g.medium.search", "volumeSizeGib": 769}, "volumeSizeGib", "at most 768 GiB of gp3"),
+    "pinned volume above every type's limit": ("prod", {"volumeSizeGib": 2049}, "volumeSizeGib", "no known data node type takes a 2,049 GiB"),
+    "derived volume above the pinned type's limit": ("dev", {"instanceType": "m7g.medium.search", "instanceCount": 1, "index": {"documents": _PAST_M7G_MEDIUM, "averageDocumentBytes": 2**20, "queriesPerSecond": 1}}, "instanceCount", "769 GiB a node exceed the 768 GiB"),
 }
 
 
@@ -205,6 +216,26 @@ def test_search_config_refusals(case, stack_document, engine_config, on_day):
     problem = _problem(stack, _with_search(stack_document, stack, **change), engine_config)
     assert problem.key_path == f"ml-platform:search.{key}", problem.render()
     assert fragment in problem.render(), problem.render()
+
+
+@pytest.mark.parametrize(
+    ("stack", "change", "volume"),
+    [
+        ("dev", {"instanceType": "m7g.medium.search", "volumeSizeGib": 768}, 768),
+        ("prod", {"instanceType": "r6g.large.search", "volumeSizeGib": 2048}, 2048),
+        ("dev", {"instanceType": "m7g.medium.search", "instanceCount": 1, "index": {"documents": _AT_M7G_MEDIUM, "averageDocumentBytes": 2**20, "queriesPerSecond": 1}}, 768),
+    ],
+)
+def test_a_volume_at_the_type_limit_is_accepted(stack, change, volume, stack_document, engine_config):
+    """The pair of each refusal above: pinned or derived, the largest volume AWS attaches to the type."""
+    search = load_settings(stack, engine_config(_with_search(stack_document, stack, **change))).search
+    assert search.sizing().volume_size_gib == volume
+
+
+def test_a_pinned_volume_above_the_cheapest_type_moves_the_domain_to_a_type_that_takes_it(stack_document, engine_config):
+    search = load_settings("dev", engine_config(_with_search(stack_document, "dev", volumeSizeGib=769))).search
+    sizing = search.sizing()
+    assert sizing.volume_size_gib == 769 and sizing.instance_type != "m7g.medium.search"
 
 
 def test_extended_support_is_refused_with_its_surcharge(stack_document, engine_config, on_day):

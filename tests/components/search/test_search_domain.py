@@ -124,6 +124,29 @@ def test_sizing_refusals(change, field):
     assert field in sizing_problems(SearchSizing(**values)), change
 
 
+# Each gp3 rule at its bound (accepted) and one past it (refused), on one m7g.medium.search node:
+# (volume GiB, IOPS, MiB/s) accepted, the same refused, and the field the refusal names.
+GP3_BOUNDS = {
+    "IOPS floor": ((10, 3000, 125), (10, 2999, 125), "volume_iops"),
+    "IOPS ceiling": ((32, 16000, 125), (32, 16001, 125), "volume_iops"),
+    "500 IOPS per GiB": ((10, 5000, 125), (10, 5001, 125), "volume_iops"),
+    "throughput floor": ((10, 3000, 125), (10, 3000, 124), "volume_throughput_mibps"),
+    "throughput ceiling": ((10, 4000, 1000), (10, 4000, 1001), "volume_throughput_mibps"),
+    "0.25 MiB/s per IOPS": ((10, 3000, 750), (10, 3000, 751), "volume_throughput_mibps"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(GP3_BOUNDS))
+def test_gp3_rules_accept_the_bound_and_refuse_just_past_it(rule):
+    accepted, refused, field_name = GP3_BOUNDS[rule]
+
+    def sizing(volume, iops, throughput):
+        return SearchSizing(volume_size_gib=volume, volume_iops=iops, volume_throughput_mibps=throughput)
+
+    assert sizing_problems(sizing(*accepted)) == {}, rule
+    assert field_name in sizing_problems(sizing(*refused)), rule
+
+
 @pytest.mark.parametrize("masters", [0, 3, 5])
 def test_sizing_accepts_odd_master_quorums(masters):
     assert sizing_problems(SearchSizing(**{**PROD_LIKE.__dict__, "dedicated_master_count": masters})) == {}
@@ -289,6 +312,8 @@ def test_alarms_watch_the_domain_and_notify_the_topic(declare, sizing, yellow, m
         ({"domain_name": "mlp-a-very-long-stack-name-search"}, "3-28 characters"),
         ({"engine_version": "OpenSearch-3.3"}, "not an engine version"),
         ({"sizing": SearchSizing(dedicated_master_count=2)}, "dedicated_master_count"),
+        # m7g.medium.search takes at most 768 GiB (data/opensearch/ebs_volume_limits.csv).
+        ({"sizing": SearchSizing(volume_size_gib=769)}, "volume_size_gib: OpenSearch Service attaches at most 768 GiB"),
         ({"access_role_arns": ["*"]}, "IAM role ARNs only"),
         ({"off_peak_window_start_hour_utc": 24}, "hour"),
     ],
