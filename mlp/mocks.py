@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 
@@ -72,6 +73,9 @@ def _provider_urn(reference: str) -> str | None:
     return reference.rsplit("::", 1)[0] if reference else None
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, plus a record of every registration with its parent and provider
     (which `Mocks.new_resource` is not told), and the engine's default-provider rule: with
@@ -89,6 +93,16 @@ class RecordingMonitor(MockMonitor):
         # Component URN -> its providers by package, as the engine keeps them (`componentProviders`).
         self.component_providers: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """A URN as the engine writes it (pulumi/pulumi v3.259.0 `pkg/resource/deploy/deployment.go`,
+        `generateURN`): the type qualified by the parent's whole type chain, the root stack's type
+        left out. The SDK's mock monitor keeps only the parent's last type, so a grandparent's type
+        change would not show as the replacement `pulumi up` makes of every descendant."""
+        qualified = parent.split("::")[2] if parent else ""
+        if qualified and qualified != ROOT_STACK_TYPE:
+            type_ = f"{qualified}${type_}"
+        return "::".join(["urn:pulumi:" + pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     @property
     def pending_providers(self) -> dict[str, str]:
