@@ -70,6 +70,11 @@ def _keys(old: Any, new: Any, element: PathElement) -> list[PathElement] | None:
 def _restore(path: list[PathElement], old: Any, new: Any) -> None:
     """Set `new` (in place) back to `old` at `path` wherever both sides have it."""
     element, rest = path[0], path[1:]
+    if not rest and element == WILDCARD and isinstance(old, dict) and isinstance(new, dict):
+        # A trailing `[*]` on a map ignores the whole map: keys added or removed included.
+        new.clear()
+        new.update(copy.deepcopy(old))
+        return
     if not rest and isinstance(element, str) and element != WILDCARD and isinstance(new, dict):
         # The last name: the old value comes back, or the key goes if the old inputs had none.
         if isinstance(old, dict) and element in old:

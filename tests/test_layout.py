@@ -21,14 +21,20 @@ MAX_MODULE_LINES = 500
 PACKAGES = sorted(p.name for p in COMPONENTS.iterdir() if (p / "__init__.py").is_file())
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports, at any depth (function-level imports included)."""
+def _imports(path: Path, root: Path = ROOT) -> set[str]:
+    """Every module a file imports, at any depth (function-level imports included), relative
+    imports resolved against the file's own package (for `__init__.py` and a module alike, the
+    folder it sits in)."""
+    package = list(path.relative_to(root).parts[:-1])
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -77,6 +83,15 @@ def test_component_packages_depend_on_each_other_without_cycles():
     assert _cycle(graph) is None, f"components subpackages import each other in a cycle: {' -> '.join(_cycle(graph))}"
     # The foundation stays a foundation: what every node shares depends on no other concern.
     assert graph["nodes"] == set(), f"components/nodes imports {sorted(graph['nodes'])}"
+
+
+def test_relative_imports_count(tmp_path):
+    probe = tmp_path / "components" / "nodes" / "probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("from ..capacity import worker_pool\nfrom . import placement\n")
+    assert {"components.capacity", "components.capacity.worker_pool", "components.nodes.placement"} <= _imports(
+        probe, root=tmp_path
+    )
 
 
 def test_the_cycle_finder_finds_a_cycle():

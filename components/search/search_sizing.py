@@ -80,6 +80,12 @@ US_EAST_1_ZONES = 6  # use1-az1 to use1-az6 (module docstring, "Dedicated master
 GIB = 2**30
 
 
+def _count(count: int, noun: str, nouns: str | None = None) -> str:
+    """`count` with its noun in the sizing's printed steps ("1 zone", "3 zones"). The same rule as
+    `mlp.wording.plural`, which components cannot import (they sit below the tooling)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 @dataclass(frozen=True)
 class SearchInstanceType:
     name: str
@@ -311,23 +317,23 @@ def plan_domain(
     chosen = "pinned by instanceType" if instance_type else "cheapest type that fits"
     steps += [
         f"data nodes: {count} × {kind.name} ({kind.vcpu} vCPU, {kind.memory_gib:g} GiB, {chosen}; "
-        f"at least max({copies} copies, {zones} zones), a multiple of {zones})",
+        f"at least max({_count(copies, 'copy', 'copies')}, {_count(zones, 'zone')}), a multiple of {zones})",
         f"shards a node ⌈{shards} × {copies} / {count}⌉ = {math.ceil(shards * copies / count)} "
         f"≤ {SHARDS_PER_HEAP_GIB} × {kind.heap_gib:g} GiB heap",
     ]
     if serve_queries:
         left = surviving_nodes(count, zones)
         steps.append(
-            f"queries: {left} nodes after a zone loss × {kind.vcpu} vCPU × 1000 / "
+            f"queries: {_count(left, 'node')} after a zone loss × {kind.vcpu} vCPU × 1000 / "
             f"{index.query_millis:g} ms = {left * kind.shard_queries_per_second(index.query_millis):,.0f} "
-            f"shard-queries/s ≥ {index.queries_per_second:g} QPS × {shards} shards"
+            f"shard-queries/s ≥ {index.queries_per_second:g} QPS × {_count(shards, 'shard')}"
         )
     steps += [
         f"volume max({minimum_volume}, ⌈{storage:.2f} / {count}⌉) = {needed_volume} GiB a node "
         f"(≤ {limits[kind.name].maximum_gib:,} GiB on {kind.name})"
         + (f" (volumeSizeGib pins {volume})" if volume != needed_volume else ""),
         f"dedicated masters: {masters}"
-        + (" (dedicatedMasterCount)" if dedicated_master_count is not None else f" (derived for {zones} zone(s))"),
+        + (" (dedicatedMasterCount)" if dedicated_master_count is not None else f" (derived for {_count(zones, 'zone')})"),
     ]
     return DomainPlan(
         instance_type=kind.name,

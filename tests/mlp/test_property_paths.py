@@ -54,3 +54,9 @@ def test_a_wildcard_restores_every_element_both_sides_have_and_an_added_one_stay
 def test_an_index_only_one_side_has_cannot_be_ignored():
     assert with_ignored_changes({"a": [1, 2]}, {"a": [1]}, ["a[1]"]) == {"a": [1, 2]}
     assert with_ignored_changes({"a": [1, 5]}, {"a": [1, 2]}, ["a[1]"]) == {"a": [1, 2]}
+
+
+def test_a_trailing_wildcard_on_a_map_ignores_the_whole_map():
+    old = {"tags": {"team": "search", "tier": "web"}}
+    new = {"tags": {"team": "recs", "owner": "x"}}
+    assert with_ignored_changes(new, old, ["tags[*]"]) == old

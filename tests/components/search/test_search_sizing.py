@@ -4,6 +4,7 @@ query capacity left after a zone loss (components/search/search_sizing.py)."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -103,3 +104,11 @@ def test_a_choice_that_cannot_hold_the_index_names_its_key(kwargs, key):
     with pytest.raises(SizingError) as caught:
         plan_domain(kwargs.pop("index"), kwargs.pop("zones"), **kwargs)
     assert caught.value.key == key
+
+
+def test_the_printed_steps_count_in_english():
+    """A one-zone domain without replicas (dev's shape): "1 copy", "1 zone", "1 node", "1 shard"."""
+    text = "\n".join(plan_domain(_index(replicas=0), 1).steps)
+    for counted in ("1 copy", "1 zone", "1 node after a zone loss", "× 1 shard"):
+        assert counted in text, f"{counted!r} not in {text}"
+    assert not re.findall(r"\b1 (?:copies|zones|nodes|shards)\b|\(s\)", text), text
