@@ -214,16 +214,6 @@ def test_releases_use_only_chart_keys(karpenter_inventory):
     assert not problems, "\n".join(problems)
 
 
-def test_queue_admits_only_karpenters_rules_over_tls(karpenter_inventory):
-    (policy,) = karpenter_inventory.of_type("aws:sqs/queuePolicy:QueuePolicy")
-    document = json.loads(policy.inputs["policy"])
-    allow, deny = document["Statement"]
-    rules = karpenter_inventory.of_type("aws:cloudwatch/eventRule:EventRule")
-    assert len(rules) == 4
-    assert len(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == len(rules)
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-
-
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_switching_swaps_the_capacity_set_and_nothing_else(stack, plan, karpenter_plan):
     """The `mlp diff` comparison between the stack and its Karpenter variant (either direction:

@@ -19,8 +19,7 @@ from components.cluster.access_entries import (
 )
 from components.cluster.eks_cluster import CNI_POLICY, EBS_CSI_POLICY, EksCluster, EksClusterArgs
 from components.cluster.managed_addons import AddonVersions
-from components.nodes.node_role import NODE_MANAGED_POLICIES
-from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL
+from components.nodes.placement import POOL_LABEL
 
 VERSIONS = AddonVersions(
     vpc_cni="v1.22.3-eksbuild.1", coredns="v1.13.2-eksbuild.21", kube_proxy="v1.35.3-eksbuild.18", ebs_csi_driver="v1.58.0-eksbuild.1"
@@ -161,27 +160,15 @@ def test_addons_are_pinned_and_cni_and_ebs_use_their_own_irsa_roles(cluster_run)
     assert json.loads(addons["vpc-cni"].inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
 
 
-def test_system_pool_is_on_demand_tainted_and_hardened(cluster_run):
+def test_the_system_pool_gets_the_cluster_subnets_and_waits_for_the_network_add_ons(cluster_run):
+    """How the pool itself is built is tests/components/cluster/test_system_node_pool.py's."""
     inventory, _ = cluster_run
+    (pool,) = inventory.of_type("mlplatform:cluster:SystemNodePool")
     (group,) = inventory.of_type("aws:eks/nodeGroup:NodeGroup")
-    assert group.inputs["capacityType"] == "ON_DEMAND"
-    assert group.inputs["amiType"] == "AL2023_x86_64_STANDARD"
-    assert group.inputs["labels"] == {POOL_LABEL: "system", CAPACITY_LABEL: "on-demand"}
-    assert group.inputs["taints"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
-    assert group.inputs["scalingConfig"] == {"minSize": 2, "maxSize": 3, "desiredSize": 2}
     assert group.inputs["subnetIds"] == ["subnet-a", "subnet-b", "subnet-c"]
-    assert group.ignore_changes == ["scalingConfig.desiredSize"]
-    (template,) = inventory.of_type("aws:ec2/launchTemplate:LaunchTemplate")
-    assert template.inputs["metadataOptions"]["httpTokens"] == "required"
-    assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
-    assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
-    assert "vpcSecurityGroupIds" not in template.inputs, "EKS must attach the cluster security group"
-    node_policies = sorted(
-        a.inputs["policyArn"]
-        for a in inventory.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-        if "system-node" in a.name
-    )
-    assert node_policies == sorted(NODE_MANAGED_POLICIES)
+    assert group.inputs["instanceTypes"] == ["m6a.large", "m6i.large"]
+    addons = {a.inputs["addonName"]: a.urn for a in inventory.of_type("aws:eks/addon:Addon")}
+    assert {addons["vpc-cni"], addons["kube-proxy"]} <= set(pool.dependencies), f"{pool.name} does not wait for the CNI"
 
 
 def test_default_storage_class_is_encrypted_gp3_through_the_cluster_provider(cluster_run):

@@ -7,8 +7,6 @@ import pytest
 
 from components.karpenter.karpenter_manifests import (
     DISCOVERY_TAG,
-    KarpenterNodeSettings,
-    KarpenterPool,
     node_class_manifest,
     node_pool_manifest,
     pool_limits,
@@ -16,26 +14,8 @@ from components.karpenter.karpenter_manifests import (
 )
 from components.nodes.instance_catalog import MIN_SPOT_INSTANCE_TYPES, instance_catalog
 from components.nodes.placement import CAPACITY_LABEL, POOL_LABEL, SPOT_TAINT
+from tests.components.karpenter.karpenter_pools import ON_DEMAND, SHARED, SPOT
 from tests.karpenter_crds import cel_problems, crd_problems, transition_rules
-
-SHARED = KarpenterNodeSettings(
-    cluster_name="mlp-unit",
-    ami_version="v20260714",
-    cost_tags={"team": "ml-platform", "cost-center": "ml-dev"},
-)
-SPOT = KarpenterPool(
-    name="spot",
-    capacity="spot",
-    instance_types=("m6a.large", "m7a.large", "m6i.large", "m5a.large", "m5.large"),
-    max_size=20,
-)
-ON_DEMAND = KarpenterPool(
-    name="on-demand",
-    capacity="on-demand",
-    instance_types=("m6a.large", "m5a.large"),
-    max_size=8,
-    root_volume_gib=60,
-)
 
 
 @pytest.mark.parametrize(
