@@ -68,7 +68,12 @@ class Inventory:
             "project": self.project,
             "stack": self.stack,
             "resources": [
-                {key: value for key, value in asdict(resource).items() if key not in _ENGINE_ONLY_FIELDS}
+                {
+                    **{key: value for key, value in asdict(resource).items() if key not in _ENGINE_ONLY_FIELDS},
+                    # Kept for `mlp diff`: a path the base ignored holds its first-deployed value in
+                    # the state, which the offline plan cannot know.
+                    **({"ignoreChanges": list(resource.ignore_changes)} if resource.ignore_changes else {}),
+                }
                 for resource in self.resources
             ],
             "outputs": self.outputs,

@@ -115,6 +115,14 @@ def compare(before: Sequence[DeclaredResource], after: Sequence[DeclaredResource
         if urn in old:
             inputs = with_ignored_changes(resource.inputs, old[urn].inputs, resource.ignore_changes)
             keys = changed_keys(old[urn].inputs, inputs)
+            # The engine diffs against the state, where a path the base ignored still holds the
+            # value first deployed: once the head stops ignoring it, `up` sets it, whatever the
+            # base program said. Offline that value is unknown, so the path is named.
+            keys += [
+                f"{path} (no longer ignored: up sets it; the deployed value is unknown offline)"
+                for path in old[urn].ignore_changes
+                if path not in resource.ignore_changes
+            ]
             if keys:
                 changed.append(Change(urn, tuple(keys)))
     return added, removed, changed
@@ -131,6 +139,7 @@ def resources_from_json(document: Mapping[str, Any]) -> list[DeclaredResource]:
             provider=r.get("provider"),
             custom=not r["type"].startswith(("mlplatform:", "eks:index:")),
             inputs=r.get("inputs") or {},
+            ignore_changes=list(r.get("ignoreChanges") or []),
         )
         for r in document.get("resources", [])
     ]

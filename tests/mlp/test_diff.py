@@ -204,3 +204,23 @@ def test_the_worker_pools_desired_capacity_is_not_a_diff(plan):
         }
     )
     assert compare(base, head) == ([], [], [])
+
+
+def test_a_path_the_base_ignored_and_the_head_no_longer_does_is_named():
+    """The state holds the value first deployed at an ignored path, not the base program's, so
+    when the head drops `ignore_changes` the diff cannot say from what to what, only that `up`
+    will set it."""
+    base = [_declared("asg", {"desiredCapacity": 2, "maxSize": 4}, ["desiredCapacity"])]
+    head = [_declared("asg", {"desiredCapacity": 2, "maxSize": 4})]
+    ((change,),) = [[c for c in compare(base, head)[2]]]
+    assert change.keys == ("desiredCapacity (no longer ignored: up sets it; the deployed value is unknown offline)",)
+    assert compare(base, [_declared("asg", head[0].inputs, ["desiredCapacity"])])[2] == []
+
+
+def test_the_inventory_json_carries_what_the_diff_needs_of_ignore_changes(plan):
+    inventory = plan("prod")
+    read = {r.urn: r for r in resources_from_json(json.loads(json.dumps(inventory.to_json())))}
+    groups = [r for r in inventory.resources if r.type == "aws:autoscaling/group:Group"]
+    assert groups
+    for group in groups:
+        assert read[group.urn].ignore_changes == group.ignore_changes == ["desiredCapacity"], group.name
